@@ -1,0 +1,120 @@
+//! The composition root: the only place that wires the modules together and spawns tasks.
+
+use crate::config::Config;
+use crate::reservations::Reservations;
+use crate::rooms::Rooms;
+use crate::store::{Store, StoreError};
+use crate::users::{UserError, Users, token::TokenKeys};
+use crate::web::{self, AppState, Metrics};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("signing key: {0}")]
+    Key(std::io::Error),
+    #[error("creating the first administrator: {0}")]
+    Bootstrap(UserError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    store: Store,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the store, prepares the services and starts serving; returns once listening.
+pub async fn start(config: Config) -> Result<Server, StartError> {
+    let store = Store::open(&config.data_dir)?;
+    let keys = TokenKeys::load_or_create(&config.data_dir).map_err(StartError::Key)?;
+    let users = Users::new(store.clone(), keys, &config.auth);
+    if let Some(created) = users.bootstrap(&config.admin).await.map_err(StartError::Bootstrap)? {
+        match created.generated_password {
+            Some(password) => tracing::warn!(
+                "created the first administrator: sign in as {} with password {}  (shown once; change it after signing in)",
+                created.user.email,
+                password
+            ),
+            None => tracing::info!("created the first administrator, {}", created.user.email),
+        }
+    }
+    let state = AppState {
+        store: store.clone(),
+        users,
+        rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),
+        reservations: Reservations::new(store.clone(), &config.booking),
+        metrics: Arc::new(Metrics::default()),
+    };
+    let limits = web::Limits {
+        request_timeout: Duration::from_secs(config.http.request_timeout_seconds.into()),
+        max_body_bytes: config.http.max_body_bytes as usize,
+    };
+    let app = web::router(state, limits);
+
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| StartError::Listen(config.listen.clone(), e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.listen.clone(), e))?;
+    tracing::info!("listening on http://{addr}");
+
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Server { addr, store, shutdown, task })
+}
+
+impl Server {
+    /// Stops accepting connections, lets in-flight requests finish, then closes the store.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server error while stopping"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        let store = self.store;
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        tracing::info!("stopped");
+    }
+}
+
+/// `salas serve`: runs until SIGTERM or Ctrl-C.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let server = start(config).await?;
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing requests in flight");
+    server.stop().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The command line: `salas serve` and the administration commands.
+
+use crate::access::Role;
+use crate::app;
+use crate::config::{Config, Overrides};
+use crate::store::Store;
+use crate::users::token::TokenKeys;
+use crate::users::{NewUser, Users};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "salas", version, about = "Room and resource booking for small offices", long_about = None)]
+struct Cli {
+    /// Configuration file (also SALAS_CONFIG). Settings: defaults < file < SALAS_* variables < flags.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Data directory (also SALAS_DATA_DIR; default ./salas-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: web UI, JSON API and background jobs.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080 (also SALAS_LISTEN; port 0 picks a free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Manage users (with the server stopped).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Verify the store's integrity and invariants (with the server stopped).
+    Check,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; prints the generated password unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, manager, member or viewer.
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Change a user's role.
+    SetRole {
+        email: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Set a new password (generated and printed unless --password-stdin); existing tokens stop working.
+    ResetPassword {
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role (admin, manager, member, viewer)"))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let flags = Overrides { config: cli.config, listen, data_dir: cli.data_dir };
+    let loaded = match Config::load(flags) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let config = loaded.config;
+    if matches!(cli.command, Command::Serve { .. }) {
+        init_logging(&config);
+        for w in loaded.warnings {
+            tracing::warn!("{w}");
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    let result = match cli.command {
+        Command::Serve { .. } => runtime.block_on(app::serve(config)).map_err(|e| e.to_string()),
+        Command::User(cmd) => runtime.block_on(user_command(&config, cmd)),
+        Command::Check => check(&config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("salas: {e}");
+    ExitCode::FAILURE
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::new(&config.log.level);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if config.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn user_command(config: &Config, cmd: UserCommand) -> Result<(), String> {
+    let store = Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+    let keys = TokenKeys::load_or_create(&config.data_dir).map_err(|e| format!("signing key: {e}"))?;
+    let users = Users::new(store.clone(), keys, &config.auth);
+    let result = run_user_command(&users, cmd).await;
+    tokio::task::spawn_blocking(move || store.close()).await.map_err(|e| e.to_string())?;
+    result
+}
+
+async fn run_user_command(users: &Users, cmd: UserCommand) -> Result<(), String> {
+    match cmd {
+        UserCommand::Add { email, name, role, password_stdin } => {
+            let password = if password_stdin { Some(read_password()?) } else { None };
+            let input = NewUser { email, name, role, password, language: None };
+            let created = users.create(None, input).await.map_err(|e| e.to_string())?;
+            println!("created {} ({})", created.user.email, created.user.role);
+            if let Some(p) = created.generated_password {
+                println!("password: {p}");
+            }
+        }
+        UserCommand::List => {
+            let list = users.list(None).map_err(|e| e.to_string())?;
+            println!("{:<40} {:<30} {:<8} ACTIVE", "EMAIL", "NAME", "ROLE");
+            for u in list {
+                println!("{:<40} {:<30} {:<8} {}", u.email, u.name, u.role, if u.active { "yes" } else { "no" });
+            }
+        }
+        UserCommand::SetRole { email, role } => {
+            let user = users.find_by_email(&email).map_err(|e| format!("{email}: {e}"))?;
+            let patch = crate::users::UserPatch { role: Some(role), ..Default::default() };
+            users.update(None, user.id, patch).await.map_err(|e| e.to_string())?;
+            println!("{} is now {}", user.email, role);
+        }
+        UserCommand::ResetPassword { email, password_stdin } => {
+            let user = users.find_by_email(&email).map_err(|e| format!("{email}: {e}"))?;
+            let given = if password_stdin { Some(read_password()?) } else { None };
+            let generated = given.is_none();
+            let password = users.reset_password(user.id, given).await.map_err(|e| e.to_string())?;
+            println!("password of {} reset; existing tokens no longer work", user.email);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn check(config: &Config) -> Result<(), String> {
+    let problems = crate::store::check(&config.data_dir).map_err(|e| e.to_string())?;
+    if problems.is_empty() {
+        println!("ok: {} is consistent", config.data_dir.display());
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("problem: {p}");
+        }
+        Err(format!("{} problem(s) found", problems.len()))
+    }
+}

@@ -1,0 +1,73 @@
+//! The event log: every state change appends an [`Event`] in the same transaction as the change,
+//! so the log is complete and ordered by `seq`. Consumers (notifications, search, audit,
+//! metrics) read it through durable cursors and are woken by the store's "new events" signal.
+
+use crate::types::{EventId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "user.created")]
+    UserCreated,
+    #[serde(rename = "user.updated")]
+    UserUpdated,
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
+    #[serde(rename = "room.created")]
+    RoomCreated,
+    #[serde(rename = "room.updated")]
+    RoomUpdated,
+    #[serde(rename = "room.archived")]
+    RoomArchived,
+    #[serde(rename = "resource.created")]
+    ResourceCreated,
+    #[serde(rename = "resource.updated")]
+    ResourceUpdated,
+    #[serde(rename = "resource.deleted")]
+    ResourceDeleted,
+    #[serde(rename = "reservation.created")]
+    ReservationCreated,
+    #[serde(rename = "reservation.updated")]
+    ReservationUpdated,
+    #[serde(rename = "reservation.cancelled")]
+    ReservationCancelled,
+}
+
+/// An event as it is appended; the store gives it its `seq` when the write is applied.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub actor: Option<UserId>,
+    pub subject: Uuid,
+    pub at: DateTime<Utc>,
+    /// A snapshot of the subject after the change (never secrets: no password hashes).
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(
+        kind: EventKind,
+        actor: Option<UserId>,
+        subject: Uuid,
+        at: DateTime<Utc>,
+        data: serde_json::Value,
+    ) -> Self {
+        Self { kind, actor, subject, at, data }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the log: 1, 2, 3… without gaps.
+    pub seq: u64,
+    pub id: EventId,
+    pub kind: EventKind,
+    pub actor: Option<UserId>,
+    pub subject: Uuid,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}

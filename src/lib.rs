@@ -1,0 +1,15 @@
+//! Salas: room and resource booking for small offices, in one self-contained binary.
+
+pub mod access;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod events;
+pub mod reservations;
+pub mod rooms;
+pub mod store;
+pub mod types;
+pub mod users;
+pub mod validation;
+pub mod web;

@@ -1,0 +1,353 @@
+//! Reservations: booking, rescheduling and cancelling, with the guarantee that two live
+//! reservations of one room never overlap. The conflict check and the write happen in the same
+//! write transaction (see `store::writer`), so no interleaving of requests can slip past it.
+
+pub mod availability;
+pub mod error;
+pub mod model;
+pub mod rules;
+
+pub use error::ReservationError;
+
+use crate::access::{Action, Actor, may_manage_reservation};
+use crate::clock;
+use crate::config::BookingConfig;
+use crate::events::{EventKind, NewEvent};
+use crate::rooms::model::Room;
+use crate::store::{ListFilter, Store, Tx};
+use crate::types::{ReservationId, RoomId, TimeRange, UserId, from_micros, micros};
+use crate::users::rules::{is_plausible_email, normalize_email};
+use crate::validation::FieldErrors;
+use availability::Need;
+use chrono::{DateTime, Duration, Utc};
+use model::{Reservation, Status};
+use rules::Limits;
+
+type Result<T> = std::result::Result<T, ReservationError>;
+
+#[derive(Clone)]
+pub struct Reservations {
+    store: Store,
+    limits: Limits,
+}
+
+pub struct NewReservation {
+    pub room_id: RoomId,
+    pub title: String,
+    pub description: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub attendees: Vec<String>,
+    /// Book on behalf of someone else (managers and admins).
+    pub user_id: Option<UserId>,
+}
+
+#[derive(Default)]
+pub struct ReservationPatch {
+    pub room_id: Option<RoomId>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub attendees: Option<Vec<String>>,
+}
+
+pub struct ListQuery {
+    pub room: Option<RoomId>,
+    pub user: Option<UserId>,
+    pub mine: bool,
+    /// Reservations ending after `from` and starting before `to`.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub include_cancelled: bool,
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+pub struct Page {
+    pub items: Vec<Reservation>,
+    /// Pass back as `cursor` for the next page; None on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub struct RoomAvailability {
+    pub room: Room,
+    pub window: TimeRange,
+    pub busy: Vec<(ReservationId, TimeRange)>,
+    pub free: Vec<TimeRange>,
+}
+
+pub const MAX_PAGE: usize = 500;
+const MAX_ATTENDEES: usize = 200;
+
+impl Reservations {
+    pub fn new(store: Store, booking: &BookingConfig) -> Reservations {
+        let limits = Limits {
+            max_duration: Duration::hours(booking.max_duration_hours.into()),
+            past_grace: Duration::minutes(booking.past_grace_minutes.into()),
+            max_window: Duration::days(booking.max_window_days.into()),
+        };
+        Reservations { store, limits }
+    }
+
+    pub async fn create(&self, actor: &Actor, input: NewReservation) -> Result<Reservation> {
+        actor.require(Action::BookRooms)?;
+        let owner = input.user_id.unwrap_or(actor.id);
+        if owner != actor.id {
+            actor.require(Action::BookForOthers)?;
+        }
+        let now = clock::now();
+        let range = TimeRange::new(input.start, input.end);
+        let mut errors = rules::check_new(range, now, &self.limits);
+        errors.check(
+            range.start < rules::far_future(now),
+            "start",
+            format!("is more than {} years ahead", rules::MAX_YEARS_AHEAD),
+        );
+        let attendees =
+            check_text(&mut errors, Some(&input.title), input.description.as_deref(), Some(&input.attendees));
+        errors.into_result()?;
+        let actor_id = actor.id;
+        self.store
+            .write(move |tx: &mut Tx| {
+                check_room(tx, input.room_id)?;
+                if owner != actor_id && !tx.user(owner)?.is_some_and(|u| u.active) {
+                    return Err(FieldErrors::one("user_id", "no such active user").into());
+                }
+                let conflicts = tx.conflicts(input.room_id, range, None)?;
+                if !conflicts.is_empty() {
+                    return Err(ReservationError::Conflict(conflicts));
+                }
+                let r = Reservation {
+                    id: ReservationId::new(),
+                    room_id: input.room_id,
+                    user_id: owner,
+                    title: input.title.trim().to_string(),
+                    description: input.description.unwrap_or_default().trim().to_string(),
+                    start: range.start,
+                    end: range.end,
+                    attendees: attendees.unwrap_or_default(),
+                    status: Status::Confirmed,
+                    version: 1,
+                    created_by: actor_id,
+                    created_at: now,
+                    updated_at: now,
+                    cancelled_at: None,
+                };
+                tx.put_reservation(r.clone());
+                tx.append_event(event(EventKind::ReservationCreated, actor_id, &r, now));
+                Ok(r)
+            })
+            .await
+    }
+
+    pub fn get(&self, id: ReservationId) -> Result<Reservation> {
+        self.store.view()?.reservation(id)?.ok_or(ReservationError::NotFound)
+    }
+
+    /// Edits or reschedules; `expected_version` (from `If-Match`) guards against lost updates.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: ReservationId,
+        patch: ReservationPatch,
+        expected_version: Option<u64>,
+    ) -> Result<Reservation> {
+        let mut errors = FieldErrors::new();
+        let attendees =
+            check_text(&mut errors, patch.title.as_deref(), patch.description.as_deref(), patch.attendees.as_ref());
+        errors.into_result()?;
+        let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
+        self.store
+            .write(move |tx: &mut Tx| {
+                let mut r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
+                check_may_manage(&actor, &r, expected_version)?;
+                let range = TimeRange::new(patch.start.unwrap_or(r.start), patch.end.unwrap_or(r.end));
+                let room_id = patch.room_id.unwrap_or(r.room_id);
+                if range != r.range() {
+                    rules::check_reschedule(&r, range, now, &limits).into_result()?;
+                }
+                if room_id != r.room_id || range != r.range() {
+                    if room_id != r.room_id {
+                        check_room(tx, room_id)?;
+                    }
+                    let conflicts = tx.conflicts(room_id, range, Some(id))?;
+                    if !conflicts.is_empty() {
+                        return Err(ReservationError::Conflict(conflicts));
+                    }
+                }
+                r.room_id = room_id;
+                r.start = range.start;
+                r.end = range.end;
+                r.title = patch.title.map(|t| t.trim().to_string()).unwrap_or(r.title);
+                r.description = patch.description.map(|d| d.trim().to_string()).unwrap_or(r.description);
+                r.attendees = attendees.unwrap_or(r.attendees);
+                r.version += 1;
+                r.updated_at = now;
+                tx.put_reservation(r.clone());
+                tx.append_event(event(EventKind::ReservationUpdated, actor.id, &r, now));
+                Ok(r)
+            })
+            .await
+    }
+
+    /// Cancels: the reservation stays readable as `cancelled` and its slot is free again.
+    /// Cancelling twice is harmless and answers the same.
+    pub async fn cancel(&self, actor: &Actor, id: ReservationId, expected_version: Option<u64>) -> Result<Reservation> {
+        let (actor, now, grace) = (actor.clone(), clock::now(), self.limits.past_grace);
+        self.store
+            .write(move |tx: &mut Tx| {
+                let r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
+                if r.status == Status::Cancelled {
+                    check_may_manage(&actor, &r, None).or_else(|e| match e {
+                        ReservationError::Cancelled => Ok(()),
+                        e => Err(e),
+                    })?;
+                    return Ok(r);
+                }
+                check_may_manage(&actor, &r, expected_version)?;
+                if r.end < now - grace {
+                    return Err(ReservationError::Ended);
+                }
+                Ok(stage_cancel(tx, r, Some(actor.id), now))
+            })
+            .await
+    }
+
+    pub fn list(&self, actor: &Actor, q: ListQuery) -> Result<Page> {
+        actor.require(Action::ReadReservations)?;
+        let mut errors = FieldErrors::new();
+        if let (Some(from), Some(to)) = (q.from, q.to) {
+            errors = rules::check_window(TimeRange::new(from, to), &self.limits);
+        }
+        let window = (q.from.is_some() || q.to.is_some()).then(|| {
+            TimeRange::new(q.from.unwrap_or(DateTime::<Utc>::MIN_UTC), q.to.unwrap_or(DateTime::<Utc>::MAX_UTC))
+        });
+        let after = match q.cursor.as_deref().map(parse_cursor) {
+            Some(Some(c)) => Some(c),
+            Some(None) => {
+                errors.add("cursor", "is not a cursor this server gave out");
+                None
+            }
+            None => None,
+        };
+        errors.check((1..=MAX_PAGE).contains(&q.limit), "limit", format!("must be between 1 and {MAX_PAGE}"));
+        errors.into_result()?;
+        let filter = ListFilter {
+            room: q.room,
+            user: if q.mine { Some(actor.id) } else { q.user },
+            window,
+            include_cancelled: q.include_cancelled,
+            after,
+            limit: q.limit + 1,
+        };
+        let mut items = self.store.view()?.list(&filter)?;
+        let next_cursor = if items.len() > q.limit {
+            items.truncate(q.limit);
+            items.last().map(|r| format!("{}.{}", micros(r.start), r.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Busy and free time of one room in a window.
+    pub fn room_availability(&self, room_id: RoomId, window: TimeRange) -> Result<RoomAvailability> {
+        rules::check_window(window, &self.limits).into_result()?;
+        let view = self.store.view()?;
+        let room = view.room(room_id)?.ok_or(ReservationError::NotFound)?;
+        let busy = view.busy(room_id, window)?;
+        let ranges: Vec<TimeRange> = busy.iter().map(|(_, r)| *r).collect();
+        let free = availability::free_slots(window, &ranges);
+        Ok(RoomAvailability { room, window, busy, free })
+    }
+
+    /// Active rooms free for the whole window that meet `need`, best fit first.
+    pub fn free_rooms(&self, window: TimeRange, need: &Need) -> Result<Vec<Room>> {
+        rules::check_window(window, &self.limits).into_result()?;
+        let view = self.store.view()?;
+        let resources = view.resources()?;
+        let mut fitting = Vec::new();
+        for room in view.rooms()? {
+            let equipment: Vec<_> = resources.iter().filter(|r| room.resources.contains(&r.id)).collect();
+            if availability::suits(&room, &equipment, need) && view.busy(room.id, window)?.is_empty() {
+                fitting.push(room);
+            }
+        }
+        availability::rank(&mut fitting);
+        Ok(fitting)
+    }
+}
+
+/// Stages the cancellation of a live reservation in `tx` (also used when a room is archived).
+pub fn stage_cancel(tx: &mut Tx, mut r: Reservation, actor: Option<UserId>, now: DateTime<Utc>) -> Reservation {
+    r.status = Status::Cancelled;
+    r.cancelled_at = Some(now);
+    r.updated_at = now;
+    r.version += 1;
+    tx.put_reservation(r.clone());
+    let actor = actor.unwrap_or(r.user_id);
+    tx.append_event(event(EventKind::ReservationCancelled, actor, &r, now));
+    r
+}
+
+fn check_room(tx: &Tx, room_id: RoomId) -> Result<()> {
+    match tx.room(room_id)? {
+        None => Err(FieldErrors::one("room_id", "no such room").into()),
+        Some(room) if !room.active => {
+            Err(FieldErrors::one("room_id", "the room is archived and takes no bookings").into())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn check_may_manage(actor: &Actor, r: &Reservation, expected_version: Option<u64>) -> Result<()> {
+    if !may_manage_reservation(actor.role, r.user_id == actor.id) {
+        return Err(crate::access::Denied.into());
+    }
+    if r.status == Status::Cancelled {
+        return Err(ReservationError::Cancelled);
+    }
+    match expected_version {
+        Some(v) if v != r.version => Err(ReservationError::StaleVersion { current: r.version }),
+        _ => Ok(()),
+    }
+}
+
+/// Validates the free-text fields; returns the attendee list normalised.
+fn check_text(
+    errors: &mut FieldErrors,
+    title: Option<&str>,
+    description: Option<&str>,
+    attendees: Option<&Vec<String>>,
+) -> Option<Vec<String>> {
+    if let Some(t) = title {
+        errors.text("title", t, 1, 200);
+    }
+    if let Some(d) = description {
+        errors.text("description", d, 0, 4000);
+    }
+    let attendees = attendees?;
+    errors.check(attendees.len() <= MAX_ATTENDEES, "attendees", format!("at most {MAX_ATTENDEES} attendees"));
+    let mut out: Vec<String> = Vec::new();
+    for (i, a) in attendees.iter().enumerate() {
+        if is_plausible_email(a) {
+            let a = normalize_email(a);
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        } else {
+            errors.add(format!("attendees[{i}]"), "must be an e-mail address");
+        }
+    }
+    Some(out)
+}
+
+fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, ReservationId)> {
+    let (start, id) = s.split_once('.')?;
+    Some((from_micros(start.parse().ok()?), id.parse().ok()?))
+}
+
+fn event(kind: EventKind, actor: UserId, r: &Reservation, at: DateTime<Utc>) -> NewEvent {
+    NewEvent::new(kind, Some(actor), r.id.0, at, serde_json::to_value(r).unwrap_or_default())
+}

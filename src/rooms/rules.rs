@@ -1,0 +1,52 @@
+//! Pure validation of rooms and resources.
+
+use crate::validation::FieldErrors;
+
+pub const MAX_CAPACITY: u32 = 10_000;
+
+pub fn is_valid_timezone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
+}
+
+pub fn check_name(errors: &mut FieldErrors, name: &str) {
+    errors.text("name", name, 1, 100);
+}
+
+pub fn check_capacity(errors: &mut FieldErrors, capacity: u32) {
+    errors.check((1..=MAX_CAPACITY).contains(&capacity), "capacity", format!("must be between 1 and {MAX_CAPACITY}"));
+}
+
+pub fn check_timezone(errors: &mut FieldErrors, zone: &str) {
+    errors.check(is_valid_timezone(zone), "timezone", "must be an IANA time zone such as Europe/Madrid");
+}
+
+pub fn check_details(errors: &mut FieldErrors, location: Option<&str>, description: Option<&str>) {
+    if let Some(l) = location {
+        errors.text("location", l, 0, 200);
+    }
+    if let Some(d) = description {
+        errors.text("description", d, 0, 4000);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timezones_are_iana_names() {
+        assert!(is_valid_timezone("Europe/Madrid"));
+        assert!(is_valid_timezone("UTC"));
+        assert!(!is_valid_timezone("Mars/Olympus"));
+        assert!(!is_valid_timezone("+02:00"));
+    }
+
+    #[test]
+    fn capacity_bounds() {
+        let mut e = FieldErrors::new();
+        check_capacity(&mut e, 0);
+        check_capacity(&mut e, 12);
+        check_capacity(&mut e, MAX_CAPACITY + 1);
+        assert_eq!(e.0.len(), 2);
+    }
+}

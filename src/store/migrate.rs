@@ -1,0 +1,67 @@
+//! Schema versions. `MIGRATIONS` is append-only: step N upgrades a store at version N to N+1,
+//! each in its own durable transaction that also records the new version. A store written by a
+//! newer Salas is refused rather than misread.
+
+use super::StoreError;
+use super::tables::*;
+use redb::{Database, ReadableDatabase, WriteTransaction};
+
+type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
+
+const MIGRATIONS: &[Step] = &[create_v1];
+
+pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
+
+/// Brings the store to [`SCHEMA_VERSION`]; returns the version it found.
+pub fn run(db: &Database) -> Result<u64, StoreError> {
+    let found = version(db)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+    }
+    for (from, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let txn = db.begin_write()?;
+        step(&txn)?;
+        {
+            let mut meta = txn.open_table(META)?;
+            meta.insert("schema_version", from as u64 + 1)?;
+        }
+        txn.commit()?;
+        tracing::info!(from, to = from + 1, "store schema upgraded");
+    }
+    Ok(found)
+}
+
+pub fn version(db: &Database) -> Result<u64, StoreError> {
+    let txn = db.begin_read()?;
+    let meta = match txn.open_table(META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(meta.get("schema_version")?.map(|v| v.value()).unwrap_or(0))
+}
+
+/// Version 1: every table of the first release.
+fn create_v1(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut meta = txn.open_table(META)?;
+    let (major, minor) = (
+        env!("CARGO_PKG_VERSION_MAJOR").parse::<u64>().unwrap_or(0),
+        env!("CARGO_PKG_VERSION_MINOR").parse::<u64>().unwrap_or(0),
+    );
+    meta.insert("created_by_version", major * 1000 + minor)?;
+    txn.open_table(USERS)?;
+    txn.open_table(USER_EMAILS)?;
+    txn.open_table(API_KEYS)?;
+    txn.open_table(API_KEY_HASHES)?;
+    txn.open_table(ROOMS)?;
+    txn.open_table(ROOM_NAMES)?;
+    txn.open_table(RESOURCES)?;
+    txn.open_table(RESOURCE_NAMES)?;
+    txn.open_table(RESERVATIONS)?;
+    txn.open_table(LIVE_BY_ROOM)?;
+    txn.open_table(BY_ROOM)?;
+    txn.open_table(BY_USER)?;
+    txn.open_table(BY_START)?;
+    txn.open_table(EVENTS)?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! The store: the only module that names redb. Domain modules read through [`View`] and write
+//! through [`Store::write`], which runs their command on the single writer thread and answers
+//! only after the batch it joined is durably committed.
+
+mod codec;
+mod migrate;
+mod queries;
+mod tables;
+mod writer;
+
+pub use migrate::SCHEMA_VERSION;
+pub use queries::{ListFilter, View};
+pub use writer::Tx;
+
+use redb::{Database, ReadableDatabase};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the data directory {0} is in use by another Salas process (a running server?); stop it first")]
+    Locked(PathBuf),
+    #[error(
+        "the data directory was written by a newer Salas (schema {found}; this version reads up to {supported}); upgrade Salas or restore a backup"
+    )]
+    TooNew { found: u64, supported: u64 },
+    #[error("storage error: {0}")]
+    Storage(String),
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Storage(e.to_string())
+            }
+        }
+    )*};
+}
+from_redb!(redb::Error, redb::StorageError, redb::TableError, redb::TransactionError, redb::CommitError);
+
+impl From<redb::DatabaseError> for StoreError {
+    fn from(e: redb::DatabaseError) -> Self {
+        StoreError::Storage(e.to_string())
+    }
+}
+
+/// A handle to the open store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    writer: writer::Handle,
+    events: watch::Receiver<u64>,
+}
+
+pub const DB_FILE: &str = "salas.redb";
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`, upgrades its schema, and starts the
+    /// writer thread.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        create_private_dir(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        let db = match Database::create(&path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StoreError::Locked(data_dir.to_path_buf()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        migrate::run(&db)?;
+        let db = Arc::new(db);
+        let last_seq = View::read(&db)?.last_event_seq()?;
+        let (events_tx, events) = watch::channel(last_seq);
+        let writer = writer::spawn(db.clone(), events_tx);
+        Ok(Store { db, writer, events })
+    }
+
+    /// A consistent snapshot for reading.
+    pub fn view(&self) -> Result<View<'static>, StoreError> {
+        View::read(&self.db)
+    }
+
+    /// Runs `command` in a write transaction on the writer thread. The command reads through the
+    /// [`Tx`] it is given, decides, and stages writes; the writes are applied only if it returns
+    /// `Ok`, and the result is returned once the transaction is durably committed.
+    pub async fn write<T, E, F>(&self, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        self.writer.submit(command).await
+    }
+
+    /// The same as [`Store::write`], for the command line, which has no async runtime.
+    pub fn write_blocking<T, E, F>(&self, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        self.writer.submit_blocking(command)
+    }
+
+    /// Watches the sequence number of the newest event (consumers wake on changes).
+    pub fn event_signal(&self) -> watch::Receiver<u64> {
+        self.events.clone()
+    }
+
+    /// True when a read transaction can be opened (for `/readyz`).
+    pub fn is_ready(&self) -> bool {
+        self.db.begin_read().is_ok()
+    }
+
+    /// Stops the writer after the commands already queued, and closes the file.
+    pub fn close(self) {
+        let Store { db, writer, events } = self;
+        drop(events);
+        writer.shutdown();
+        drop(db);
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| StoreError::Storage(format!("cannot create data directory {}: {e}", dir.display())))
+}
+
+/// `salas check`: verifies the file's integrity and the invariants of a store no server has
+/// open. Returns the problems found (empty when all is well).
+pub fn check(data_dir: &Path) -> Result<Vec<String>, StoreError> {
+    let path = data_dir.join(DB_FILE);
+    if !path.exists() {
+        return Err(StoreError::Storage(format!("there is no store in {}", data_dir.display())));
+    }
+    let mut db = match Database::open(&path) {
+        Ok(db) => db,
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::Locked(data_dir.to_path_buf())),
+        Err(e) => return Err(e.into()),
+    };
+    let mut problems = Vec::new();
+    if !db.check_integrity().map_err(|e| StoreError::Storage(e.to_string()))? {
+        problems.push("the file needed repairs (redb's integrity check failed)".to_string());
+    }
+    let found = migrate::version(&db)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+    }
+    if found < SCHEMA_VERSION {
+        problems
+            .push(format!("schema version {found} is older than {SCHEMA_VERSION}; start the server once to upgrade"));
+        return Ok(problems);
+    }
+    problems.extend(View::read(&db)?.verify()?);
+    Ok(problems)
+}

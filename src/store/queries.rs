@@ -1,0 +1,323 @@
+//! Reads, written once for both read transactions and the writer's transaction.
+
+use super::StoreError;
+use super::codec::decode;
+use super::tables::*;
+use crate::events::Event;
+use crate::reservations::model::Reservation;
+use crate::rooms::model::{Resource, Room};
+use crate::types::{ApiKeyId, ReservationId, ResourceId, RoomId, TimeRange, UserId, from_micros, micros};
+use crate::users::model::{ApiKey, User};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use serde::de::DeserializeOwned;
+use std::ops::Bound;
+
+type Result<T> = std::result::Result<T, StoreError>;
+type Id = [u8; 16];
+
+/// The longest any reservation can last (the configuration cannot allow more). Window listings
+/// look back this far for reservations that began before the window and reach into it.
+pub const MAX_RESERVATION_MICROS: i64 = 31 * 24 * 3600 * 1_000_000;
+
+pub(super) enum Txn<'a> {
+    Read(ReadTransaction),
+    Write(&'a WriteTransaction),
+}
+
+/// A consistent view of the store: a read transaction, or the writer's transaction (which also
+/// sees what earlier commands of its batch wrote).
+pub struct View<'a> {
+    pub(super) txn: Txn<'a>,
+}
+
+/// Opens `$def` in whichever transaction the view holds and evaluates `$body` with it bound to
+/// `$t`. Both arms are the same code, monomorphised for the two table types.
+macro_rules! with_table {
+    ($view:expr, $def:expr, |$t:ident| $body:expr) => {
+        match &$view.txn {
+            Txn::Read(txn) => {
+                let $t = txn.open_table($def)?;
+                $body
+            }
+            Txn::Write(txn) => {
+                let $t = txn.open_table($def)?;
+                $body
+            }
+        }
+    };
+}
+
+/// Which reservations a listing wants. Results come in (start, id) order.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub room: Option<RoomId>,
+    pub user: Option<UserId>,
+    /// Reservations overlapping this window.
+    pub window: Option<TimeRange>,
+    pub include_cancelled: bool,
+    /// Continue after this (start, id), from a previous page.
+    pub after: Option<(chrono::DateTime<chrono::Utc>, ReservationId)>,
+    pub limit: usize,
+}
+
+fn get<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>, key: Id) -> Result<Option<T>> {
+    match t.get(key)? {
+        Some(v) => Ok(Some(decode(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+fn all<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>) -> Result<Vec<T>> {
+    t.iter()?.map(|row| decode(row?.1.value())).collect()
+}
+
+/// The normal form of a unique name: "Sala Norte " and "sala norte" are the same room.
+pub(super) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl View<'static> {
+    pub(super) fn read(db: &Database) -> Result<View<'static>> {
+        Ok(View { txn: Txn::Read(db.begin_read()?) })
+    }
+}
+
+impl View<'_> {
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        with_table!(self, USERS, |t| get(&t, id.bytes()))
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let id = with_table!(self, USER_EMAILS, |t| t.get(email.trim().to_lowercase().as_str())?.map(|v| v.value()));
+        match id {
+            Some(id) => self.user(UserId::from_bytes(id)),
+            None => Ok(None),
+        }
+    }
+
+    /// All users, by e-mail.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut users: Vec<User> = with_table!(self, USERS, |t| all(&t))?;
+        users.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(users)
+    }
+
+    pub fn user_count(&self) -> Result<u64> {
+        with_table!(self, USERS, |t| Ok(t.len()?))
+    }
+
+    pub fn api_key(&self, id: ApiKeyId) -> Result<Option<ApiKey>> {
+        with_table!(self, API_KEYS, |t| get(&t, id.bytes()))
+    }
+
+    pub fn api_key_by_hash(&self, hash: [u8; 32]) -> Result<Option<ApiKey>> {
+        let id = with_table!(self, API_KEY_HASHES, |t| t.get(hash)?.map(|v| v.value()));
+        match id {
+            Some(id) => self.api_key(ApiKeyId::from_bytes(id)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn api_keys_of(&self, user: UserId) -> Result<Vec<ApiKey>> {
+        let keys: Vec<ApiKey> = with_table!(self, API_KEYS, |t| all(&t))?;
+        Ok(keys.into_iter().filter(|k| k.user_id == user).collect())
+    }
+
+    pub fn room(&self, id: RoomId) -> Result<Option<Room>> {
+        with_table!(self, ROOMS, |t| get(&t, id.bytes()))
+    }
+
+    pub fn room_id_by_name(&self, name: &str) -> Result<Option<RoomId>> {
+        with_table!(self, ROOM_NAMES, |t| Ok(t.get(name_key(name).as_str())?.map(|v| RoomId::from_bytes(v.value()))))
+    }
+
+    /// All rooms, by name.
+    pub fn rooms(&self) -> Result<Vec<Room>> {
+        let mut rooms: Vec<Room> = with_table!(self, ROOMS, |t| all(&t))?;
+        rooms.sort_by_key(|r| name_key(&r.name));
+        Ok(rooms)
+    }
+
+    pub fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
+        with_table!(self, RESOURCES, |t| get(&t, id.bytes()))
+    }
+
+    pub fn resource_id_by_name(&self, name: &str) -> Result<Option<ResourceId>> {
+        with_table!(self, RESOURCE_NAMES, |t| Ok(t
+            .get(name_key(name).as_str())?
+            .map(|v| ResourceId::from_bytes(v.value()))))
+    }
+
+    /// All resources, by name.
+    pub fn resources(&self) -> Result<Vec<Resource>> {
+        let mut resources: Vec<Resource> = with_table!(self, RESOURCES, |t| all(&t))?;
+        resources.sort_by_key(|r| name_key(&r.name));
+        Ok(resources)
+    }
+
+    pub fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>> {
+        with_table!(self, RESERVATIONS, |t| get(&t, id.bytes()))
+    }
+
+    /// The live reservations of `room` overlapping `range`, in start order, from the index: the
+    /// one entry starting before `range.start` (live entries never overlap, so no earlier one
+    /// can reach it) and those starting before `range.end`. O(log n + k).
+    pub fn busy(&self, room: RoomId, range: TimeRange) -> Result<Vec<(ReservationId, TimeRange)>> {
+        let (r, s, e) = (room.bytes(), micros(range.start), micros(range.end));
+        with_table!(self, LIVE_BY_ROOM, |t| {
+            let mut out = Vec::new();
+            if let Some(row) = t.range((r, i64::MIN, [0u8; 16])..(r, s, [0u8; 16]))?.next_back() {
+                let (key, end) = row?;
+                let (_, start, id) = key.value();
+                if end.value() > s {
+                    out.push((
+                        ReservationId::from_bytes(id),
+                        TimeRange::new(from_micros(start), from_micros(end.value())),
+                    ));
+                }
+            }
+            for row in t.range((r, s, [0u8; 16])..(r, e, [0u8; 16]))? {
+                let (key, end) = row?;
+                let (_, start, id) = key.value();
+                out.push((ReservationId::from_bytes(id), TimeRange::new(from_micros(start), from_micros(end.value()))));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Live reservations of `room` overlapping `range`, other than `except`.
+    pub fn conflicts(&self, room: RoomId, range: TimeRange, except: Option<ReservationId>) -> Result<Vec<Reservation>> {
+        let mut out = Vec::new();
+        for (id, _) in self.busy(room, range)? {
+            if Some(id) != except
+                && let Some(r) = self.reservation(id)?
+            {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of reservations; see [`ListFilter`].
+    pub fn list(&self, f: &ListFilter) -> Result<Vec<Reservation>> {
+        let lo = f.window.map(|w| micros(w.start).saturating_sub(MAX_RESERVATION_MICROS)).unwrap_or(i64::MIN);
+        let hi = f.window.map(|w| micros(w.end)).unwrap_or(i64::MAX);
+        let after = f.after.map(|(t, id)| (micros(t), id.bytes())).filter(|a| *a >= (lo, [0u8; 16]));
+        let keep = |r: &Reservation| {
+            (f.include_cancelled || r.status.is_live())
+                && f.window.is_none_or(|w| r.range().overlaps(&w))
+                && f.user.is_none_or(|u| r.user_id == u)
+                && f.room.is_none_or(|room| r.room_id == room)
+        };
+        let mut out = Vec::new();
+        with_table!(self, RESERVATIONS, |rows| {
+            let mut take = |id: Id| -> Result<bool> {
+                if let Some(r) = get::<Reservation>(&rows, id)?
+                    && keep(&r)
+                {
+                    out.push(r);
+                }
+                Ok(out.len() < f.limit)
+            };
+            if let Some(room) = f.room {
+                let p = room.bytes();
+                let from = match after {
+                    Some((s, id)) => Bound::Excluded((p, s, id)),
+                    None => Bound::Included((p, lo, [0u8; 16])),
+                };
+                with_table!(self, BY_ROOM, |t| {
+                    for row in t.range::<(Id, i64, Id)>((from, Bound::Excluded((p, hi, [0u8; 16]))))? {
+                        if !take(row?.0.value().2)? {
+                            break;
+                        }
+                    }
+                })
+            } else if let Some(user) = f.user {
+                let p = user.bytes();
+                let from = match after {
+                    Some((s, id)) => Bound::Excluded((p, s, id)),
+                    None => Bound::Included((p, lo, [0u8; 16])),
+                };
+                with_table!(self, BY_USER, |t| {
+                    for row in t.range::<(Id, i64, Id)>((from, Bound::Excluded((p, hi, [0u8; 16]))))? {
+                        if !take(row?.0.value().2)? {
+                            break;
+                        }
+                    }
+                })
+            } else {
+                let from = match after {
+                    Some((s, id)) => Bound::Excluded((s, id)),
+                    None => Bound::Included((lo, [0u8; 16])),
+                };
+                with_table!(self, BY_START, |t| {
+                    for row in t.range::<(i64, Id)>((from, Bound::Excluded((hi, [0u8; 16]))))? {
+                        if !take(row?.0.value().1)? {
+                            break;
+                        }
+                    }
+                })
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Events after `seq`, oldest first.
+    pub fn events_after(&self, seq: u64, limit: usize) -> Result<Vec<Event>> {
+        with_table!(self, EVENTS, |t| {
+            t.range(seq.saturating_add(1)..)?.take(limit).map(|row| decode(row?.1.value())).collect()
+        })
+    }
+
+    pub fn last_event_seq(&self) -> Result<u64> {
+        with_table!(self, EVENTS, |t| Ok(t.last()?.map(|(k, _)| k.value()).unwrap_or(0)))
+    }
+
+    /// Checks the invariants the write path keeps; returns what is wrong, if anything.
+    pub fn verify(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let reservations: Vec<Reservation> = with_table!(self, RESERVATIONS, |t| all(&t))?;
+        let live = reservations.iter().filter(|r| r.status.is_live()).count();
+        let entries: Vec<(Id, i64, Id, i64)> = with_table!(self, LIVE_BY_ROOM, |t| {
+            t.iter()?
+                .map(|row| {
+                    let (k, v) = row?;
+                    let (room, start, id) = k.value();
+                    Ok((room, start, id, v.value()))
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        if entries.len() != live {
+            problems.push(format!("{} live reservations but {} index entries", live, entries.len()));
+        }
+        for pair in entries.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if a.0 == b.0 && a.3 > b.1 {
+                problems.push(format!(
+                    "reservations {} and {} of room {} overlap",
+                    ReservationId::from_bytes(a.2),
+                    ReservationId::from_bytes(b.2),
+                    RoomId::from_bytes(a.0)
+                ));
+            }
+        }
+        let by_id: std::collections::HashMap<Id, &Reservation> =
+            reservations.iter().map(|r| (r.id.bytes(), r)).collect();
+        for (_, start, id, end) in &entries {
+            match by_id.get(id) {
+                Some(r) if r.status.is_live() && micros(r.start) == *start && micros(r.end) == *end => {}
+                _ => problems
+                    .push(format!("index entry for {} does not match its reservation", ReservationId::from_bytes(*id))),
+            }
+        }
+        let events = with_table!(self, EVENTS, |t| Ok::<_, StoreError>((
+            t.len()?,
+            t.last()?.map(|(k, _)| k.value()).unwrap_or(0)
+        )))?;
+        if events.0 != events.1 {
+            problems.push(format!("the event log has gaps: {} events, last seq {}", events.0, events.1));
+        }
+        Ok(problems)
+    }
+}

@@ -1,0 +1,34 @@
+//! The whole schema on one screen. Ids are 16-byte UUIDs; instants in keys are microseconds
+//! since the epoch (i64), so keys sort in time order. Values are version-tagged JSON (codec.rs).
+
+use redb::TableDefinition;
+
+type Id = [u8; 16];
+
+/// `schema_version`, `created_by_version`…
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+pub const USERS: TableDefinition<Id, &[u8]> = TableDefinition::new("users");
+/// Lower-cased e-mail → user id; keeps e-mail addresses unique.
+pub const USER_EMAILS: TableDefinition<&str, Id> = TableDefinition::new("user_emails");
+pub const API_KEYS: TableDefinition<Id, &[u8]> = TableDefinition::new("api_keys");
+/// SHA-256 of a key's secret → key id.
+pub const API_KEY_HASHES: TableDefinition<[u8; 32], Id> = TableDefinition::new("api_key_hashes");
+
+pub const ROOMS: TableDefinition<Id, &[u8]> = TableDefinition::new("rooms");
+/// Lower-cased name → room id; keeps names unique.
+pub const ROOM_NAMES: TableDefinition<&str, Id> = TableDefinition::new("room_names");
+pub const RESOURCES: TableDefinition<Id, &[u8]> = TableDefinition::new("resources");
+pub const RESOURCE_NAMES: TableDefinition<&str, Id> = TableDefinition::new("resource_names");
+
+pub const RESERVATIONS: TableDefinition<Id, &[u8]> = TableDefinition::new("reservations");
+/// Live reservations only: (room, start, id) → end. Live reservations of a room never overlap,
+/// so the conflict check reads the one entry before a new start and those up to its end.
+pub const LIVE_BY_ROOM: TableDefinition<(Id, i64, Id), i64> = TableDefinition::new("live_by_room");
+/// Every reservation, for listings: (room, start, id), (user, start, id) and (start, id).
+pub const BY_ROOM: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_room");
+pub const BY_USER: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_user");
+pub const BY_START: TableDefinition<(i64, Id), ()> = TableDefinition::new("res_by_start");
+
+/// The event log: seq → event.
+pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");

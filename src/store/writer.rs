@@ -1,0 +1,342 @@
+//! The single writer. redb allows one write transaction at a time, so one thread owns them: it
+//! drains the queue of commands, runs each against the same transaction (each judged on its own:
+//! a refused command stages nothing), commits the batch once with `Durability::Immediate`, and
+//! only then answers every command. Many concurrent bookings thus share one disk flush.
+
+use super::StoreError;
+use super::codec::encode;
+use super::queries::{Txn, View, name_key};
+use super::tables::*;
+use crate::events::{Event, NewEvent};
+use crate::reservations::model::Reservation;
+use crate::rooms::model::{Resource, Room};
+use crate::types::{ApiKeyId, EventId, ResourceId, micros};
+use crate::users::model::{ApiKey, User};
+use redb::{Database, WriteTransaction};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use tokio::sync::watch;
+
+/// The most commands committed together.
+const MAX_BATCH: usize = 1024;
+
+type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+type Job = Box<dyn for<'a, 'b> FnOnce(Option<&'b mut Tx<'a>>) -> Completion + Send>;
+
+enum Msg {
+    Job(Job),
+    Stop,
+}
+
+#[derive(Clone)]
+pub(super) struct Handle {
+    queue: mpsc::Sender<Msg>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+pub(super) fn spawn(db: Arc<Database>, events: watch::Sender<u64>) -> Handle {
+    let (queue, rx) = mpsc::channel();
+    let thread = std::thread::Builder::new().name("salas-writer".into()).spawn(move || run(&db, &rx, &events)).ok();
+    Handle { queue, thread: Arc::new(Mutex::new(thread)) }
+}
+
+impl Handle {
+    pub(super) async fn submit<T, E, F>(&self, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.enqueue(command, move |result| {
+            let _ = tx.send(result);
+        })?;
+        rx.await.unwrap_or_else(|_| Err(StoreError::Closed.into()))
+    }
+
+    pub(super) fn submit_blocking<T, E, F>(&self, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.enqueue(command, move |result| {
+            let _ = tx.send(result);
+        })?;
+        rx.recv().unwrap_or_else(|_| Err(StoreError::Closed.into()))
+    }
+
+    fn enqueue<T, E, F>(&self, command: F, reply: impl FnOnce(Result<T, E>) + Send + 'static) -> Result<(), E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        let job: Job = Box::new(move |tx: Option<&mut Tx>| {
+            let outcome = match tx {
+                Some(tx) => tx.run(command),
+                None => Err(StoreError::Storage("an earlier command of the batch failed".into()).into()),
+            };
+            Box::new(move |committed: Result<(), StoreError>| {
+                reply(match committed {
+                    Ok(()) => outcome,
+                    Err(e) => Err(e.into()),
+                })
+            })
+        });
+        self.queue.send(Msg::Job(job)).map_err(|_| StoreError::Closed.into())
+    }
+
+    /// Lets the commands already queued finish, then stops the thread.
+    pub(super) fn shutdown(&self) {
+        let _ = self.queue.send(Msg::Stop);
+        if let Some(thread) = self.thread.lock().ok().and_then(|mut t| t.take()) {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(db: &Database, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>) {
+    while let Ok(Msg::Job(first)) = rx.recv() {
+        let mut jobs = vec![first];
+        let mut stop = false;
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Job(job)) => jobs.push(job),
+                Ok(Msg::Stop) => {
+                    stop = true;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        commit_batch(db, jobs, events);
+        if stop {
+            break;
+        }
+    }
+}
+
+fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>) {
+    let txn = match db.begin_write() {
+        Ok(txn) => txn,
+        Err(e) => {
+            let e = StoreError::from(e);
+            for job in jobs {
+                job(None)(Err(e.clone()));
+            }
+            return;
+        }
+    };
+    let mut tx = Tx::new(&txn);
+    let completions: Vec<Completion> =
+        jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
+    let (failed, last_seq, appended) = (tx.failed.take(), tx.last_seq, tx.appended);
+    drop(tx);
+    let result = match failed {
+        Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
+        None => txn.commit().map_err(StoreError::from),
+    };
+    if let Err(e) = &result {
+        tracing::error!(error = %e, "write batch failed; nothing of it was stored");
+    } else if appended {
+        events.send_replace(last_seq);
+    }
+    tracing::trace!(size = completions.len(), "write batch done");
+    for complete in completions {
+        complete(result.clone());
+    }
+}
+
+enum Op {
+    User(Box<User>),
+    ApiKey(Box<ApiKey>),
+    DeleteApiKey(ApiKeyId),
+    Room(Box<Room>),
+    Resource(Box<Resource>),
+    DeleteResource(ResourceId),
+    Reservation(Box<Reservation>),
+    Event(Box<NewEvent>),
+}
+
+/// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
+/// earlier command of the batch; `put_*` calls stage writes that are applied only if the command
+/// returns `Ok`.
+pub struct Tx<'a> {
+    view: View<'a>,
+    staged: Vec<Op>,
+    failed: Option<StoreError>,
+    last_seq: u64,
+    appended: bool,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = View<'a>;
+    fn deref(&self) -> &View<'a> {
+        &self.view
+    }
+}
+
+impl<'a> Tx<'a> {
+    fn new(txn: &'a WriteTransaction) -> Tx<'a> {
+        let view = View { txn: Txn::Write(txn) };
+        let (last_seq, failed) = match view.last_event_seq() {
+            Ok(seq) => (seq, None),
+            Err(e) => (0, Some(e)),
+        };
+        Tx { view, staged: Vec::new(), failed, last_seq, appended: false }
+    }
+
+    fn txn(&self) -> &'a WriteTransaction {
+        match self.view.txn {
+            Txn::Write(txn) => txn,
+            Txn::Read(_) => unreachable!("a Tx always holds the write transaction"),
+        }
+    }
+
+    fn run<T, E: From<StoreError>>(&mut self, command: impl FnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E> {
+        self.staged.clear();
+        let outcome = match catch_unwind(AssertUnwindSafe(|| command(self))) {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                self.staged.clear();
+                return Err(StoreError::Storage("internal error while handling the command".into()).into());
+            }
+        };
+        if outcome.is_err() {
+            self.staged.clear();
+            return outcome;
+        }
+        let staged = std::mem::take(&mut self.staged);
+        let applied = catch_unwind(AssertUnwindSafe(|| staged.into_iter().try_for_each(|op| self.apply(op))))
+            .unwrap_or_else(|_| Err(StoreError::Storage("internal error while writing".into())));
+        match applied {
+            Ok(()) => outcome,
+            Err(e) => {
+                // Part of this command may be in the transaction: the whole batch must go.
+                self.failed = Some(e.clone());
+                Err(e.into())
+            }
+        }
+    }
+
+    pub fn put_user(&mut self, user: User) {
+        self.staged.push(Op::User(Box::new(user)));
+    }
+    pub fn put_api_key(&mut self, key: ApiKey) {
+        self.staged.push(Op::ApiKey(Box::new(key)));
+    }
+    pub fn delete_api_key(&mut self, id: ApiKeyId) {
+        self.staged.push(Op::DeleteApiKey(id));
+    }
+    pub fn put_room(&mut self, room: Room) {
+        self.staged.push(Op::Room(Box::new(room)));
+    }
+    pub fn put_resource(&mut self, resource: Resource) {
+        self.staged.push(Op::Resource(Box::new(resource)));
+    }
+    pub fn delete_resource(&mut self, id: ResourceId) {
+        self.staged.push(Op::DeleteResource(id));
+    }
+    pub fn put_reservation(&mut self, reservation: Reservation) {
+        self.staged.push(Op::Reservation(Box::new(reservation)));
+    }
+    /// Appends to the event log; the event gets the next `seq` when applied.
+    pub fn append_event(&mut self, event: NewEvent) {
+        self.staged.push(Op::Event(Box::new(event)));
+    }
+
+    fn apply(&mut self, op: Op) -> Result<(), StoreError> {
+        let txn = self.txn();
+        match op {
+            Op::User(user) => {
+                let old = self.view.user(user.id)?;
+                let mut emails = txn.open_table(USER_EMAILS)?;
+                if let Some(old) = old.filter(|o| o.email != user.email) {
+                    emails.remove(old.email.as_str())?;
+                }
+                emails.insert(user.email.as_str(), user.id.bytes())?;
+                txn.open_table(USERS)?.insert(user.id.bytes(), encode(&*user)?.as_slice())?;
+            }
+            Op::ApiKey(key) => {
+                txn.open_table(API_KEY_HASHES)?.insert(key.secret_hash, key.id.bytes())?;
+                txn.open_table(API_KEYS)?.insert(key.id.bytes(), encode(&*key)?.as_slice())?;
+            }
+            Op::DeleteApiKey(id) => {
+                if let Some(key) = self.view.api_key(id)? {
+                    txn.open_table(API_KEY_HASHES)?.remove(key.secret_hash)?;
+                    txn.open_table(API_KEYS)?.remove(id.bytes())?;
+                }
+            }
+            Op::Room(room) => {
+                let old = self.view.room(room.id)?;
+                let mut names = txn.open_table(ROOM_NAMES)?;
+                if let Some(old) = old {
+                    names.remove(name_key(&old.name).as_str())?;
+                }
+                names.insert(name_key(&room.name).as_str(), room.id.bytes())?;
+                txn.open_table(ROOMS)?.insert(room.id.bytes(), encode(&*room)?.as_slice())?;
+            }
+            Op::Resource(resource) => {
+                let old = self.view.resource(resource.id)?;
+                let mut names = txn.open_table(RESOURCE_NAMES)?;
+                if let Some(old) = old {
+                    names.remove(name_key(&old.name).as_str())?;
+                }
+                names.insert(name_key(&resource.name).as_str(), resource.id.bytes())?;
+                txn.open_table(RESOURCES)?.insert(resource.id.bytes(), encode(&*resource)?.as_slice())?;
+            }
+            Op::DeleteResource(id) => {
+                if let Some(old) = self.view.resource(id)? {
+                    txn.open_table(RESOURCE_NAMES)?.remove(name_key(&old.name).as_str())?;
+                    txn.open_table(RESOURCES)?.remove(id.bytes())?;
+                }
+            }
+            Op::Reservation(r) => {
+                if let Some(old) = self.view.reservation(r.id)? {
+                    unindex(txn, &old)?;
+                }
+                index(txn, &r)?;
+                txn.open_table(RESERVATIONS)?.insert(r.id.bytes(), encode(&*r)?.as_slice())?;
+            }
+            Op::Event(e) => {
+                let event = Event {
+                    seq: self.last_seq + 1,
+                    id: EventId::new(),
+                    kind: e.kind,
+                    actor: e.actor,
+                    subject: e.subject,
+                    at: e.at,
+                    data: e.data,
+                };
+                txn.open_table(EVENTS)?.insert(event.seq, encode(&event)?.as_slice())?;
+                self.last_seq = event.seq;
+                self.appended = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn index(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
+    let (id, start) = (r.id.bytes(), micros(r.start));
+    if r.status.is_live() {
+        txn.open_table(LIVE_BY_ROOM)?.insert((r.room_id.bytes(), start, id), micros(r.end))?;
+    }
+    txn.open_table(BY_ROOM)?.insert((r.room_id.bytes(), start, id), ())?;
+    txn.open_table(BY_USER)?.insert((r.user_id.bytes(), start, id), ())?;
+    txn.open_table(BY_START)?.insert((start, id), ())?;
+    Ok(())
+}
+
+fn unindex(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
+    let (id, start) = (r.id.bytes(), micros(r.start));
+    txn.open_table(LIVE_BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
+    txn.open_table(BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
+    txn.open_table(BY_USER)?.remove((r.user_id.bytes(), start, id))?;
+    txn.open_table(BY_START)?.remove((start, id))?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Users and API keys as the store keeps them.
+
+use crate::access::Role;
+use crate::types::{ApiKeyId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    /// Lower-cased; unique.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    pub active: bool,
+    /// `en` or `es`.
+    pub language: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Access tokens issued before this instant are refused (set on password reset and role
+    /// change, so a stolen token does not outlive them).
+    pub tokens_valid_after: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub user_id: UserId,
+    pub name: String,
+    /// SHA-256 of the secret; the secret itself is shown once and never stored.
+    pub secret_hash: [u8; 32],
+    /// The first characters of the secret, so a user can tell keys apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,65 @@
+//! Pure rules about users.
+
+use crate::validation::FieldErrors;
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const LANGUAGES: [&str; 2] = ["en", "es"];
+
+/// A deliberately loose check (one `@`, a dot in the domain, no spaces): the real proof of an
+/// address is mail arriving, and a strict regex rejects valid addresses.
+pub fn is_plausible_email(s: &str) -> bool {
+    let s = s.trim();
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && (domain.contains('.') || domain == "localhost")
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
+        && s.len() <= 254
+}
+
+pub fn normalize_email(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+pub fn check_email(errors: &mut FieldErrors, field: &str, email: &str) {
+    errors.check(is_plausible_email(email), field, "must be an e-mail address");
+}
+
+pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
+    let n = password.chars().count();
+    errors.check(n >= MIN_PASSWORD_LEN, field, format!("must have at least {MIN_PASSWORD_LEN} characters"));
+    errors.check(n <= 1024, field, "must have at most 1024 characters");
+}
+
+pub fn check_language(errors: &mut FieldErrors, field: &str, language: &str) {
+    errors.check(LANGUAGES.contains(&language), field, "must be `en` or `es`");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_plausible_email("ana@example.org"));
+        assert!(is_plausible_email("admin@localhost"));
+        assert!(!is_plausible_email("ana"));
+        assert!(!is_plausible_email("ana@"));
+        assert!(!is_plausible_email("a b@example.org"));
+        assert!(!is_plausible_email("a@b@c.org"));
+        assert_eq!(normalize_email(" Ana@Example.ORG "), "ana@example.org");
+    }
+
+    #[test]
+    fn passwords() {
+        let mut e = FieldErrors::new();
+        check_password(&mut e, "password", "short");
+        assert_eq!(e.0.len(), 1);
+        let mut e = FieldErrors::new();
+        check_password(&mut e, "password", "long enough pass");
+        assert!(e.is_empty());
+    }
+}

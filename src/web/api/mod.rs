@@ -1,0 +1,83 @@
+//! The JSON API under `/api/v1`. DTOs live here, apart from the stored models, so the wire format
+//! can stay stable while storage evolves.
+
+pub mod auth;
+pub mod availability;
+pub mod events;
+pub mod reservations;
+pub mod resources;
+pub mod rooms;
+pub mod users;
+
+use super::AppState;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::token))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::me))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::list_keys, users::create_key))
+        .routes(routes!(users::revoke_key))
+        .routes(routes!(rooms::list, rooms::create))
+        .routes(routes!(rooms::get, rooms::update, rooms::archive))
+        .routes(routes!(availability::room))
+        .routes(routes!(availability::free_rooms))
+        .routes(routes!(resources::list, resources::create))
+        .routes(routes!(resources::get, resources::update, resources::delete))
+        .routes(routes!(reservations::list, reservations::create))
+        .routes(routes!(reservations::get, reservations::update))
+        .routes(routes!(reservations::cancel))
+        .routes(routes!(events::list))
+}
+
+/// An instant on the wire: RFC 3339 with an offset (`2026-05-04T10:00:00+02:00`), stored to the
+/// microsecond.
+#[derive(Clone, Copy, Debug)]
+pub struct Instant(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(s.trim()).map(|t| Instant(t.with_timezone(&Utc).trunc_subsecs(6))).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not an RFC 3339 time with an offset, like 2026-05-04T10:00:00+02:00"
+            ))
+        })
+    }
+}
+
+/// `"3"`: the ETag of a versioned record.
+pub fn etag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// A JSON body with the record's ETag.
+pub fn with_etag<T: Serialize>(status: StatusCode, version: u64, body: T) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, etag(version));
+    (status, headers, axum::Json(body)).into_response()
+}
+
+/// A 201 with `Location`.
+pub fn created<T: Serialize>(location: String, version: Option<u64>, body: T) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, v);
+    }
+    if let Some(v) = version {
+        headers.insert(header::ETAG, etag(v));
+    }
+    (StatusCode::CREATED, headers, axum::Json(body)).into_response()
+}
+
+/// Splits a comma-separated query value: `resources=projector,whiteboard`.
+pub fn split_list(s: Option<&str>) -> Vec<String> {
+    s.map(|s| s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+}

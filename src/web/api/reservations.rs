@@ -1,0 +1,245 @@
+use super::{Instant, created, with_etag};
+use crate::access::Actor;
+use crate::reservations::model::{Reservation, Status};
+use crate::reservations::{ListQuery, NewReservation, ReservationError, ReservationPatch};
+use crate::types::{ReservationId, RoomId, UserId};
+use crate::web::AppState;
+use crate::web::extract::{ApiJson, ApiQuery, IfMatch};
+use crate::web::problem::Problem;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReservationDto {
+    #[schema(value_type = String, format = Uuid)]
+    id: ReservationId,
+    #[schema(value_type = String, format = Uuid)]
+    room_id: RoomId,
+    /// Who the reservation is for.
+    #[schema(value_type = String, format = Uuid)]
+    user_id: UserId,
+    title: String,
+    description: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    attendees: Vec<String>,
+    /// `confirmed` or `cancelled`.
+    #[schema(value_type = String, example = "confirmed")]
+    status: Status,
+    /// Send it back in `If-Match` when changing the reservation.
+    version: u64,
+    #[schema(value_type = String, format = Uuid)]
+    created_by: UserId,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Reservation> for ReservationDto {
+    fn from(r: &Reservation) -> Self {
+        let r = r.clone();
+        ReservationDto {
+            id: r.id,
+            room_id: r.room_id,
+            user_id: r.user_id,
+            title: r.title,
+            description: r.description,
+            start: r.start,
+            end: r.end,
+            attendees: r.attendees,
+            status: r.status,
+            version: r.version,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            cancelled_at: r.cancelled_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReservation {
+    #[schema(value_type = String, format = Uuid)]
+    room_id: RoomId,
+    title: String,
+    description: Option<String>,
+    /// RFC 3339 with an offset.
+    #[schema(value_type = String, format = DateTime)]
+    start: Instant,
+    #[schema(value_type = String, format = DateTime)]
+    end: Instant,
+    /// E-mail addresses.
+    #[serde(default)]
+    attendees: Vec<String>,
+    /// Book for someone else (managers and admins).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    user_id: Option<UserId>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReservation {
+    /// Move to another room.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    room_id: Option<RoomId>,
+    title: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    start: Option<Instant>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    end: Option<Instant>,
+    attendees: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListReservations {
+    #[param(value_type = Option<String>, format = Uuid)]
+    room_id: Option<RoomId>,
+    /// Reservations of this user.
+    #[param(value_type = Option<String>, format = Uuid)]
+    user_id: Option<UserId>,
+    /// Only your own reservations.
+    #[serde(default)]
+    mine: bool,
+    /// Reservations ending after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    from: Option<Instant>,
+    /// Reservations starting before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    to: Option<Instant>,
+    /// Include cancelled reservations.
+    #[serde(default)]
+    include_cancelled: bool,
+    /// From the `Link: <…>; rel="next"` header of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 500 (default 100).
+    limit: Option<usize>,
+}
+
+/// Reservations in start order, 100 a page by default; the next page's address is in the
+/// `Link` header (`rel="next"`), its cursor also in `X-Next-Cursor`.
+#[utoipa::path(get, path = "/reservations", tag = "reservations", security(("bearer" = [])), params(ListReservations),
+    responses((status = 200, body = Vec<ReservationDto>), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(q): ApiQuery<ListReservations>,
+) -> Result<Response, Problem> {
+    let query = ListQuery {
+        room: q.room_id,
+        user: q.user_id,
+        mine: q.mine,
+        from: q.from.map(|t| t.0),
+        to: q.to.map(|t| t.0),
+        include_cancelled: q.include_cancelled,
+        cursor: q.cursor,
+        limit: q.limit.unwrap_or(100),
+    };
+    let page = state.reservations.list(&actor, query)?;
+    let items: Vec<ReservationDto> = page.items.iter().map(Into::into).collect();
+    let mut res = axum::Json(items).into_response();
+    if let Some(cursor) = page.next_cursor {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "cursor")
+            .collect();
+        pairs.push(("cursor".into(), cursor.clone()));
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        let link = format!("<{}?{}>; rel=\"next\"", uri.path(), query);
+        if let (Ok(link), Ok(cursor)) = (HeaderValue::from_str(&link), HeaderValue::from_str(&cursor)) {
+            res.headers_mut().insert(header::LINK, link);
+            res.headers_mut().insert("x-next-cursor", cursor);
+        }
+    }
+    Ok(res)
+}
+
+/// Book a room. An overlap with a live reservation of the room is a 409 listing the conflicts.
+#[utoipa::path(post, path = "/reservations", tag = "reservations", security(("bearer" = [])), request_body = CreateReservation,
+    responses((status = 201, body = ReservationDto), (status = 403, body = Problem),
+        (status = 409, description = "The room is taken; `conflicts` lists the reservations in the way", body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(b): ApiJson<CreateReservation>,
+) -> Result<Response, Problem> {
+    let input = NewReservation {
+        room_id: b.room_id,
+        title: b.title,
+        description: b.description,
+        start: b.start.0,
+        end: b.end.0,
+        attendees: b.attendees,
+        user_id: b.user_id,
+    };
+    let result = state.reservations.create(&actor, input).await;
+    count(&state, &result);
+    let r = result?;
+    state.metrics.reservations_created.fetch_add(1, Ordering::Relaxed);
+    Ok(created(format!("/api/v1/reservations/{}", r.id), Some(r.version), ReservationDto::from(&r)))
+}
+
+/// One reservation (cancelled ones too); the ETag is its version.
+#[utoipa::path(get, path = "/reservations/{id}", tag = "reservations", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = ReservationDto), (status = 404, body = Problem)))]
+pub async fn get(State(state): State<AppState>, _: Actor, Path(id): Path<ReservationId>) -> Result<Response, Problem> {
+    let r = state.reservations.get(id)?;
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+}
+
+/// Edit or reschedule (conflict-checked). With `If-Match`, a stale version is a 412.
+#[utoipa::path(patch, path = "/reservations/{id}", tag = "reservations", security(("bearer" = [])), request_body = UpdateReservation,
+    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = ReservationDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<ReservationId>,
+    IfMatch(version): IfMatch,
+    ApiJson(b): ApiJson<UpdateReservation>,
+) -> Result<Response, Problem> {
+    let patch = ReservationPatch {
+        room_id: b.room_id,
+        title: b.title,
+        description: b.description,
+        start: b.start.map(|t| t.0),
+        end: b.end.map(|t| t.0),
+        attendees: b.attendees,
+    };
+    let result = state.reservations.update(&actor, id, patch, version).await;
+    count(&state, &result);
+    let r = result?;
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+}
+
+/// Cancel: the reservation stays readable with `status: cancelled` and its slot is free.
+#[utoipa::path(post, path = "/reservations/{id}/cancel", tag = "reservations", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = ReservationDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<ReservationId>,
+    IfMatch(version): IfMatch,
+) -> Result<Response, Problem> {
+    let r = state.reservations.cancel(&actor, id, version).await?;
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+}
+
+fn count(state: &AppState, result: &Result<Reservation, ReservationError>) {
+    if let Err(ReservationError::Conflict(_)) = result {
+        state.metrics.reservation_conflicts.fetch_add(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,127 @@
+//! Extractors: who is asking, JSON bodies and query strings that fail as problem+json naming the
+//! field, and `If-Match`.
+
+use super::AppState;
+use super::problem::Problem;
+use crate::access::Actor;
+use crate::validation::FieldErrors;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| Problem::unauthenticated("sign in: send Authorization: Bearer <token>"))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Problem::unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+        Ok(state.users.authenticate(token)?)
+    }
+}
+
+/// A JSON body. Malformed JSON is a 400; well-formed JSON with a missing or wrongly typed field is
+/// a 422 naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let is_json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            let mime = v.split(';').next().unwrap_or("").trim();
+            mime == "application/json" || mime.ends_with("+json")
+        });
+        if !is_json {
+            return Err(Problem::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            Problem::new(e.status(), "body", format!("could not read the request body: {}", e.body_text()))
+        })?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let field = e.path().to_string();
+            let field = if field == "." { "body".to_string() } else { field };
+            Problem::invalid(FieldErrors::one(field, clean_serde_message(&e.inner().to_string())))
+        })
+    }
+}
+
+/// A query string; a bad value is a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            let message = clean_serde_message(&e.inner().to_string());
+            let field = if field == "." { missing_field(&message).unwrap_or("query").to_string() } else { field };
+            Problem::invalid(FieldErrors::one(field, message))
+        })
+    }
+}
+
+/// serde says "missing field `from`" at the top level; name that field.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+/// serde's messages end with "at line 1 column 40", which means nothing to a client of an API.
+fn clean_serde_message(m: &str) -> String {
+    match m.find(" at line ") {
+        Some(i) => m[..i].to_string(),
+        None => m.to_string(),
+    }
+}
+
+/// The version an `If-Match` header names: `"3"`, `W/"3"` or `3`.
+pub struct IfMatch(pub Option<u64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
+        let text = value.to_str().unwrap_or("").trim();
+        if text == "*" {
+            return Ok(IfMatch(None));
+        }
+        let bare = text.trim_start_matches("W/").trim_matches('"');
+        bare.parse()
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| Problem::bad_request("If-Match must be the ETag this server gave, like \"3\""))
+    }
+}
+
+/// The client's address, for rate limits.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientAddr(addr))
+    }
+}

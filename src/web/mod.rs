@@ -1,0 +1,146 @@
+//! HTTP: the route table, the middleware stack (the "gateway"), health and metrics. The only
+//! module that names axum.
+
+pub mod api;
+mod extract;
+mod observe;
+pub mod problem;
+
+use crate::reservations::Reservations;
+use crate::rooms::Rooms;
+use crate::store::Store;
+use crate::users::Users;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+pub use observe::Metrics;
+use problem::Problem;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub users: Users,
+    pub rooms: Rooms,
+    pub reservations: Reservations,
+    pub metrics: Arc<Metrics>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Salas", description = "Room and resource booking. Errors are RFC 9457 problem+json; times are RFC 3339 with an offset."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer));
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    }
+}
+
+pub struct Limits {
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+pub fn router(state: AppState, limits: Limits) -> Router {
+    let (api, mut openapi) =
+        OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api::router()).split_for_parts();
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let openapi = Arc::new(openapi);
+    let request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .merge(api)
+        .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { Problem::not_found("page") })
+        .layer(middleware::from_fn(problem_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
+        .layer(CatchPanicLayer::custom(|_| {
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server")
+                .into_response()
+        }))
+        // Restrictive defaults: the API serves JSON, never anything a browser should run or frame.
+        .layer(header_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_default(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_default(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_default(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .layer(header_default(header::CACHE_CONTROL, "no-store"))
+        // Outermost: every request gets an id first, and every response carries it back.
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+fn header_default(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Responses axum makes itself (a bad path parameter, a wrong method, a body too large) come as
+/// plain text; turn them into problem+json like every other error.
+async fn problem_bodies(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&text).trim().to_string();
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::SERVICE_UNAVAILABLE => "timeout",
+        _ if status.is_server_error() => "internal",
+        _ => "malformed",
+    };
+    let detail = if detail.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { detail };
+    let mut out = Problem::new(status, code, detail).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.store.is_ready() {
+        Json(serde_json::json!({"status": "ready"})).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "not ready", "store": "unavailable"})))
+            .into_response()
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let last_seq = *state.store.event_signal().borrow();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(last_seq)).into_response()
+}

@@ -1,0 +1,195 @@
+//! Every error becomes an RFC 9457 problem+json response here, and only here.
+
+use crate::access::Denied;
+use crate::reservations::ReservationError;
+use crate::rooms::RoomError;
+use crate::store::StoreError;
+use crate::users::UserError;
+use crate::validation::{FieldError, FieldErrors};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error response. `type` is `urn:salas:problem:<code>`; `code` is stable and can be used
+/// to look up a translated message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For validation errors: every bad field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For booking conflicts: the reservations in the way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<super::api::reservations::ReservationDto>>)]
+    pub conflicts: Option<Vec<super::api::reservations::ReservationDto>>,
+    #[serde(skip)]
+    retry_after: Option<u64>,
+    /// The internal cause of a 5xx, for the log only.
+    #[serde(skip)]
+    cause: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("urn:salas:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            conflicts: None,
+            retry_after: None,
+            cause: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "malformed", detail)
+    }
+
+    pub fn invalid(errors: FieldErrors) -> Problem {
+        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("invalid input: {errors}"));
+        p.errors = errors.0;
+        p
+    }
+
+    pub fn not_found(what: &str) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", format!("no such {what}"))
+    }
+
+    pub fn unauthenticated(detail: &str) -> Problem {
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64, detail: impl Into<String>) -> Problem {
+        let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail);
+        p.retry_after = Some(retry_after_secs);
+        p
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; nothing was changed. The log has the details (see the x-request-id header)",
+        );
+        p.cause = Some(cause.to_string());
+        p
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, axum::Json(&self)).into_response();
+        let headers = res.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(cause) = self.cause {
+            // Logged by the access-log middleware with the request id, not here.
+            res.extensions_mut().insert(InternalCause(cause));
+        }
+        res
+    }
+}
+
+/// The cause of a 5xx, carried to the logging middleware.
+#[derive(Clone)]
+pub struct InternalCause(pub String);
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match e {
+            StoreError::Closed => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "shutting-down", e.to_string()),
+            e => Problem::internal(e),
+        }
+    }
+}
+
+impl From<Denied> for Problem {
+    fn from(e: Denied) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", e.to_string())
+    }
+}
+
+impl From<FieldErrors> for Problem {
+    fn from(e: FieldErrors) -> Problem {
+        Problem::invalid(e)
+    }
+}
+
+impl From<UserError> for Problem {
+    fn from(e: UserError) -> Problem {
+        match e {
+            UserError::Invalid(errors) => Problem::invalid(errors),
+            UserError::EmailTaken => Problem::new(StatusCode::CONFLICT, "email-taken", e.to_string()),
+            UserError::NotFound => Problem::not_found("user"),
+            UserError::KeyNotFound => Problem::not_found("API key"),
+            UserError::BadCredentials => Problem::new(StatusCode::UNAUTHORIZED, "bad-credentials", e.to_string()),
+            UserError::LockedOut { retry_after_secs } => Problem::rate_limited(retry_after_secs, e.to_string()),
+            UserError::Unauthenticated(why) => Problem::unauthenticated(why),
+            UserError::Denied(d) => d.into(),
+            UserError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<RoomError> for Problem {
+    fn from(e: RoomError) -> Problem {
+        match e {
+            RoomError::Invalid(errors) => Problem::invalid(errors),
+            RoomError::NotFound => Problem::not_found("room"),
+            RoomError::ResourceNotFound => Problem::not_found("resource"),
+            RoomError::NameTaken(_) => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "name-taken", e.to_string());
+                p.errors = FieldErrors::one("name", "is already taken").0;
+                p
+            }
+            RoomError::HasFutureReservations(ref list) => {
+                let mut p = Problem::new(
+                    StatusCode::CONFLICT,
+                    "room-has-reservations",
+                    format!("{e}: repeat the request with ?future_reservations=cancel or ?future_reservations=keep"),
+                );
+                p.conflicts = Some(list.iter().map(Into::into).collect());
+                p
+            }
+            RoomError::StaleVersion { .. } => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", e.to_string())
+            }
+            RoomError::Denied(d) => d.into(),
+            RoomError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ReservationError> for Problem {
+    fn from(e: ReservationError) -> Problem {
+        match e {
+            ReservationError::Invalid(errors) => Problem::invalid(errors),
+            ReservationError::NotFound => Problem::not_found("reservation"),
+            ReservationError::Conflict(ref list) => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "conflict", e.to_string());
+                p.conflicts = Some(list.iter().map(Into::into).collect());
+                p
+            }
+            ReservationError::StaleVersion { .. } => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", e.to_string())
+            }
+            ReservationError::Cancelled => Problem::new(StatusCode::CONFLICT, "cancelled", e.to_string()),
+            ReservationError::Ended => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "ended", e.to_string()),
+            ReservationError::Denied(d) => d.into(),
+            ReservationError::Store(s) => s.into(),
+        }
+    }
+}
