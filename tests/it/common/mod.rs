@@ -1,0 +1,176 @@
+//! The real server, started in-process on 127.0.0.1:0 with a temporary data directory, and a
+//! small HTTP client that speaks to it like any API client would.
+
+#![allow(dead_code)] // each test file uses a different part of the toolkit
+
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub const ADMIN_EMAIL: &str = "admin@example.test";
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+/// Password of the users [`TestServer::user`] creates.
+pub const PASSWORD: &str = "member password 1";
+
+pub struct TestServer {
+    pub url: String,
+    pub dir: TempDir,
+    server: Option<salas::app::Server>,
+}
+
+pub fn config(data_dir: &Path) -> salas::config::Config {
+    let mut c = salas::config::Config::default();
+    c.listen = "127.0.0.1:0".into();
+    c.data_dir = data_dir.to_path_buf();
+    c.admin.email = ADMIN_EMAIL.into();
+    c.admin.password = ADMIN_PASSWORD.into();
+    c
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir).await
+    }
+
+    /// Starts on an existing data directory (for restarts).
+    pub async fn start_in(dir: TempDir) -> TestServer {
+        let c = config(dir.path());
+        Self::start_with(dir, c).await
+    }
+
+    pub async fn start_with(dir: TempDir, config: salas::config::Config) -> TestServer {
+        let server = salas::app::start(config).await.expect("server starts");
+        TestServer { url: format!("http://{}", server.addr), dir, server: Some(server) }
+    }
+
+    /// Stops gracefully and hands back the data directory.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+        self.dir
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Api {
+        Api { base: self.url.clone(), token: None, http: reqwest::Client::new(), id: String::new(), email: String::new() }
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Api {
+        let res = self.anonymous().post("/api/v1/auth/token", json!({"email": email, "password": password})).await;
+        assert_eq!(res.status, 200, "sign-in of {email}: {}", res.body);
+        let token = res.body["access_token"].as_str().expect("token").to_string();
+        let mut api = Api { token: Some(token), email: email.to_string(), ..self.anonymous() };
+        let me = api.get("/api/v1/users/me").await;
+        api.id = me.body["id"].as_str().unwrap_or_default().to_string();
+        api
+    }
+
+    pub async fn admin(&self) -> Api {
+        self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user with `role` (through the API, as the admin) and signs in as them.
+    pub async fn user(&self, role: &str) -> Api {
+        let email = format!("{role}-{}@example.test", uuid::Uuid::now_v7().simple());
+        let res = self
+            .admin()
+            .await
+            .post("/api/v1/users", json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        self.sign_in(&email, PASSWORD).await
+    }
+}
+
+/// An API client, signed in or not.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub http: reqwest::Client,
+    /// The signed-in user's id and e-mail address.
+    pub id: String,
+    pub email: String,
+}
+
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Res {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `field` names of a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+    }
+}
+
+impl Api {
+    pub fn with_token(&self, token: &str) -> Api {
+        Api { token: Some(token.to_string()), ..self.clone() }
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Res {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Res { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Res {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Res {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Res {
+        self.send(self.http.patch(format!("{}{path}", self.base)).json(&body)).await
+    }
+
+    pub async fn patch_if_match(&self, path: &str, version: u64, body: Value) -> Res {
+        self.send(self.http.patch(format!("{}{path}", self.base)).header("if-match", format!("\"{version}\"")).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Res {
+        self.send(self.http.delete(format!("{}{path}", self.base))).await
+    }
+
+    pub async fn create_room(&self, name: &str, capacity: u32) -> String {
+        let res = self.post("/api/v1/rooms", json!({"name": name, "capacity": capacity, "timezone": "Europe/Madrid"})).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        res.body["id"].as_str().expect("room id").to_string()
+    }
+
+    /// Books `room` from `start` to `end` (RFC 3339) and returns the response.
+    pub async fn book(&self, room: &str, start: &str, end: &str) -> Res {
+        self.post("/api/v1/reservations", json!({"room_id": room, "title": "Meeting", "start": start, "end": end})).await
+    }
+}
+
+/// An instant `days` days and `hours` hours from now, on a whole hour, in RFC 3339.
+pub fn at(days: i64, hours: i64) -> String {
+    let base = salas::clock::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    (base + chrono::Duration::days(days) + chrono::Duration::hours(hours)).to_rfc3339()
+}
