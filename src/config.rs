@@ -375,3 +375,20 @@ mod tests {
         assert_eq!(loaded.warnings.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    /// `config.example.toml` documents every setting with its default: parsing it gives exactly
+    /// the defaults, and it names every key the defaults have.
+    #[test]
+    fn example_matches_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        let parsed: Config = toml::from_str(text).expect("the example parses");
+        let as_value = |c: &Config| Value::try_from(c.clone()).unwrap();
+        assert_eq!(as_value(&parsed), as_value(&Config::default()));
+        let example: Value = toml::from_str(text).unwrap();
+        assert_eq!(env_names(&example).len(), env_names(&as_value(&Config::default())).len());
+    }
+}

@@ -3,3 +3,6 @@
 mod common;
 
 mod concurrency;
+mod cli;
+mod model;
+mod restart;
