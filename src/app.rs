@@ -97,24 +97,29 @@ impl Server {
 
 /// `salas serve`: runs until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config) -> Result<(), StartError> {
+    // Listen for signals before announcing the port, so a SIGTERM sent as soon as the
+    // "listening on" line appears is a clean stop, not the default kill.
+    let signal = shutdown_signal();
     let server = start(config).await?;
-    wait_for_signal().await;
+    signal.await;
     tracing::info!("shutting down: finishing requests in flight");
     server.stop().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            _ => std::future::pending().await,
         }
     }
 }

@@ -199,10 +199,7 @@ impl Reservations {
             .write(move |tx: &mut Tx| {
                 let r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
                 if r.status == Status::Cancelled {
-                    check_may_manage(&actor, &r, None).or_else(|e| match e {
-                        ReservationError::Cancelled => Ok(()),
-                        e => Err(e),
-                    })?;
+                    check_permission(&actor, &r)?;
                     return Ok(r);
                 }
                 check_may_manage(&actor, &r, expected_version)?;
@@ -301,10 +298,13 @@ fn check_room(tx: &Tx, room_id: RoomId) -> Result<()> {
     }
 }
 
+fn check_permission(actor: &Actor, r: &Reservation) -> Result<()> {
+    if may_manage_reservation(actor.role, r.user_id == actor.id) { Ok(()) } else { Err(crate::access::Denied.into()) }
+}
+
+/// The actor may change `r`, it is still live, and it is the version the client last saw.
 fn check_may_manage(actor: &Actor, r: &Reservation, expected_version: Option<u64>) -> Result<()> {
-    if !may_manage_reservation(actor.role, r.user_id == actor.id) {
-        return Err(crate::access::Denied.into());
-    }
+    check_permission(actor, r)?;
     if r.status == Status::Cancelled {
         return Err(ReservationError::Cancelled);
     }

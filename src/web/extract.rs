@@ -53,9 +53,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
         serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
-            let field = e.path().to_string();
-            let field = if field == "." { "body".to_string() } else { field };
-            Problem::invalid(FieldErrors::one(field, clean_serde_message(&e.inner().to_string())))
+            let message = clean_serde_message(&e.inner().to_string());
+            // serde reports a missing field at its parent's path; name the field itself.
+            let field = match (e.path().to_string(), missing_field(&message)) {
+                (path, Some(missing)) if path == "." => missing.to_string(),
+                (path, Some(missing)) => format!("{path}.{missing}"),
+                (path, None) if path == "." => "body".to_string(),
+                (path, None) => path,
+            };
+            Problem::invalid(FieldErrors::one(field, message))
         })
     }
 }

@@ -48,6 +48,8 @@ fn serve_logs_its_port_and_the_generated_admin_password_then_stops_on_sigterm() 
         }
     };
     assert!(!url.ends_with(":0"), "the real port is logged: {url}");
+    // Keep reading the log so the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     assert!(log.contains("admin@localhost") && log.contains("password"), "{log}");
 
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -130,4 +132,82 @@ async fn administration_needs_the_server_stopped_and_says_so() {
     assert!(!ok);
     assert!(err.contains("in use by another Salas process"), "{err}");
     s.stop().await;
+}
+
+/// A crash (SIGKILL, no shutdown) right after a 201 loses nothing: the commit was durable before
+/// the answer.
+#[test]
+fn a_booking_acknowledged_before_a_crash_is_there_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = |dir: &std::path::Path| {
+        let mut child = salas()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .env("SALAS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL)
+            .env("SALAS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.find("listening on ").map(|i| l[i + "listening on ".len()..].trim().to_string()))
+            .expect("listening line");
+        std::thread::spawn(move || lines.for_each(drop));
+        (child, url)
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (mut child, url) = start(dir.path());
+    let ids: Vec<String> = rt.block_on(async {
+        let api = crate::common::Api {
+            base: url,
+            token: None,
+            http: reqwest::Client::new(),
+            id: String::new(),
+            email: String::new(),
+        };
+        let token = api
+            .post(
+                "/api/v1/auth/token",
+                serde_json::json!({"email": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASSWORD}),
+            )
+            .await;
+        let api = api.with_token(token.body["access_token"].as_str().unwrap());
+        let room = api.create_room("Crash", 3).await;
+        let mut ids = Vec::new();
+        for h in 8..14 {
+            let r = api.book(&room, &crate::common::at(1, h), &crate::common::at(1, h + 1)).await;
+            assert_eq!(r.status, 201);
+            ids.push(r.body["id"].as_str().unwrap().to_string());
+        }
+        ids
+    });
+    child.kill().unwrap(); // SIGKILL: no graceful anything
+    child.wait().unwrap();
+
+    let (ok, out, err) = run(&["check"], dir.path());
+    assert!(ok, "{out}{err}");
+    let (mut child, url) = start(dir.path());
+    rt.block_on(async {
+        let s = crate::common::Api {
+            base: url,
+            token: None,
+            http: reqwest::Client::new(),
+            id: String::new(),
+            email: String::new(),
+        };
+        let token = s
+            .post(
+                "/api/v1/auth/token",
+                serde_json::json!({"email": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASSWORD}),
+            )
+            .await;
+        let s = s.with_token(token.body["access_token"].as_str().unwrap());
+        for id in &ids {
+            assert_eq!(s.get(&format!("/api/v1/reservations/{id}")).await.status, 200, "{id} survived");
+        }
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -86,7 +86,11 @@ async fn mixed_random_workload_never_double_books() {
             let id = r["id"].as_str().unwrap().to_string();
             acknowledged.retain(|a| *a != id);
             if r["status"] == "confirmed" {
-                live.push((room.clone(), r["start"].as_str().unwrap().to_string(), r["end"].as_str().unwrap().to_string()));
+                live.push((
+                    room.clone(),
+                    r["start"].as_str().unwrap().to_string(),
+                    r["end"].as_str().unwrap().to_string(),
+                ));
             }
         }
     }

@@ -97,8 +97,15 @@ async fn create_rooms(store: &Store, n: usize) -> Vec<RoomId> {
     let admin = Actor { id: UserId::new(), role: Role::Admin };
     let mut ids = Vec::new();
     for i in 0..n {
-        let input = salas::rooms::RoomInput { name: format!("r{i}"), capacity: 4, location: None, description: None,
-            timezone: None, resources: vec![], requires_approval: false };
+        let input = salas::rooms::RoomInput {
+            name: format!("r{i}"),
+            capacity: 4,
+            location: None,
+            description: None,
+            timezone: None,
+            resources: vec![],
+            requires_approval: false,
+        };
         ids.push(rooms.create(&admin, input).await.unwrap().id);
     }
     ids

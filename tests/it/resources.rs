@@ -50,8 +50,10 @@ async fn resource_crud() {
 async fn rooms_take_resources_by_name_or_id_and_lose_deleted_ones() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let projector = admin.post("/api/v1/resources", json!({"name": "Projector"})).await.body["id"].as_str().unwrap().to_string();
-    let board = admin.post("/api/v1/resources", json!({"name": "Whiteboard"})).await.body["id"].as_str().unwrap().to_string();
+    let projector =
+        admin.post("/api/v1/resources", json!({"name": "Projector"})).await.body["id"].as_str().unwrap().to_string();
+    let board =
+        admin.post("/api/v1/resources", json!({"name": "Whiteboard"})).await.body["id"].as_str().unwrap().to_string();
 
     // By name (any case), by id, and a repeat of the same resource counted once.
     let body = json!({"name": "Equipada", "capacity": 6, "resources": ["projector", board, "PROJECTOR"]});
@@ -83,7 +85,9 @@ async fn unknown_resources_are_named_by_position() {
 
     let res = admin.post("/api/v1/rooms", json!({"name": "R", "capacity": 4, "resources": ["Teleporter"]})).await;
     assert_invalid(&res, "resources[0]");
-    let res = admin.post("/api/v1/rooms", json!({"name": "R", "capacity": 4, "resources": ["Projector", "Teleporter"]})).await;
+    let res = admin
+        .post("/api/v1/rooms", json!({"name": "R", "capacity": 4, "resources": ["Projector", "Teleporter"]}))
+        .await;
     assert_invalid(&res, "resources[1]");
     assert!(!res.error_fields().contains(&"resources[0]".to_string()), "{}", res.body);
     let missing = uuid::Uuid::now_v7().to_string();

@@ -20,9 +20,8 @@ pub struct TestServer {
 }
 
 pub fn config(data_dir: &Path) -> salas::config::Config {
-    let mut c = salas::config::Config::default();
-    c.listen = "127.0.0.1:0".into();
-    c.data_dir = data_dir.to_path_buf();
+    let mut c =
+        salas::config::Config { listen: "127.0.0.1:0".into(), data_dir: data_dir.to_path_buf(), ..Default::default() };
     c.admin.email = ADMIN_EMAIL.into();
     c.admin.password = ADMIN_PASSWORD.into();
     c
@@ -59,7 +58,13 @@ impl TestServer {
 
     /// A client with no credentials.
     pub fn anonymous(&self) -> Api {
-        Api { base: self.url.clone(), token: None, http: reqwest::Client::new(), id: String::new(), email: String::new() }
+        Api {
+            base: self.url.clone(),
+            token: None,
+            http: reqwest::Client::new(),
+            id: String::new(),
+            email: String::new(),
+        }
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Api {
@@ -82,7 +87,10 @@ impl TestServer {
         let res = self
             .admin()
             .await
-            .post("/api/v1/users", json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}))
+            .post(
+                "/api/v1/users",
+                json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(res.status, 201, "{}", res.body);
         self.sign_in(&email, PASSWORD).await
@@ -114,7 +122,10 @@ impl Res {
 
     /// The `field` names of a problem's `errors`.
     pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -149,8 +160,10 @@ impl Api {
     }
 
     pub async fn patch_if_match(&self, path: &str, version: u64, body: Value) -> Res {
-        self.send(self.http.patch(format!("{}{path}", self.base)).header("if-match", format!("\"{version}\"")).json(&body))
-            .await
+        self.send(
+            self.http.patch(format!("{}{path}", self.base)).header("if-match", format!("\"{version}\"")).json(&body),
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str) -> Res {
@@ -158,14 +171,16 @@ impl Api {
     }
 
     pub async fn create_room(&self, name: &str, capacity: u32) -> String {
-        let res = self.post("/api/v1/rooms", json!({"name": name, "capacity": capacity, "timezone": "Europe/Madrid"})).await;
+        let res =
+            self.post("/api/v1/rooms", json!({"name": name, "capacity": capacity, "timezone": "Europe/Madrid"})).await;
         assert_eq!(res.status, 201, "{}", res.body);
         res.body["id"].as_str().expect("room id").to_string()
     }
 
     /// Books `room` from `start` to `end` (RFC 3339) and returns the response.
     pub async fn book(&self, room: &str, start: &str, end: &str) -> Res {
-        self.post("/api/v1/reservations", json!({"room_id": room, "title": "Meeting", "start": start, "end": end})).await
+        self.post("/api/v1/reservations", json!({"room_id": room, "title": "Meeting", "start": start, "end": end}))
+            .await
     }
 }
 
