@@ -8,7 +8,7 @@ use redb::{Database, ReadableDatabase, WriteTransaction};
 
 type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Step] = &[create_v1];
+const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -63,5 +63,11 @@ fn create_v1(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(BY_USER)?;
     txn.open_table(BY_START)?;
     txn.open_table(EVENTS)?;
+    Ok(())
+}
+
+/// Version 2: browser sessions for the web UI.
+fn create_v2_sessions(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(SESSIONS)?;
     Ok(())
 }

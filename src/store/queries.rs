@@ -7,7 +7,7 @@ use crate::events::Event;
 use crate::reservations::model::Reservation;
 use crate::rooms::model::{Resource, Room};
 use crate::types::{ApiKeyId, ReservationId, ResourceId, RoomId, TimeRange, UserId, from_micros, micros};
-use crate::users::model::{ApiKey, User};
+use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::de::DeserializeOwned;
 use std::ops::Bound;
@@ -121,6 +121,13 @@ impl View<'_> {
     pub fn api_keys_of(&self, user: UserId) -> Result<Vec<ApiKey>> {
         let keys: Vec<ApiKey> = with_table!(self, API_KEYS, |t| all(&t))?;
         Ok(keys.into_iter().filter(|k| k.user_id == user).collect())
+    }
+
+    pub fn session(&self, secret_hash: [u8; 32]) -> Result<Option<Session>> {
+        with_table!(self, SESSIONS, |t| match t.get(secret_hash)? {
+            Some(v) => Ok(Some(decode(v.value())?)),
+            None => Ok(None),
+        })
     }
 
     pub fn room(&self, id: RoomId) -> Result<Option<Room>> {

@@ -30,5 +30,8 @@ pub const BY_ROOM: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("re
 pub const BY_USER: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_user");
 pub const BY_START: TableDefinition<(i64, Id), ()> = TableDefinition::new("res_by_start");
 
+/// Browser sessions: SHA-256 of the cookie secret → session.
+pub const SESSIONS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("sessions");
+
 /// The event log: seq → event.
 pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");

@@ -4,14 +4,14 @@
 //! only then answers every command. Many concurrent bookings thus share one disk flush.
 
 use super::StoreError;
-use super::codec::encode;
+use super::codec::{decode, encode};
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
 use crate::events::{Event, NewEvent};
 use crate::reservations::model::Reservation;
 use crate::rooms::model::{Resource, Room};
 use crate::types::{ApiKeyId, EventId, ResourceId, micros};
-use crate::users::model::{ApiKey, User};
+use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, WriteTransaction};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
@@ -160,6 +160,9 @@ enum Op {
     DeleteResource(ResourceId),
     Reservation(Box<Reservation>),
     Event(Box<NewEvent>),
+    Session([u8; 32], Box<Session>),
+    DeleteSession([u8; 32]),
+    PurgeSessions(chrono::DateTime<chrono::Utc>),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -244,6 +247,16 @@ impl<'a> Tx<'a> {
     pub fn put_reservation(&mut self, reservation: Reservation) {
         self.staged.push(Op::Reservation(Box::new(reservation)));
     }
+    pub fn put_session(&mut self, secret_hash: [u8; 32], session: Session) {
+        self.staged.push(Op::Session(secret_hash, Box::new(session)));
+    }
+    pub fn delete_session(&mut self, secret_hash: [u8; 32]) {
+        self.staged.push(Op::DeleteSession(secret_hash));
+    }
+    /// Removes every session that expired before `now`.
+    pub fn purge_expired_sessions(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.staged.push(Op::PurgeSessions(now));
+    }
     /// Appends to the event log; the event gets the next `seq` when applied.
     pub fn append_event(&mut self, event: NewEvent) {
         self.staged.push(Op::Event(Box::new(event)));
@@ -301,6 +314,16 @@ impl<'a> Tx<'a> {
                 }
                 index(txn, &r)?;
                 txn.open_table(RESERVATIONS)?.insert(r.id.bytes(), encode(&*r)?.as_slice())?;
+            }
+            Op::Session(hash, session) => {
+                txn.open_table(SESSIONS)?.insert(hash, encode(&*session)?.as_slice())?;
+            }
+            Op::DeleteSession(hash) => {
+                txn.open_table(SESSIONS)?.remove(hash)?;
+            }
+            Op::PurgeSessions(now) => {
+                let mut table = txn.open_table(SESSIONS)?;
+                table.retain(|_, v| decode::<Session>(v).is_ok_and(|s| s.expires_at > now))?;
             }
             Op::Event(e) => {
                 let event = Event {

@@ -5,9 +5,11 @@ mod limiter;
 pub mod model;
 pub mod password;
 pub mod rules;
+mod sessions;
 pub mod token;
 
 pub use error::UserError;
+pub use sessions::SignedIn;
 
 use crate::access::{Action, Actor, Role};
 use crate::clock;
@@ -130,6 +132,12 @@ impl Users {
 
     /// Checks an e-mail address and password and issues an access token.
     pub async fn sign_in(&self, email: &str, password: &str, client: &str) -> Result<Issued> {
+        let user = self.check_credentials(email, password, client).await?;
+        Ok(self.keys.issue(user.id, clock::now(), self.token_ttl_minutes))
+    }
+
+    /// The user with this e-mail address and password, counting failures against the limiter.
+    async fn check_credentials(&self, email: &str, password: &str, client: &str) -> Result<User> {
         let now = clock::now();
         if let Some(retry_after_secs) = self.limiter.locked_for(email, client, now) {
             return Err(UserError::LockedOut { retry_after_secs });
@@ -141,7 +149,7 @@ impl Users {
         match user {
             Some(user) if ok => {
                 self.limiter.succeeded(email);
-                Ok(self.keys.issue(user.id, now, self.token_ttl_minutes))
+                Ok(user)
             }
             _ => {
                 self.limiter.failed(email, client, now);
@@ -155,7 +163,7 @@ impl Users {
         const INVALID: UserError = UserError::Unauthenticated("the token is invalid or has expired");
         let view = self.store.view()?;
         let user = if bearer.starts_with(token::API_KEY_PREFIX) {
-            let key = view.api_key_by_hash(token::hash_api_key(bearer))?.ok_or(INVALID)?;
+            let key = view.api_key_by_hash(token::secret_hash(bearer))?.ok_or(INVALID)?;
             view.user(key.user_id)?
         } else {
             let verified = self.keys.verify(bearer).ok_or(INVALID)?;

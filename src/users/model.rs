@@ -35,3 +35,16 @@ pub struct ApiKey {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// A browser session. The cookie holds a random secret; the store keys the session by the
+/// secret's SHA-256, so a copy of the store does not yield usable cookies.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: UserId,
+    /// Sent back in every form, checked on every state-changing request.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// "Remember me": the cookie outlives the browser session.
+    pub persistent: bool,
+}
