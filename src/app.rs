@@ -1,5 +1,6 @@
 //! The composition root: the only place that wires the modules together and spawns tasks.
 
+use crate::admin_socket::{self, AdminSocket};
 use crate::config::Config;
 use crate::reservations::Reservations;
 use crate::rooms::Rooms;
@@ -30,6 +31,7 @@ pub enum StartError {
 pub struct Server {
     pub addr: SocketAddr,
     store: Store,
+    admin: Option<AdminSocket>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -37,6 +39,14 @@ pub struct Server {
 /// Opens the store, prepares the services and starts serving; returns once listening.
 pub async fn start(config: Config) -> Result<Server, StartError> {
     let store = Store::open(&config.data_dir)?;
+    // Without the socket the server still serves bookings; only online backups are unavailable.
+    let admin = match admin_socket::listen(store.clone(), &config.data_dir) {
+        Ok(socket) => Some(socket),
+        Err(e) => {
+            tracing::warn!(error = %e, "no admin socket in the data directory: online backup and export are unavailable");
+            None
+        }
+    };
     let keys = TokenKeys::load_or_create(&config.data_dir).map_err(StartError::Key)?;
     let users = Users::new(store.clone(), keys, &config.auth);
     if let Some(created) = users.bootstrap(&config.admin).await.map_err(StartError::Bootstrap)? {
@@ -77,7 +87,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             })
             .await
     });
-    Ok(Server { addr, store, shutdown, task })
+    Ok(Server { addr, store, admin, shutdown, task })
 }
 
 impl Server {
@@ -88,6 +98,9 @@ impl Server {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "server error while stopping"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        if let Some(admin) = self.admin {
+            admin.close().await;
         }
         let store = self.store;
         let _ = tokio::task::spawn_blocking(move || store.close()).await;

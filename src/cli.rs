@@ -1,18 +1,18 @@
 //! The command line: `salas serve` and the administration commands.
 
 use crate::access::Role;
-use crate::app;
 use crate::config::{Config, Overrides};
 use crate::store::Store;
 use crate::users::token::TokenKeys;
 use crate::users::{NewUser, Users};
+use crate::{admin, app};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "salas", version, about = "Room and resource booking for small offices", long_about = None)]
+#[command(name = "salas", version, about = "Room and resource booking for small offices", after_long_help = FILES)]
 struct Cli {
     /// Configuration file (also SALAS_CONFIG). Settings: defaults < file < SALAS_* variables < flags.
     #[arg(long, global = true, value_name = "PATH")]
@@ -20,6 +20,9 @@ struct Cli {
     /// Data directory (also SALAS_DATA_DIR; default ./salas-data).
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Log format: text or json (one JSON object per line, for log shippers); also SALAS_LOG_FORMAT.
+    #[arg(long, global = true, value_name = "FORMAT", value_parser = ["text", "json"])]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,7 +40,46 @@ enum Command {
     User(UserCommand),
     /// Verify the store's integrity and invariants (with the server stopped).
     Check,
+    /// Write a consistent backup of the store, also while the server runs (it asks the server
+    /// over DATA_DIR/admin.sock, as the server's user or root).
+    Backup {
+        /// The backup file to write (mode 0600; replaced if it exists).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Replace the store of a stopped server with a backup, after verifying it; the replaced
+    /// store is kept as salas.redb.before-restore.
+    Restore {
+        /// A file written by `salas backup`.
+        file: PathBuf,
+    },
+    /// Write all data as JSON (see docs/export-format.md), also while the server runs.
+    Export {
+        /// The file to write; standard output if not given.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Create the store of a new data directory from `salas export` output.
+    Import {
+        /// A file written by `salas export`.
+        file: PathBuf,
+    },
+    /// Exit 0 if the server configured here answers GET /healthz (for container health checks).
+    Healthcheck,
 }
+
+const FILES: &str = "\
+Files:
+  /etc/salas/config.toml        configuration of packaged installs (see config.example.toml)
+  DATA_DIR/salas.redb           the store; DATA_DIR/jwt.key the token signing key
+  DATA_DIR/admin.sock           how backup and export reach a running server
+  DATA_DIR/salas.redb.vN.bak    the store as it was before an upgrade from schema version N
+
+Examples:
+  salas serve --config /etc/salas/config.toml
+  salas backup --data-dir /var/lib/salas --output /root/salas-$(date +%F).redb
+  salas restore /root/salas-2025-01-31.redb --data-dir /var/lib/salas   (server stopped)
+  salas export --output all.json; salas import all.json --data-dir ./new-data";
 
 #[derive(Subcommand)]
 enum UserCommand {
@@ -80,7 +122,7 @@ pub fn main() -> ExitCode {
         Command::Serve { listen } => listen.clone(),
         _ => None,
     };
-    let flags = Overrides { config: cli.config, listen, data_dir: cli.data_dir };
+    let flags = Overrides { config: cli.config, listen, data_dir: cli.data_dir, log_format: cli.log_format };
     let loaded = match Config::load(flags) {
         Ok(l) => l,
         Err(e) => return fail(e),
@@ -100,6 +142,11 @@ pub fn main() -> ExitCode {
         Command::Serve { .. } => runtime.block_on(app::serve(config)).map_err(|e| e.to_string()),
         Command::User(cmd) => runtime.block_on(user_command(&config, cmd)),
         Command::Check => check(&config),
+        Command::Backup { output } => admin::backup(&config, &output),
+        Command::Restore { file } => admin::restore(&config, &file),
+        Command::Export { output } => admin::export(&config, output.as_deref()),
+        Command::Import { file } => admin::import(&config, &file),
+        Command::Healthcheck => admin::healthcheck(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -178,7 +225,7 @@ fn read_password() -> Result<String, String> {
 fn check(config: &Config) -> Result<(), String> {
     let problems = crate::store::check(&config.data_dir).map_err(|e| e.to_string())?;
     if problems.is_empty() {
-        println!("ok: {} is consistent", config.data_dir.display());
+        println!("ok: {} is consistent (schema version {})", config.data_dir.display(), crate::store::SCHEMA_VERSION);
         Ok(())
     } else {
         for p in &problems {

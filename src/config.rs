@@ -116,6 +116,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
+    /// `--log-format`: `text` or `json`.
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +173,9 @@ impl Config {
         }
         if let Some(dir) = flags.data_dir {
             set(&mut tree, &["data_dir"], Value::String(dir.to_string_lossy().into_owned()));
+        }
+        if let Some(format) = flags.log_format {
+            set(&mut tree, &["log", "format"], Value::String(format));
         }
 
         let config: Config = tree.try_into().map_err(|e: toml::de::Error| err(e.message().to_string()))?;

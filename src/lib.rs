@@ -1,6 +1,8 @@
 //! Salas: room and resource booking for small offices, in one self-contained binary.
 
 pub mod access;
+pub mod admin;
+pub mod admin_socket;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -2,12 +2,16 @@
 //! through [`Store::write`], which runs their command on the single writer thread and answers
 //! only after the batch it joined is durably committed.
 
+mod backup;
 mod codec;
+mod export;
 mod migrate;
 mod queries;
 mod tables;
 mod writer;
 
+pub use backup::{BackupError, Restored, backup_offline, restore};
+pub use export::{Export, Imported, export_offline, import};
 pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
 pub use writer::Tx;
@@ -56,6 +60,7 @@ pub struct Store {
     db: Arc<Database>,
     writer: writer::Handle,
     events: watch::Receiver<u64>,
+    file: Arc<Path>,
 }
 
 pub const DB_FILE: &str = "salas.redb";
@@ -73,12 +78,13 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
+        backup::keep_before_upgrade(&db, &path)?;
         migrate::run(&db)?;
         let db = Arc::new(db);
         let last_seq = View::read(&db)?.last_event_seq()?;
         let (events_tx, events) = watch::channel(last_seq);
         let writer = writer::spawn(db.clone(), events_tx);
-        Ok(Store { db, writer, events })
+        Ok(Store { db, writer, events, file: path.into() })
     }
 
     /// A consistent snapshot for reading.
@@ -118,9 +124,14 @@ impl Store {
         self.db.begin_read().is_ok()
     }
 
+    /// The size of the store file in bytes (for `/metrics`); 0 if it cannot be read.
+    pub fn file_size(&self) -> u64 {
+        std::fs::metadata(&self.file).map(|m| m.len()).unwrap_or(0)
+    }
+
     /// Stops the writer after the commands already queued, and closes the file.
     pub fn close(self) {
-        let Store { db, writer, events } = self;
+        let Store { db, writer, events, .. } = self;
         drop(events);
         writer.shutdown();
         drop(db);

@@ -142,5 +142,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     let last_seq = *state.store.event_signal().borrow();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(last_seq)).into_response()
+    let mut body = state.metrics.render(last_seq);
+    observe::gauge(
+        &mut body,
+        "salas_store_size_bytes",
+        "Size of the store file (salas.redb).",
+        state.store.file_size(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -100,6 +100,11 @@ impl Metrics {
     }
 }
 
+/// Appends one gauge in the Prometheus text format.
+pub fn gauge(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+}
+
 /// Records every request in the metrics and the access log (with the request id the outer
 /// layer assigned). A 5xx's internal cause is logged here, never sent to the client.
 pub async fn observe(State(state): State<super::AppState>, req: Request, next: Next) -> Response {

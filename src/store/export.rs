@@ -1,0 +1,199 @@
+//! `salas export` / `salas import`: all the data as one JSON document (format in
+//! docs/export-format.md), for moving to another machine or another storage. Rows come in key
+//! order, so exporting an imported export gives the same bytes.
+
+use super::backup::{BackupError, give_to_owner_of, open_read_only};
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{DB_FILE, SCHEMA_VERSION, Store, StoreError, migrate};
+use crate::events::Event;
+use crate::reservations::model::Reservation;
+use crate::rooms::model::{Resource, Room};
+use crate::users::model::{ApiKey, Session, User};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::Path;
+
+pub const EXPORT_FORMAT: &str = "salas-export";
+pub const EXPORT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Export {
+    /// Always `salas-export`.
+    pub format: String,
+    /// The version of this document's layout.
+    pub version: u32,
+    /// The schema version of the store it came from.
+    pub schema_version: u64,
+    pub users: Vec<User>,
+    pub api_keys: Vec<ApiKey>,
+    pub sessions: Vec<SessionRow>,
+    pub rooms: Vec<Room>,
+    pub resources: Vec<Resource>,
+    pub reservations: Vec<Reservation>,
+    pub events: Vec<Event>,
+}
+
+/// A browser session and the SHA-256 (hex) of its cookie secret, which keys it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRow {
+    pub secret_hash: String,
+    pub session: Session,
+}
+
+fn rows<K: redb::Key + 'static, T: DeserializeOwned>(
+    txn: &ReadTransaction,
+    def: TableDefinition<K, &'static [u8]>,
+) -> Result<Vec<T>, StoreError> {
+    txn.open_table(def)?.iter()?.map(|row| decode(row?.1.value())).collect()
+}
+
+fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
+    let sessions = txn
+        .open_table(SESSIONS)?
+        .iter()?
+        .map(|row| {
+            let (k, v) = row?;
+            Ok(SessionRow { secret_hash: hex::encode(k.value()), session: decode(v.value())? })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Export {
+        format: EXPORT_FORMAT.into(),
+        version: EXPORT_VERSION,
+        schema_version: SCHEMA_VERSION,
+        users: rows(txn, USERS)?,
+        api_keys: rows(txn, API_KEYS)?,
+        sessions,
+        rooms: rows(txn, ROOMS)?,
+        resources: rows(txn, RESOURCES)?,
+        reservations: rows(txn, RESERVATIONS)?,
+        events: rows(txn, EVENTS)?,
+    })
+}
+
+fn to_json(export: &Export) -> Result<Vec<u8>, StoreError> {
+    let mut out = serde_json::to_vec_pretty(export).map_err(|e| StoreError::Storage(e.to_string()))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+impl Store {
+    /// The export of the running store, from one consistent snapshot.
+    pub fn export_json(&self) -> Result<Vec<u8>, StoreError> {
+        to_json(&export_from(&self.db.begin_read()?)?)
+    }
+}
+
+/// The export of a stopped data directory (opened read-only; it must be at the current schema).
+pub fn export_offline(data_dir: &Path) -> Result<Vec<u8>, BackupError> {
+    let db = open_read_only(data_dir)?;
+    let txn = db.begin_read()?;
+    let meta = txn.open_table(META).map_err(StoreError::from)?;
+    let found = meta.get("schema_version").map_err(StoreError::from)?.map(|v| v.value()).unwrap_or(0);
+    if found != SCHEMA_VERSION {
+        return Err(BackupError::Refused(format!(
+            "the store has schema version {found}, this Salas exports version {SCHEMA_VERSION}; start the matching Salas once first"
+        )));
+    }
+    Ok(to_json(&export_from(&txn)?)?)
+}
+
+/// What an import wrote.
+pub struct Imported {
+    pub users: usize,
+    pub rooms: usize,
+    pub reservations: usize,
+    pub events: usize,
+}
+
+/// `salas import`: creates the store of `data_dir`, which must not have one yet, from an export.
+/// Nothing is left behind if the document is refused.
+pub fn import(data_dir: &Path, json: &[u8]) -> Result<Imported, BackupError> {
+    let refuse = |why: String| BackupError::Refused(format!("cannot import: {why}"));
+    let data: Export = serde_json::from_slice(json).map_err(|e| refuse(e.to_string()))?;
+    if data.format != EXPORT_FORMAT || data.version != EXPORT_VERSION {
+        return Err(refuse(format!("this is not a `{EXPORT_FORMAT}` document of version {EXPORT_VERSION}")));
+    }
+    if data.schema_version > SCHEMA_VERSION {
+        return Err(refuse(format!(
+            "it comes from a newer Salas (schema {}; this one knows up to {SCHEMA_VERSION})",
+            data.schema_version
+        )));
+    }
+    unique("user e-mail", data.users.iter().map(|u| u.email.to_lowercase())).map_err(refuse)?;
+    unique("room name", data.rooms.iter().map(|r| super::queries::name_key(&r.name))).map_err(refuse)?;
+    unique("resource name", data.resources.iter().map(|r| super::queries::name_key(&r.name))).map_err(refuse)?;
+    let path = data_dir.join(DB_FILE);
+    if path.exists() {
+        return Err(refuse(format!("{} already has a store; import into a new data directory", data_dir.display())));
+    }
+    super::create_private_dir(data_dir)?;
+    let result = write_all(data_dir, data);
+    match result {
+        Ok(imported) => {
+            give_to_owner_of(&path, data_dir)?;
+            Ok(imported)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
+    }
+}
+
+fn unique(what: &str, keys: impl Iterator<Item = String>) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    for key in keys {
+        if !seen.insert(key.clone()) {
+            return Err(format!("the {what} `{key}` appears twice"));
+        }
+    }
+    Ok(())
+}
+
+fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
+    let Export { users, api_keys, sessions, rooms, resources, reservations, events, .. } = data;
+    let counts =
+        Imported { users: users.len(), rooms: rooms.len(), reservations: reservations.len(), events: events.len() };
+    // The log is copied as it is (seq, id and all); the writer would number appended events anew.
+    {
+        let db = Database::create(data_dir.join(DB_FILE))?;
+        migrate::run(&db)?;
+        let txn = db.begin_write()?;
+        {
+            let mut log = txn.open_table(EVENTS).map_err(StoreError::from)?;
+            for event in &events {
+                log.insert(event.seq, encode(event)?.as_slice()).map_err(StoreError::from)?;
+            }
+        }
+        txn.commit().map_err(StoreError::from)?;
+    }
+    // Everything else goes through the writer, which keeps every index as the server would.
+    let mut hashes = Vec::with_capacity(sessions.len());
+    for row in sessions {
+        let bytes = hex::decode(&row.secret_hash).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+        let hash = bytes.ok_or_else(|| BackupError::Refused(format!("bad session hash `{}`", row.secret_hash)))?;
+        hashes.push((hash, row.session));
+    }
+    let store = Store::open(data_dir)?;
+    let written = store.write_blocking(move |tx| {
+        users.into_iter().for_each(|u| tx.put_user(u));
+        api_keys.into_iter().for_each(|k| tx.put_api_key(k));
+        hashes.into_iter().for_each(|(h, s)| tx.put_session(h, s));
+        rooms.into_iter().for_each(|r| tx.put_room(r));
+        resources.into_iter().for_each(|r| tx.put_resource(r));
+        reservations.into_iter().for_each(|r| tx.put_reservation(r));
+        Ok::<(), StoreError>(())
+    });
+    store.close();
+    written?;
+    let problems = super::check(data_dir)?;
+    if let Some(first) = problems.first() {
+        return Err(BackupError::Refused(format!("cannot import: {first} ({} problem(s))", problems.len())));
+    }
+    Ok(counts)
+}
