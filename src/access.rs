@@ -36,7 +36,7 @@ impl Role {
             ReadRooms | ReadReservations | ManageOwnAccount => true,
             BookRooms => self >= Role::Member,
             ManageRooms | ManageAnyReservation | BookForOthers | ReadUsers => self >= Role::Manager,
-            ManageUsers | ReadEventLog => self == Role::Admin,
+            ManageUsers | ReadEventLog | ManageNotifications => self == Role::Admin,
         }
     }
 }
@@ -61,6 +61,8 @@ pub enum Action {
     ReadUsers,
     ManageUsers,
     ReadEventLog,
+    /// E-mail settings, templates and delivery log, webhooks, event consumers, scheduled jobs.
+    ManageNotifications,
 }
 
 /// Members manage their own reservations; managers and admins manage all of them.

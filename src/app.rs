@@ -1,6 +1,7 @@
 //! The composition root: the only place that wires the modules together and spawns tasks.
 
 use crate::admin_socket::{self, AdminSocket};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::reservations::Reservations;
 use crate::rooms::Rooms;
@@ -13,8 +14,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod side_effects;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("notifications: {0}")]
+    Notifications(String),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
@@ -34,10 +39,17 @@ pub struct Server {
     admin: Option<AdminSocket>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    side_effects: side_effects::SideEffects,
+    clock: Clock,
 }
 
 /// Opens the store, prepares the services and starts serving; returns once listening.
 pub async fn start(config: Config) -> Result<Server, StartError> {
+    start_with_clock(config, Clock::system()).await
+}
+
+/// [`start`] with the clock the notification modules and the scheduler read (tests move it).
+pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
     let store = Store::open(&config.data_dir)?;
     // Without the socket the server still serves bookings; only online backups are unavailable.
     let admin = match admin_socket::listen(store.clone(), &config.data_dir) {
@@ -59,7 +71,12 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             None => tracing::info!("created the first administrator, {}", created.user.email),
         }
     }
+    let side_effects = side_effects::start(&config, &store, &clock)?;
     let state = AppState {
+        bus: side_effects.bus.clone(),
+        notifier: side_effects.notifier.clone(),
+        webhooks: side_effects.webhooks.clone(),
+        scheduler: side_effects.scheduler.clone(),
         store: store.clone(),
         users,
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),
@@ -87,10 +104,15 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             })
             .await
     });
-    Ok(Server { addr, store, admin, shutdown, task })
+    Ok(Server { addr, store, admin, shutdown, task, side_effects, clock })
 }
 
 impl Server {
+    /// The clock of the notification modules and the scheduler.
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, then closes the store.
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
@@ -99,6 +121,7 @@ impl Server {
             Ok(Err(e)) => tracing::error!(error = %e, "server error while stopping"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
+        self.side_effects.stop().await;
         if let Some(admin) = self.admin {
             admin.close().await;
         }

@@ -10,6 +10,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use toml::Value;
 
+mod notifications;
+pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
+
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -22,6 +25,9 @@ pub struct Config {
     pub auth: AuthConfig,
     pub booking: BookingConfig,
     pub http: HttpConfig,
+    pub smtp: SmtpConfig,
+    pub scheduler: SchedulerConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -82,6 +88,9 @@ impl Default for Config {
             auth: AuthConfig::default(),
             booking: BookingConfig::default(),
             http: HttpConfig::default(),
+            smtp: SmtpConfig::default(),
+            scheduler: SchedulerConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -124,7 +133,7 @@ pub struct Overrides {
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
-fn err(msg: impl Into<String>) -> ConfigError {
+pub(crate) fn err(msg: impl Into<String>) -> ConfigError {
     ConfigError(msg.into())
 }
 
@@ -223,11 +232,12 @@ impl Config {
         }
         range("http.request_timeout_seconds", self.http.request_timeout_seconds, 1, 3600)?;
         range("http.max_body_bytes", self.http.max_body_bytes, 1024, 64 * 1024 * 1024)?;
+        self.validate_notifications()?;
         Ok(())
     }
 }
 
-fn range(key: &str, value: u32, min: u32, max: u32) -> Result<(), ConfigError> {
+pub(crate) fn range(key: &str, value: u32, min: u32, max: u32) -> Result<(), ConfigError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {

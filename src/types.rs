@@ -51,6 +51,9 @@ id_type!(ResourceId);
 id_type!(ReservationId);
 id_type!(ApiKeyId);
 id_type!(EventId);
+id_type!(DeliveryId);
+id_type!(NotificationId);
+id_type!(WebhookId);
 
 /// A half-open interval `[start, end)` of instants. Two meetings that touch (one ends at 10:00,
 /// the next starts at 10:00) do not overlap.

@@ -2,6 +2,8 @@
 //! so the log is complete and ordered by `seq`. Consumers (notifications, search, audit,
 //! metrics) read it through durable cursors and are woken by the store's "new events" signal.
 
+pub mod bus;
+
 use crate::types::{EventId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,7 @@ use redb::{Database, ReadableDatabase, WriteTransaction};
 
 type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions];
+const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions, create_v3_notifications];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -69,5 +69,18 @@ fn create_v1(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// Version 2: browser sessions for the web UI.
 fn create_v2_sessions(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(SESSIONS)?;
+    Ok(())
+}
+
+/// Version 3: consumer cursors, deliveries, the inbox, preferences, webhooks, e-mail templates.
+fn create_v3_notifications(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(CURSORS)?;
+    txn.open_table(DELIVERIES)?;
+    txn.open_table(DELIVERIES_DUE)?;
+    txn.open_table(ONCE)?;
+    txn.open_table(EMAIL_TEMPLATES)?;
+    txn.open_table(WEBHOOKS)?;
+    txn.open_table(NOTIFICATIONS)?;
+    txn.open_table(NOTIFY_PREFS)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod backup;
 mod codec;
 mod export;
 mod migrate;
+mod outbox;
 mod queries;
 mod tables;
 mod writer;

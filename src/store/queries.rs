@@ -46,6 +46,7 @@ macro_rules! with_table {
         }
     };
 }
+pub(super) use with_table;
 
 /// Which reservations a listing wants. Results come in (start, id) order.
 #[derive(Clone, Debug, Default)]
@@ -60,14 +61,14 @@ pub struct ListFilter {
     pub limit: usize,
 }
 
-fn get<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>, key: Id) -> Result<Option<T>> {
+pub(super) fn get<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>, key: Id) -> Result<Option<T>> {
     match t.get(key)? {
         Some(v) => Ok(Some(decode(v.value())?)),
         None => Ok(None),
     }
 }
 
-fn all<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>) -> Result<Vec<T>> {
+pub(super) fn all<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>) -> Result<Vec<T>> {
     t.iter()?.map(|row| decode(row?.1.value())).collect()
 }
 

@@ -35,3 +35,22 @@ pub const SESSIONS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("ses
 
 /// The event log: seq → event.
 pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+
+// Schema v3: the event bus and notifications.
+
+/// Event consumers' durable cursors: consumer name → seq of the last event it has handled.
+pub const CURSORS: TableDefinition<&str, u64> = TableDefinition::new("consumer_cursors");
+/// Outgoing e-mails and webhook calls; ids are UUIDv7, so key order is creation order.
+pub const DELIVERIES: TableDefinition<Id, &[u8]> = TableDefinition::new("deliveries");
+/// Pending deliveries only: (next attempt, id). Senders read the due ones from the front.
+pub const DELIVERIES_DUE: TableDefinition<(i64, Id), ()> = TableDefinition::new("deliveries_due");
+/// Work already staged, by a key naming it (SHA-256 of consumer, event and recipient): a replayed
+/// event or a second reminder run finds its key here and stages nothing again.
+pub const ONCE: TableDefinition<[u8; 32], ()> = TableDefinition::new("once_keys");
+/// Admin-edited e-mail templates: "kind/language" → template. Absent: the shipped default.
+pub const EMAIL_TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("email_templates");
+pub const WEBHOOKS: TableDefinition<Id, &[u8]> = TableDefinition::new("webhooks");
+/// The in-app inbox: (user, notification) → notification; newest last per user.
+pub const NOTIFICATIONS: TableDefinition<(Id, Id), &[u8]> = TableDefinition::new("notifications");
+/// user → notification preferences (absent: the defaults).
+pub const NOTIFY_PREFS: TableDefinition<Id, &[u8]> = TableDefinition::new("notify_prefs");

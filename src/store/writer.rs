@@ -151,7 +151,7 @@ fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>) {
     }
 }
 
-enum Op {
+pub(super) enum Op {
     User(Box<User>),
     ApiKey(Box<ApiKey>),
     DeleteApiKey(ApiKeyId),
@@ -163,6 +163,7 @@ enum Op {
     Session([u8; 32], Box<Session>),
     DeleteSession([u8; 32]),
     PurgeSessions(chrono::DateTime<chrono::Utc>),
+    Notify(super::outbox::NotifyOp),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -226,6 +227,9 @@ impl<'a> Tx<'a> {
         }
     }
 
+    pub(super) fn stage(&mut self, op: Op) {
+        self.staged.push(op);
+    }
     pub fn put_user(&mut self, user: User) {
         self.staged.push(Op::User(Box::new(user)));
     }
@@ -325,6 +329,7 @@ impl<'a> Tx<'a> {
                 let mut table = txn.open_table(SESSIONS)?;
                 table.retain(|_, v| decode::<Session>(v).is_ok_and(|s| s.expires_at > now))?;
             }
+            Op::Notify(op) => super::outbox::apply(txn, &self.view, op)?,
             Op::Event(e) => {
                 let event = Event {
                     seq: self.last_seq + 1,

@@ -35,13 +35,17 @@ pub struct AppState {
     pub rooms: Rooms,
     pub reservations: Reservations,
     pub metrics: Arc<Metrics>,
+    pub bus: crate::events::bus::Bus,
+    pub notifier: crate::notify::Notifier,
+    pub webhooks: crate::webhooks::Webhooks,
+    pub scheduler: crate::scheduler::Scheduler,
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Salas", description = "Room and resource booking. Errors are RFC 9457 problem+json; times are RFC 3339 with an offset."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"))
+    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"), (name = "notifications"), (name = "webhooks"), (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -143,6 +147,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let last_seq = *state.store.event_signal().borrow();
     let mut body = state.metrics.render(last_seq);
+    observe::consumers(&mut body, &state.bus.reports(last_seq));
     observe::gauge(
         &mut body,
         "salas_store_size_bytes",

@@ -105,6 +105,22 @@ pub fn gauge(out: &mut String, name: &str, help: &str, value: u64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
 }
 
+/// Appends the event consumers' lag and failures, one series per consumer.
+pub fn consumers(out: &mut String, reports: &[crate::events::bus::ConsumerReport]) {
+    let series = [
+        ("salas_consumer_lag_events", "gauge", "Events in the log a consumer has not handled yet."),
+        ("salas_consumer_position", "gauge", "Sequence number of the last event a consumer handled."),
+        ("salas_consumer_failures_total", "counter", "Failed attempts of a consumer since start."),
+    ];
+    for (i, (name, kind, help)) in series.iter().enumerate() {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for r in reports {
+            let value = [r.lag, r.position, r.failures][i];
+            let _ = writeln!(out, "{name}{{consumer=\"{}\"}} {value}", r.name);
+        }
+    }
+}
+
 /// Records every request in the metrics and the access log (with the request id the outer
 /// layer assigned). A 5xx's internal cause is logged here, never sent to the client.
 pub async fn observe(State(state): State<super::AppState>, req: Request, next: Next) -> Response {

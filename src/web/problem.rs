@@ -1,11 +1,14 @@
 //! Every error becomes an RFC 9457 problem+json response here, and only here.
 
 use crate::access::Denied;
+use crate::notify::NotifyError;
 use crate::reservations::ReservationError;
 use crate::rooms::RoomError;
+use crate::scheduler::SchedulerError;
 use crate::store::StoreError;
 use crate::users::UserError;
 use crate::validation::{FieldError, FieldErrors};
+use crate::webhooks::WebhookError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -190,6 +193,39 @@ impl From<ReservationError> for Problem {
             ReservationError::Ended => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "ended", e.to_string()),
             ReservationError::Denied(d) => d.into(),
             ReservationError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<NotifyError> for Problem {
+    fn from(e: NotifyError) -> Problem {
+        match e {
+            NotifyError::Invalid(errors) => Problem::invalid(errors),
+            NotifyError::NotFound(what) => Problem::not_found(what),
+            NotifyError::Template(_) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "template", e.to_string()),
+            NotifyError::EmailOff => Problem::new(StatusCode::CONFLICT, "email-off", e.to_string()),
+            NotifyError::Denied(d) => d.into(),
+            NotifyError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for Problem {
+    fn from(e: WebhookError) -> Problem {
+        match e {
+            WebhookError::Invalid(errors) => Problem::invalid(errors),
+            WebhookError::NotFound(what) => Problem::not_found(what),
+            WebhookError::Denied(d) => d.into(),
+            WebhookError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<SchedulerError> for Problem {
+    fn from(e: SchedulerError) -> Problem {
+        match e {
+            SchedulerError::NotFound => Problem::not_found("job"),
+            SchedulerError::Denied(d) => d.into(),
         }
     }
 }

@@ -3,11 +3,16 @@
 
 pub mod auth;
 pub mod availability;
+pub mod email;
 pub mod events;
+pub mod notifications;
+pub mod operations;
+pub mod outbox;
 pub mod reservations;
 pub mod resources;
 pub mod rooms;
 pub mod users;
+pub mod webhooks;
 
 use super::AppState;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -35,6 +40,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reservations::get, reservations::update))
         .routes(routes!(reservations::cancel))
         .routes(routes!(events::list))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(notifications::get_preferences, notifications::put_preferences))
+        .routes(routes!(operations::consumers))
+        .routes(routes!(operations::jobs))
+        .routes(routes!(operations::run_job))
+        .routes(routes!(email::status))
+        .routes(routes!(email::send_test))
+        .routes(routes!(email::list_templates))
+        .routes(routes!(email::get_template, email::put_template, email::reset_template))
+        .routes(routes!(email::preview))
+        .routes(routes!(email::deliveries))
+        .routes(routes!(email::retry))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::retry))
 }
 
 /// An instant on the wire: RFC 3339 with an offset (`2026-05-04T10:00:00+02:00`), stored to the

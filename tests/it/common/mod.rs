@@ -189,3 +189,100 @@ pub fn at(days: i64, hours: i64) -> String {
     let base = salas::clock::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     (base + chrono::Duration::days(days) + chrono::Duration::hours(hours)).to_rfc3339()
 }
+
+impl TestServer {
+    /// Starts with `config` and a clock the test can move (`salas::clock::Clock::advance`).
+    pub async fn start_with_clock(
+        dir: TempDir,
+        config: salas::config::Config,
+        clock: salas::clock::Clock,
+    ) -> TestServer {
+        let server = salas::app::start_with_clock(config, clock).await.expect("server starts");
+        TestServer { url: format!("http://{}", server.addr), dir, server: Some(server) }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// A real SMTP server (Python's aiosmtpd, see `smtp_sink.py`) that writes every message it
+/// accepts, parsed, as JSON into a directory.
+pub struct SmtpSink {
+    pub port: u16,
+    pub out: TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let mut sink = SmtpSink { port: free_port(), out: tempfile::tempdir().expect("temp dir"), child: None };
+        sink.resume();
+        sink
+    }
+
+    /// Starts the server (again) on the same port and directory.
+    pub fn resume(&mut self) {
+        use std::io::BufRead;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/smtp_sink.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(self.port.to_string())
+            .arg(self.out.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs the SMTP sink (pip install aiosmtpd icalendar)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("sink output");
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        self.child = Some(child);
+    }
+
+    /// Stops the server: connections are refused until [`SmtpSink::resume`].
+    pub fn pause(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Configures `c` to send through this server.
+    pub fn configure(&self, c: &mut salas::config::Config) {
+        c.smtp.host = "127.0.0.1".into();
+        c.smtp.port = self.port;
+        c.smtp.security = "none".into();
+        c.smtp.from = "Salas <salas@example.test>".into();
+        c.smtp.retry_seconds = 1;
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.out.path()).expect("sink dir").flatten() {
+            if entry.path().extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(entry.path()).expect("message file");
+                out.push(serde_json::from_str(&text).expect("message JSON"));
+            }
+        }
+        out
+    }
+
+    /// Waits until at least `n` messages satisfy `pred` (at most 20 s); returns them.
+    pub async fn wait_for(&self, n: usize, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+        for _ in 0..200 {
+            let found: Vec<Value> = self.messages().into_iter().filter(|m| pred(m)).collect();
+            if found.len() >= n {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} messages; got {:#?}", self.messages());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.pause();
+    }
+}

@@ -1,0 +1,55 @@
+//! Wiring of the modules that react to the event log: the bus and its consumers, the e-mail
+//! and webhook senders, and the scheduler. Each runs on its own task until [`SideEffects::stop`].
+
+use super::StartError;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::events::bus::Bus;
+use crate::notify::Notifier;
+use crate::scheduler::Scheduler;
+use crate::store::Store;
+use crate::webhooks::Webhooks;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub(super) struct SideEffects {
+    pub bus: Bus,
+    pub notifier: Notifier,
+    pub webhooks: Webhooks,
+    pub scheduler: Scheduler,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<SideEffects, StartError> {
+    let failed = |e: String| StartError::Notifications(e);
+    let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.scheduler)
+        .map_err(|e| failed(e.to_string()))?;
+    if !notifier.email_enabled() {
+        tracing::info!("e-mail is off: no [smtp] host is configured (SALAS_SMTP_HOST)");
+    }
+    let webhooks = Webhooks::new(store.clone(), clock.clone(), &config.webhooks).map_err(|e| failed(e.to_string()))?;
+    let scheduler =
+        Scheduler::new(&config.scheduler, store.clone(), clock.clone(), notifier.clone()).map_err(failed)?;
+    let (stop, stopped) = watch::channel(false);
+    let bus = Bus::default();
+    let mut tasks = Vec::new();
+    for consumer in notifier.consumers().into_iter().chain([webhooks.consumer()]) {
+        tasks.push(bus.spawn(store.clone(), clock.clone(), consumer, stopped.clone()));
+    }
+    tasks.push(tokio::spawn(notifier.clone().run_sender(stopped.clone())));
+    tasks.push(tokio::spawn(webhooks.clone().run_sender(stopped.clone())));
+    tasks.extend(scheduler.spawn(&stopped));
+    Ok(SideEffects { bus, notifier, webhooks, scheduler, stop, tasks })
+}
+
+impl SideEffects {
+    /// Asks every task to stop and waits for them, so none still holds the store when it closes.
+    /// A send in flight finishes first; its outcome is recorded.
+    pub(super) async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

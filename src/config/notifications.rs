@@ -1,0 +1,101 @@
+//! The settings of e-mail, the scheduler and webhooks.
+
+use super::{Config, ConfigError, err, range};
+use serde::{Deserialize, Serialize};
+
+/// Outgoing e-mail. With no `host`, e-mail is off.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub security: String,
+    pub username: String,
+    pub password: String,
+    /// The sender: `Salas <salas@example.org>`.
+    pub from: String,
+    /// Seconds to wait for the SMTP server before an attempt counts as failed.
+    pub timeout_seconds: u32,
+    /// Attempts before a message is given up (it stays in the delivery log, retryable).
+    pub max_attempts: u32,
+    /// Wait before the first retry; it doubles with every attempt (at most an hour).
+    pub retry_seconds: u32,
+}
+
+/// Cron expressions (5 fields, as in crontab, or 6-7 with seconds and year); empty: job off.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    pub reminders: String,
+    pub session_cleanup: String,
+    /// Minutes before a meeting its reminder goes out, for users who did not choose.
+    pub reminder_lead_minutes: u32,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    pub timeout_seconds: u32,
+    /// Attempts before a call goes to the dead-letter list.
+    pub max_attempts: u32,
+    /// Wait before the first retry; it doubles with every attempt (at most an hour).
+    pub retry_seconds: u32,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            username: String::new(),
+            password: String::new(),
+            from: "Salas <salas@localhost>".into(),
+            timeout_seconds: 30,
+            max_attempts: 8,
+            retry_seconds: 60,
+        }
+    }
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self { reminders: "* * * * *".into(), session_cleanup: "17 * * * *".into(), reminder_lead_minutes: 15 }
+    }
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self { timeout_seconds: 10, max_attempts: 8, retry_seconds: 30 }
+    }
+}
+
+impl Config {
+    pub(super) fn validate_notifications(&self) -> Result<(), ConfigError> {
+        if !matches!(self.smtp.security.as_str(), "none" | "starttls" | "tls") {
+            return Err(err(format!("smtp.security: `{}` must be `none`, `starttls` or `tls`", self.smtp.security)));
+        }
+        if !self.smtp.host.is_empty() && self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(err(format!(
+                "smtp.from: `{}` is not an address like Salas <salas@example.org>",
+                self.smtp.from
+            )));
+        }
+        range("smtp.timeout_seconds", self.smtp.timeout_seconds, 1, 600)?;
+        range("smtp.max_attempts", self.smtp.max_attempts, 1, 100)?;
+        range("smtp.retry_seconds", self.smtp.retry_seconds, 1, 24 * 3600)?;
+        for (key, expr) in
+            [("reminders", &self.scheduler.reminders), ("session_cleanup", &self.scheduler.session_cleanup)]
+        {
+            if let Err(e) = crate::scheduler::parse_schedule(expr) {
+                return Err(err(format!("scheduler.{key}: {e}")));
+            }
+        }
+        range("scheduler.reminder_lead_minutes", self.scheduler.reminder_lead_minutes, 1, 24 * 60)?;
+        range("webhooks.timeout_seconds", self.webhooks.timeout_seconds, 1, 600)?;
+        range("webhooks.max_attempts", self.webhooks.max_attempts, 1, 100)?;
+        range("webhooks.retry_seconds", self.webhooks.retry_seconds, 1, 24 * 3600)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,248 @@
+//! The notification consumers of the event log, and reminder planning: who is told about a
+//! reservation, on which channel, in which language. Everything here only stages deliveries and
+//! inbox entries, each under a "once" key, so a replayed event or a second reminder run adds none.
+
+use super::email::MailData;
+use super::model::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
+use crate::clock::Clock;
+use crate::events::bus::{Consumer, Staging};
+use crate::events::{Event, EventKind};
+use crate::reservations::model::Reservation;
+use crate::store::{StoreError, Tx, View};
+use crate::types::{DeliveryId, NotificationId, UserId, micros};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The furthest ahead a reminder can be (the largest lead time a user can choose).
+pub const MAX_LEAD_MINUTES: u32 = 24 * 60;
+
+/// The key naming one piece of work, for [`Tx::mark_done`].
+pub fn once_key(parts: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().into()
+}
+
+/// Stages `work` unless the work named `key` was staged before.
+fn once(key: [u8; 32], work: impl FnOnce(&mut Tx) + Send + 'static) -> Staging {
+    Box::new(move |tx: &mut Tx| {
+        if !tx.is_done(key)? {
+            tx.mark_done(key);
+            work(tx);
+        }
+        Ok(())
+    })
+}
+
+struct Recipient {
+    email: String,
+    name: String,
+    language: String,
+    user: Option<UserId>,
+    prefs: Preferences,
+}
+
+/// The owner and the attendees, once each; inactive users are left out.
+fn recipients(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError> {
+    let mut out: Vec<Recipient> = Vec::new();
+    let owner = view.user(r.user_id)?.into_iter();
+    let attendees = r.attendees.iter().map(|a| Ok((a.clone(), view.user_by_email(a)?)));
+    let people =
+        owner.map(|u| Ok((u.email.clone(), Some(u)))).chain(attendees).collect::<Result<Vec<_>, StoreError>>()?;
+    for (email, user) in people {
+        if out.iter().any(|o| o.email == email) || user.as_ref().is_some_and(|u| !u.active) {
+            continue;
+        }
+        let prefs = match &user {
+            Some(u) => view.preferences(u.id)?.unwrap_or_default(),
+            None => Preferences::default(),
+        };
+        out.push(Recipient {
+            email,
+            name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+            language: user.as_ref().map(|u| u.language.clone()).unwrap_or_else(|| "en".into()),
+            user: user.map(|u| u.id),
+            prefs,
+        });
+    }
+    Ok(out)
+}
+
+fn mail_data(view: &View, r: &Reservation, minutes_before: Option<u32>) -> Result<MailData, StoreError> {
+    let room = view.room(r.room_id)?;
+    let owner = view.user(r.user_id)?;
+    Ok(MailData {
+        reservation: r.clone(),
+        room_name: room.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
+        room_location: room.as_ref().map(|x| x.location.clone()).unwrap_or_default(),
+        room_timezone: room.map(|x| x.timezone).unwrap_or_else(|| "UTC".into()),
+        owner_name: owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        owner_email: owner.map(|o| o.email).unwrap_or_default(),
+        recipient_name: String::new(),
+        minutes_before,
+    })
+}
+
+fn email(kind: &str, to: &Recipient, data: &MailData, event: Option<&Event>, now: DateTime<Utc>) -> Delivery {
+    let data = MailData { recipient_name: to.name.clone(), ..data.clone() };
+    Delivery {
+        id: DeliveryId::new(),
+        channel: Channel::Email,
+        recipient: to.email.clone(),
+        language: to.language.clone(),
+        kind: kind.to_string(),
+        event_id: event.map(|e| e.id),
+        subject: String::new(),
+        payload: serde_json::to_value(data).unwrap_or_default(),
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: now,
+        created_at: now,
+        sent_at: None,
+    }
+}
+
+/// The inbox line for `kind`, in `lang`.
+fn title(kind: &str, lang: &str, data: &MailData) -> String {
+    let tz: Tz = data.room_timezone.parse().unwrap_or(Tz::UTC);
+    let when = data.reservation.start.with_timezone(&tz).format("%Y-%m-%d %H:%M");
+    let (t, room) = (&data.reservation.title, &data.room_name);
+    let minutes = data.minutes_before.unwrap_or(0);
+    match (lang, kind) {
+        ("es", "reservation.created") => format!("Reservada: {t} — {room}, {when}"),
+        ("es", "reservation.updated") => format!("Cambiada: {t} — {room}, {when}"),
+        ("es", "reservation.cancelled") => format!("Cancelada: {t} — {room}, {when}"),
+        ("es", _) => format!("Empieza en {minutes} min: {t} — {room}"),
+        (_, "reservation.created") => format!("Booked: {t} — {room}, {when}"),
+        (_, "reservation.updated") => format!("Changed: {t} — {room}, {when}"),
+        (_, "reservation.cancelled") => format!("Cancelled: {t} — {room}, {when}"),
+        _ => format!("Starting in {minutes} min: {t} — {room}"),
+    }
+}
+
+fn inbox(kind: &str, user: UserId, lang: &str, data: &MailData, now: DateTime<Utc>) -> Notification {
+    Notification {
+        id: NotificationId::new(),
+        user_id: user,
+        kind: kind.to_string(),
+        title: title(kind, lang, data),
+        reservation_id: Some(data.reservation.id),
+        starts_at: Some(data.reservation.start),
+        created_at: now,
+        read_at: None,
+    }
+}
+
+fn reservation_event(event: &Event) -> Option<(&'static str, Result<Reservation, String>)> {
+    let kind = match event.kind {
+        EventKind::ReservationCreated => "reservation.created",
+        EventKind::ReservationUpdated => "reservation.updated",
+        EventKind::ReservationCancelled => "reservation.cancelled",
+        _ => return None,
+    };
+    Some((kind, serde_json::from_value(event.data.clone()).map_err(|e| format!("reservation snapshot: {e}"))))
+}
+
+/// Turns reservation events into e-mails to the owner and attendees.
+pub struct EmailConsumer {
+    pub enabled: bool,
+    pub clock: Clock,
+    pub wake: Arc<Notify>,
+}
+
+impl Consumer for EmailConsumer {
+    fn name(&self) -> &'static str {
+        "notify.email"
+    }
+
+    fn plan(&self, view: &View, event: &Event) -> Result<Vec<Staging>, String> {
+        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
+        if !self.enabled {
+            return Ok(Vec::new());
+        }
+        let r = r?;
+        let data = mail_data(view, &r, None).map_err(|e| e.to_string())?;
+        let now = self.clock.now();
+        let mut out = Vec::new();
+        for to in recipients(view, &r).map_err(|e| e.to_string())? {
+            if to.prefs.email && to.prefs.wants(kind) {
+                let d = email(kind, &to, &data, Some(event), now);
+                out.push(once(once_key(&["email", &event.id.to_string(), &to.email]), move |tx| tx.put_delivery(d)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn committed(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Turns reservation events into entries of the in-app notification centre.
+pub struct InboxConsumer {
+    pub clock: Clock,
+}
+
+impl Consumer for InboxConsumer {
+    fn name(&self) -> &'static str {
+        "notify.inbox"
+    }
+
+    fn plan(&self, view: &View, event: &Event) -> Result<Vec<Staging>, String> {
+        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
+        let r = r?;
+        let data = mail_data(view, &r, None).map_err(|e| e.to_string())?;
+        let now = self.clock.now();
+        let mut out = Vec::new();
+        for to in recipients(view, &r).map_err(|e| e.to_string())? {
+            if let Some(user) = to.user.filter(|_| to.prefs.in_app && to.prefs.wants(kind)) {
+                let n = inbox(kind, user, &to.language, &data, now);
+                let key = once_key(&["inbox", &event.id.to_string(), &user.to_string()]);
+                out.push(once(key, move |tx| tx.put_notification(n)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reminders due at `now`: for each live reservation that has not begun and whose reminder time
+/// (its start minus the recipient's lead time) has come. Missed runs are caught up by the next
+/// one; the once key (reservation, start, recipient) makes each reminder go out once, and a
+/// rescheduled meeting gets a new one.
+pub fn plan_reminders(
+    view: &View,
+    now: DateTime<Utc>,
+    default_lead: u32,
+    email_enabled: bool,
+) -> Result<Vec<Staging>, StoreError> {
+    let mut out = Vec::new();
+    let horizon = now + Duration::minutes(MAX_LEAD_MINUTES.into());
+    for r in view.reservations_starting(now, horizon)?.into_iter().filter(|r| r.start > now) {
+        for to in recipients(view, &r)? {
+            let lead = to.prefs.reminder_minutes.unwrap_or(default_lead);
+            let remind_at = r.start - Duration::minutes(lead.into());
+            // Booked after its reminder time: the confirmation was the reminder.
+            if !to.prefs.reminders || remind_at > now || r.created_at >= remind_at {
+                continue;
+            }
+            let data = mail_data(view, &r, Some(lead))?;
+            let (id, start) = (r.id.to_string(), micros(r.start).to_string());
+            if email_enabled && to.prefs.email {
+                let d = email("reminder", &to, &data, None, now);
+                out.push(once(once_key(&["reminder", &id, &start, &to.email]), move |tx| tx.put_delivery(d)));
+            }
+            if let Some(user) = to.user.filter(|_| to.prefs.in_app) {
+                let n = inbox("reminder", user, &to.language, &data, now);
+                out.push(once(once_key(&["reminder-inbox", &id, &start, &to.email]), move |tx| tx.put_notification(n)));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,173 @@
+//! E-mail over SMTP with lettre: the transport from `[smtp]`, and messages made of a plain-text
+//! and an HTML part plus an iCalendar invitation.
+
+use super::ics::{self, Invite, Method};
+use super::model::Delivery;
+use super::templates::Rendered;
+use crate::config::SmtpConfig;
+use crate::reservations::model::{Reservation, Status};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What an e-mail delivery carries from the event to the moment it is sent.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MailData {
+    pub reservation: Reservation,
+    pub room_name: String,
+    pub room_location: String,
+    pub room_timezone: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub recipient_name: String,
+    /// Reminders only.
+    pub minutes_before: Option<u32>,
+}
+
+impl MailData {
+    /// The variables templates see (documented by [`super::templates::sample`]).
+    pub fn context(&self, d: &Delivery) -> serde_json::Value {
+        let r = &self.reservation;
+        let tz: Tz = self.room_timezone.parse().unwrap_or(Tz::UTC);
+        let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+        let utc = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        serde_json::json!({
+            "kind": d.kind,
+            "language": d.language,
+            "recipient": {"name": self.recipient_name, "email": d.recipient},
+            "owner": {"name": self.owner_name, "email": self.owner_email},
+            "attendees": r.attendees,
+            "room": {"name": self.room_name, "location": self.room_location},
+            "reservation": {
+                "id": r.id.to_string(),
+                "title": r.title,
+                "description": r.description,
+                "start": utc(r.start),
+                "end": utc(r.end),
+                "start_local": local(r.start),
+                "end_local": local(r.end),
+                "timezone": self.room_timezone,
+                "version": r.version,
+                "status": if r.status == Status::Cancelled { "cancelled" } else { "confirmed" },
+            },
+            "minutes_before": self.minutes_before.unwrap_or(0),
+        })
+    }
+}
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    pub from: Mailbox,
+}
+
+impl Mailer {
+    /// None when no SMTP host is configured (e-mail is off).
+    pub fn new(c: &SmtpConfig) -> Result<Option<Mailer>, String> {
+        if c.host.trim().is_empty() {
+            return Ok(None);
+        }
+        let from: Mailbox = c.from.parse().map_err(|e| format!("smtp.from: {e}"))?;
+        let host = c.host.trim();
+        let builder = match c.security.as_str() {
+            "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
+            "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
+            _ => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)),
+        }
+        .map_err(|e| format!("smtp: {e}"))?;
+        let mut builder = builder.port(c.port).timeout(Some(Duration::from_secs(c.timeout_seconds.into())));
+        if !c.username.is_empty() {
+            builder = builder.credentials(Credentials::new(c.username.clone(), c.password.clone()));
+        }
+        Ok(Some(Mailer { transport: builder.build(), from }))
+    }
+
+    /// Sends; Ok is the server's final answer ("250 …").
+    pub async fn send(&self, message: Message) -> Result<String, String> {
+        match self.transport.send(message).await {
+            Ok(res) => Ok(format!("{} {}", res.code(), res.message().collect::<Vec<_>>().join(" "))),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+}
+
+/// lettre's errors say "network error"; the causes say which (refused, TLS, timeout…).
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The message of an e-mail delivery. Its Message-ID is derived from the delivery id, so even a
+/// duplicate (the process dying between the server's "250" and the store's "sent") is
+/// recognisably the same message.
+pub fn compose(
+    from: &Mailbox,
+    d: &Delivery,
+    data: &MailData,
+    rendered: &Rendered,
+    now: DateTime<Utc>,
+) -> Result<Message, String> {
+    let to: Mailbox = d.recipient.parse().map_err(|e| format!("recipient {}: {e}", d.recipient))?;
+    let to = Mailbox::new(Some(data.recipient_name.clone()).filter(|n| !n.is_empty()), to.email);
+    let r = &data.reservation;
+    let method = if d.kind == "reservation.cancelled" { Method::Cancel } else { Method::Request };
+    let mut attendees = vec![data.owner_email.clone()];
+    attendees.extend(r.attendees.iter().filter(|a| **a != data.owner_email).cloned());
+    let uid = format!("{}@salas", r.id);
+    let location = match data.room_location.as_str() {
+        "" => data.room_name.clone(),
+        l => format!("{}, {l}", data.room_name),
+    };
+    let invite = ics::render(&Invite {
+        method,
+        uid: &uid,
+        sequence: r.version,
+        summary: &r.title,
+        description: &r.description,
+        location: &location,
+        start: r.start,
+        end: r.end,
+        stamp: now,
+        organizer: from.email.as_ref(),
+        attendees: &attendees,
+    });
+    let method_name = if method == Method::Cancel { "CANCEL" } else { "REQUEST" };
+    let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method_name}"))
+        .map_err(|e| e.to_string())?;
+    let host = from.email.domain();
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(rendered.subject.clone())
+        .message_id(Some(format!("<{}@{host}>", d.id)))
+        .multipart(
+            MultiPart::mixed()
+                .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
+                .singlepart(Attachment::new("invite.ics".to_string()).body(invite, calendar)),
+        )
+        .map_err(|e| e.to_string())
+}
+
+/// A short message for the "send test e-mail" button.
+pub fn test_message(from: &Mailbox, to: &str) -> Result<Message, String> {
+    let to: Mailbox = to.parse().map_err(|e| format!("{e}"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject("Salas test e-mail")
+        .multipart(MultiPart::alternative_plain_html(
+            "This is a test e-mail from Salas: the SMTP settings work.\n".to_string(),
+            "<p>This is a test e-mail from Salas: the SMTP settings work.</p>".to_string(),
+        ))
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,221 @@
+//! Notifications: an event consumer that turns reservation changes into e-mails (with ICS
+//! invitations) and in-app notifications, reminders planned by the scheduler, the e-mail sender
+//! with retries, admin-editable templates, and per-user preferences. Never called from a write
+//! path: it reads the event log.
+
+pub mod consumer;
+pub mod email;
+mod error;
+pub mod ics;
+mod inbox;
+pub mod model;
+pub mod sender;
+pub mod templates;
+
+pub use error::NotifyError;
+
+use crate::access::{Action, Actor};
+use crate::clock::Clock;
+use crate::config::{SchedulerConfig, SmtpConfig};
+use crate::store::Store;
+use crate::types::DeliveryId;
+use chrono::Duration;
+use email::{MailData, Mailer};
+use model::{Channel, Delivery, DeliveryStatus, EmailTemplate};
+use sender::{Outcome, Policy, Transport};
+use std::sync::Arc;
+use templates::Rendered;
+use tokio::sync::{Notify, watch};
+
+type Result<T> = std::result::Result<T, NotifyError>;
+
+#[derive(Clone)]
+pub struct Notifier {
+    store: Store,
+    clock: Clock,
+    mailer: Option<Arc<Mailer>>,
+    wake: Arc<Notify>,
+    policy: Policy,
+    default_lead: u32,
+    smtp: Arc<SmtpConfig>,
+}
+
+/// What the admin API says about e-mail (never the password).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EmailStatus {
+    pub enabled: bool,
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    pub from: String,
+}
+
+impl Notifier {
+    pub fn new(store: Store, clock: Clock, smtp: &SmtpConfig, scheduler: &SchedulerConfig) -> Result<Notifier> {
+        let mailer = Mailer::new(smtp).map_err(NotifyError::Template)?.map(Arc::new);
+        Ok(Notifier {
+            store,
+            clock,
+            mailer,
+            wake: Arc::new(Notify::new()),
+            policy: Policy { max_attempts: smtp.max_attempts, retry: Duration::seconds(smtp.retry_seconds.into()) },
+            default_lead: scheduler.reminder_lead_minutes,
+            smtp: Arc::new(smtp.clone()),
+        })
+    }
+
+    pub fn email_enabled(&self) -> bool {
+        self.mailer.is_some()
+    }
+
+    pub fn email_status(&self, actor: &Actor) -> Result<EmailStatus> {
+        actor.require(Action::ManageNotifications)?;
+        Ok(EmailStatus {
+            enabled: self.email_enabled(),
+            host: self.smtp.host.clone(),
+            port: self.smtp.port,
+            security: self.smtp.security.clone(),
+            from: self.smtp.from.clone(),
+        })
+    }
+
+    /// The event consumers this module runs (for the bus).
+    pub fn consumers(&self) -> Vec<Arc<dyn crate::events::bus::Consumer>> {
+        vec![
+            Arc::new(consumer::EmailConsumer {
+                enabled: self.email_enabled(),
+                clock: self.clock.clone(),
+                wake: self.wake.clone(),
+            }),
+            Arc::new(consumer::InboxConsumer { clock: self.clock.clone() }),
+        ]
+    }
+
+    /// The e-mail sender; runs until `stop`. Without SMTP there is nothing to send.
+    pub async fn run_sender(self, stop: watch::Receiver<bool>) {
+        if self.mailer.is_none() {
+            return;
+        }
+        let (store, clock, policy, wake) = (self.store.clone(), self.clock.clone(), self.policy, self.wake.clone());
+        sender::run(store, clock, Channel::Email, policy, self, wake, stop).await;
+    }
+
+    /// Stages the reminders that are due (the scheduler's job); returns how many were new.
+    pub async fn dispatch_reminders(&self) -> Result<usize> {
+        let (now, lead, email) = (self.clock.now(), self.default_lead, self.email_enabled());
+        let plans = consumer::plan_reminders(&self.store.view()?, now, lead, email)?;
+        let count = plans.len();
+        if count > 0 {
+            self.store
+                .write(move |tx: &mut crate::store::Tx| {
+                    for p in plans {
+                        p(tx)?;
+                    }
+                    Ok::<(), crate::store::StoreError>(())
+                })
+                .await?;
+            self.wake.notify_one();
+        }
+        Ok(count)
+    }
+
+    /// The delivery log, newest first.
+    pub fn deliveries(&self, actor: &Actor, status: Option<DeliveryStatus>, limit: usize) -> Result<Vec<Delivery>> {
+        actor.require(Action::ManageNotifications)?;
+        Ok(self.store.view()?.deliveries(Channel::Email, status, limit)?)
+    }
+
+    /// Sends a failed or given-up e-mail again, now.
+    pub async fn retry(&self, actor: &Actor, id: DeliveryId) -> Result<Delivery> {
+        actor.require(Action::ManageNotifications)?;
+        let d = sender::retry(&self.store, &self.clock, Channel::Email, id).await?;
+        self.wake.notify_one();
+        d.ok_or(NotifyError::NotFound("delivery"))
+    }
+
+    /// Sends a test message now and reports the SMTP server's answer (or the failure).
+    pub async fn send_test(&self, actor: &Actor, to: &str) -> Result<std::result::Result<String, String>> {
+        actor.require(Action::ManageNotifications)?;
+        let mailer = self.mailer.as_ref().ok_or(NotifyError::EmailOff)?;
+        let message = email::test_message(&mailer.from, to)
+            .map_err(|e| NotifyError::Invalid(crate::validation::FieldErrors::one("to", e)))?;
+        Ok(mailer.send(message).await)
+    }
+
+    /// The template in use: the admin's edit, or the shipped default.
+    pub fn template(&self, kind: &str, lang: &str) -> Result<(EmailTemplate, bool)> {
+        templates::check_name(kind, lang)?;
+        match self.store.view()?.email_template(&templates::key(kind, lang))? {
+            Some(t) => Ok((t, true)),
+            None => Ok((templates::default_template(kind, lang)?, false)),
+        }
+    }
+
+    pub async fn save_template(&self, actor: &Actor, kind: &str, lang: &str, t: EmailTemplate) -> Result<Rendered> {
+        actor.require(Action::ManageNotifications)?;
+        templates::check_name(kind, lang)?;
+        let rendered = templates::validate(&t, kind, lang)?;
+        let key = templates::key(kind, lang);
+        self.store
+            .write(move |tx: &mut crate::store::Tx| {
+                tx.put_email_template(&key, t);
+                Ok::<(), crate::store::StoreError>(())
+            })
+            .await?;
+        Ok(rendered)
+    }
+
+    /// Back to the shipped default.
+    pub async fn reset_template(&self, actor: &Actor, kind: &str, lang: &str) -> Result<()> {
+        actor.require(Action::ManageNotifications)?;
+        templates::check_name(kind, lang)?;
+        let key = templates::key(kind, lang);
+        self.store
+            .write(move |tx: &mut crate::store::Tx| {
+                tx.delete_email_template(&key);
+                Ok::<(), crate::store::StoreError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Renders `t` (or the template in use) with sample data.
+    pub fn preview(&self, actor: &Actor, kind: &str, lang: &str, t: Option<EmailTemplate>) -> Result<Rendered> {
+        actor.require(Action::ManageNotifications)?;
+        let t = match t {
+            Some(t) => t,
+            None => self.template(kind, lang)?.0,
+        };
+        templates::check_name(kind, lang)?;
+        templates::validate(&t, kind, lang)
+    }
+
+    async fn send_delivery(&self, d: &Delivery) -> Outcome {
+        let Some(mailer) = self.mailer.as_ref() else {
+            return Outcome { subject: None, result: Err("e-mail is off".into()) };
+        };
+        let rendered = serde_json::from_value::<MailData>(d.payload.clone())
+            .map_err(|e| format!("payload: {e}"))
+            .and_then(|data| {
+                let (template, _) = self.template(&d.kind, &d.language).map_err(|e| e.to_string())?;
+                let rendered = templates::render(&template, &data.context(d)).map_err(|e| e.to_string())?;
+                Ok((data, rendered))
+            });
+        let (data, rendered) = match rendered {
+            Ok(r) => r,
+            Err(e) => return Outcome { subject: None, result: Err(e) },
+        };
+        let subject = Some(rendered.subject.clone());
+        let result = match email::compose(&mailer.from, d, &data, &rendered, self.clock.now()) {
+            Ok(message) => mailer.send(message).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        Outcome { subject, result }
+    }
+}
+
+impl Transport for Notifier {
+    async fn send(&self, d: &Delivery) -> Outcome {
+        self.send_delivery(d).await
+    }
+}

@@ -1,0 +1,131 @@
+//! What the notification modules keep in the store: outgoing deliveries (e-mails and webhook
+//! calls), the in-app inbox, per-user preferences, webhooks and edited e-mail templates.
+
+use crate::types::{DeliveryId, EventId, NotificationId, ReservationId, UserId, WebhookId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Not sent yet; tried again at `next_attempt_at`.
+    Pending,
+    Sent,
+    /// Gave up after the last attempt (the dead-letter list); an admin can retry it.
+    Dead,
+}
+
+/// One e-mail to one recipient, or one call of one webhook. Created once per (event, recipient)
+/// by an event consumer, then sent (and retried) by the channel's sender.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub channel: Channel,
+    /// E-mail: the address. Webhook: the webhook's id.
+    pub recipient: String,
+    /// `en` or `es` (e-mail only).
+    pub language: String,
+    /// What happened: `reservation.created`, `reservation.updated`, `reservation.cancelled`,
+    /// `reminder`, or any event kind for webhooks.
+    pub kind: String,
+    pub event_id: Option<EventId>,
+    /// E-mail: set when the message is first rendered. Webhook: the URL called.
+    pub subject: String,
+    /// E-mail: the reservation as the event recorded it. Webhook: the JSON body.
+    pub payload: serde_json::Value,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// An entry of a user's in-app notification centre.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub user_id: UserId,
+    pub kind: String,
+    /// Already in the user's language.
+    pub title: String,
+    pub reservation_id: Option<ReservationId>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// Which notifications a user wants. Users who never saved any get [`Preferences::default`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preferences {
+    pub email: bool,
+    pub in_app: bool,
+    pub reservation_created: bool,
+    pub reservation_updated: bool,
+    pub reservation_cancelled: bool,
+    pub reminders: bool,
+    /// Minutes before a meeting its reminder goes out; None: the server's default.
+    pub reminder_minutes: Option<u32>,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            email: true,
+            in_app: true,
+            reservation_created: true,
+            reservation_updated: true,
+            reservation_cancelled: true,
+            reminders: true,
+            reminder_minutes: None,
+        }
+    }
+}
+
+impl Preferences {
+    /// Whether notifications of `kind` are wanted at all (on any channel).
+    pub fn wants(&self, kind: &str) -> bool {
+        match kind {
+            "reservation.created" => self.reservation_created,
+            "reservation.updated" => self.reservation_updated,
+            "reservation.cancelled" => self.reservation_cancelled,
+            "reminder" => self.reminders,
+            _ => true,
+        }
+    }
+}
+
+/// A URL an admin registered to be told about events.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub url: String,
+    /// Key of the HMAC-SHA256 signature of every body.
+    pub secret: String,
+    /// Event kinds to send (`reservation.created`…); `*` means all.
+    pub events: Vec<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Webhook {
+    pub fn wants(&self, kind: &str) -> bool {
+        self.active && self.events.iter().any(|e| e == "*" || e == kind)
+    }
+}
+
+/// An admin's version of an e-mail template (one kind, one language).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailTemplate {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}

@@ -1,0 +1,146 @@
+//! Webhooks against a receiver in the test: signed JSON bodies, retries after failures, and the
+//! dead-letter list with its retry.
+
+use crate::common::{TestServer, config};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Receiver {
+    calls: Arc<Mutex<Vec<(String, HeaderMap, Bytes)>>>,
+}
+
+async fn flaky(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let mut calls = r.calls.lock().unwrap();
+    calls.push(("flaky".into(), headers, body));
+    // The first two calls fail: the sender must retry.
+    if calls.iter().filter(|c| c.0 == "flaky").count() <= 2 {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    }
+}
+
+async fn down(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    r.calls.lock().unwrap().push(("down".into(), headers, body));
+    StatusCode::SERVICE_UNAVAILABLE
+}
+
+async fn start_receiver() -> (String, Receiver) {
+    let receiver = Receiver::default();
+    let app = Router::new().route("/flaky", post(flaky)).route("/down", post(down)).with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, receiver)
+}
+
+fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    let ts = headers["x-salas-timestamp"].to_str().unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(body);
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    headers["x-salas-signature"].to_str().unwrap() == expected
+}
+
+async fn wait_until<F: Fn() -> bool>(what: &str, f: F) {
+    for _ in 0..150 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn signed_calls_are_retried_and_dead_letters_can_be_retried() {
+    let (url, receiver) = start_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.webhooks.retry_seconds = 1;
+    c.webhooks.max_attempts = 3;
+    let s = TestServer::start_with(dir, c).await;
+    let admin = s.admin().await;
+
+    let secret = "a-shared-secret-of-some-length";
+    let res = admin
+        .post(
+            "/api/v1/admin/webhooks",
+            json!({"url": format!("{url}/flaky"), "events": ["reservation.created"], "secret": secret}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body["secret"], secret);
+    let res = admin.post("/api/v1/admin/webhooks", json!({"url": format!("{url}/down"), "events": ["*"]})).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert!(res.body["secret"].as_str().unwrap().len() >= 32, "a generated secret is shown once");
+    let listed = admin.get("/api/v1/admin/webhooks").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 2);
+    assert!(listed.body[0].get("secret").is_none(), "never listed: {}", listed.body);
+    let bad = admin.post("/api/v1/admin/webhooks", json!({"url": "ftp://x", "events": []})).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(s.user("member").await.get("/api/v1/admin/webhooks").await.status, 403);
+
+    let room = admin.create_room("Sala Hook", 4).await;
+    let booked = admin.book(&room, &crate::common::at(3, 10), &crate::common::at(3, 11)).await;
+    assert_eq!(booked.status, 201);
+    let id = booked.body["id"].as_str().unwrap().to_string();
+
+    // Two failures, then success on the third attempt.
+    let flaky_calls = || receiver.calls.lock().unwrap().iter().filter(|c| c.0 == "flaky").count();
+    wait_until("three calls of the flaky receiver", || flaky_calls() >= 3).await;
+    let calls: Vec<(HeaderMap, Bytes)> =
+        receiver.calls.lock().unwrap().iter().filter(|c| c.0 == "flaky").map(|c| (c.1.clone(), c.2.clone())).collect();
+    let delivery_ids: Vec<&str> = calls.iter().map(|c| c.0["x-salas-delivery"].to_str().unwrap()).collect();
+    assert!(delivery_ids.windows(2).all(|w| w[0] == w[1]), "retries of one delivery");
+    for (headers, body) in &calls {
+        assert!(verify(secret, headers, body), "signature checks out");
+        assert!(!verify("another-secret-entirely", headers, body));
+        assert_eq!(headers["x-salas-event"], "reservation.created");
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["kind"], "reservation.created");
+        assert_eq!(v["subject"], id.as_str());
+        assert_eq!(v["data"]["room_id"], room.as_str());
+    }
+
+    // The always-failing receiver ends in the dead-letter list after max_attempts.
+    let dead = || async {
+        let d = admin.get("/api/v1/admin/webhooks/deliveries?status=dead").await;
+        d.body.as_array().cloned().unwrap_or_default()
+    };
+    let mut dead_list = Vec::new();
+    for _ in 0..150 {
+        dead_list = dead().await;
+        if !dead_list.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!dead_list.is_empty(), "a dead letter");
+    let letter = &dead_list[0];
+    assert_eq!(letter["attempts"], 3, "{letter}");
+    assert!(letter["last_error"].as_str().unwrap().contains("503"), "{letter}");
+    assert!(letter["body"]["kind"].is_string(), "the body can be inspected: {letter}");
+    let sent = admin.get("/api/v1/admin/webhooks/deliveries?status=sent").await;
+    assert!(sent.body.as_array().unwrap().iter().any(|d| d["attempts"] == 3), "{}", sent.body);
+
+    let before = receiver.calls.lock().unwrap().iter().filter(|c| c.0 == "down").count();
+    let retried = admin
+        .post(&format!("/api/v1/admin/webhooks/deliveries/{}/retry", letter["id"].as_str().unwrap()), json!({}))
+        .await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    wait_until("the retried dead letter", || {
+        receiver.calls.lock().unwrap().iter().filter(|c| c.0 == "down").count() > before
+    })
+    .await;
+    s.stop().await;
+}
