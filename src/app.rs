@@ -82,6 +82,10 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),
         reservations: Reservations::new(store.clone(), &config.booking),
         metrics: Arc::new(Metrics::default()),
+        ui: Arc::new(web::UiSettings {
+            default_timezone: config.booking.default_timezone.clone(),
+            secure_cookies: false,
+        }),
     };
     let limits = web::Limits {
         request_timeout: Duration::from_secs(config.http.request_timeout_seconds.into()),

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod events;
+pub mod i18n;
 pub mod notify;
 pub mod reservations;
 pub mod rooms;

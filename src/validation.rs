@@ -6,6 +6,9 @@ use serde::Serialize;
 pub struct FieldError {
     /// The JSON field, e.g. `end` or `resources[2]`.
     pub field: String,
+    /// A stable code (`required`, `too_long`, `in_past`…): the key of a translated message.
+    pub code: String,
+    /// The message in English.
     pub message: String,
 }
 
@@ -17,20 +20,20 @@ impl FieldErrors {
         Self::default()
     }
 
-    pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn one(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
         let mut e = Self::new();
-        e.add(field, message);
+        e.add(field, code, message);
         e
     }
 
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+    pub fn add(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), code: code.to_string(), message: message.into() });
     }
 
-    /// Records `message` for `field` unless `ok`.
-    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) {
+    /// Records `code`/`message` for `field` unless `ok`.
+    pub fn check(&mut self, ok: bool, field: &str, code: &str, message: impl Into<String>) {
         if !ok {
-            self.add(field, message);
+            self.add(field, code, message);
         }
     }
 
@@ -38,12 +41,11 @@ impl FieldErrors {
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let n = value.trim().chars().count();
         if n < min {
-            self.add(
-                field,
-                if min == 1 { "must not be empty".to_string() } else { format!("must have at least {min} characters") },
-            );
+            let message =
+                if min == 1 { "must not be empty".to_string() } else { format!("must have at least {min} characters") };
+            self.add(field, "required", message);
         } else if n > max {
-            self.add(field, format!("must have at most {max} characters"));
+            self.add(field, "too_long", format!("must have at most {max} characters"));
         }
     }
 

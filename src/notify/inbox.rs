@@ -67,7 +67,7 @@ impl Notifier {
         if let Some(m) = p.reminder_minutes {
             let mut errors = FieldErrors::new();
             let ok = (1..=MAX_LEAD_MINUTES).contains(&m);
-            errors.check(ok, "reminder_minutes", format!("must be between 1 and {MAX_LEAD_MINUTES}"));
+            errors.check(ok, "reminder_minutes", "out_of_range", format!("must be between 1 and {MAX_LEAD_MINUTES}"));
             errors.into_result()?;
         }
         let user = actor.id;

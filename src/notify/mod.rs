@@ -138,7 +138,7 @@ impl Notifier {
         actor.require(Action::ManageNotifications)?;
         let mailer = self.mailer.as_ref().ok_or(NotifyError::EmailOff)?;
         let message = email::test_message(&mailer.from, to)
-            .map_err(|e| NotifyError::Invalid(crate::validation::FieldErrors::one("to", e)))?;
+            .map_err(|e| NotifyError::Invalid(crate::validation::FieldErrors::one("to", "not_email", e)))?;
         Ok(mailer.send(message).await)
     }
 

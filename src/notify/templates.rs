@@ -97,16 +97,16 @@ fn describe(e: &minijinja::Error) -> String {
 pub fn validate(t: &EmailTemplate, kind: &str, lang: &str) -> Result<Rendered, NotifyError> {
     let mut errors = FieldErrors::new();
     for (field, value) in [("subject", &t.subject), ("text", &t.text), ("html", &t.html)] {
-        errors.check(!value.trim().is_empty(), field, "must not be empty");
-        errors.check(value.len() <= MAX_PART, field, format!("must be at most {MAX_PART} bytes"));
+        errors.check(!value.trim().is_empty(), field, "required", "must not be empty");
+        errors.check(value.len() <= MAX_PART, field, "too_long", format!("must be at most {MAX_PART} bytes"));
     }
     errors.into_result().map_err(NotifyError::Invalid)?;
     let rendered = render(t, &sample(kind, lang)).map_err(|e| match e {
-        NotifyError::Template(why) => NotifyError::Invalid(FieldErrors::one("template", why)),
+        NotifyError::Template(why) => NotifyError::Invalid(FieldErrors::one("template", "invalid", why)),
         other => other,
     })?;
     if rendered.subject.is_empty() {
-        return Err(NotifyError::Invalid(FieldErrors::one("subject", "renders as an empty line")));
+        return Err(NotifyError::Invalid(FieldErrors::one("subject", "required", "renders as an empty line")));
     }
     Ok(rendered)
 }

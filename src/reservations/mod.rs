@@ -102,6 +102,7 @@ impl Reservations {
         errors.check(
             range.start < rules::far_future(now),
             "start",
+            "too_far",
             format!("is more than {} years ahead", rules::MAX_YEARS_AHEAD),
         );
         let attendees =
@@ -112,7 +113,7 @@ impl Reservations {
             .write(move |tx: &mut Tx| {
                 check_room(tx, input.room_id)?;
                 if owner != actor_id && !tx.user(owner)?.is_some_and(|u| u.active) {
-                    return Err(FieldErrors::one("user_id", "no such active user").into());
+                    return Err(FieldErrors::one("user_id", "no_user", "no such active user").into());
                 }
                 let conflicts = tx.conflicts(input.room_id, range, None)?;
                 if !conflicts.is_empty() {
@@ -223,12 +224,17 @@ impl Reservations {
         let after = match q.cursor.as_deref().map(parse_cursor) {
             Some(Some(c)) => Some(c),
             Some(None) => {
-                errors.add("cursor", "is not a cursor this server gave out");
+                errors.add("cursor", "invalid", "is not a cursor this server gave out");
                 None
             }
             None => None,
         };
-        errors.check((1..=MAX_PAGE).contains(&q.limit), "limit", format!("must be between 1 and {MAX_PAGE}"));
+        errors.check(
+            (1..=MAX_PAGE).contains(&q.limit),
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_PAGE}"),
+        );
         errors.into_result()?;
         let filter = ListFilter {
             room: q.room,
@@ -290,9 +296,9 @@ pub fn stage_cancel(tx: &mut Tx, mut r: Reservation, actor: Option<UserId>, now:
 
 fn check_room(tx: &Tx, room_id: RoomId) -> Result<()> {
     match tx.room(room_id)? {
-        None => Err(FieldErrors::one("room_id", "no such room").into()),
+        None => Err(FieldErrors::one("room_id", "no_room", "no such room").into()),
         Some(room) if !room.active => {
-            Err(FieldErrors::one("room_id", "the room is archived and takes no bookings").into())
+            Err(FieldErrors::one("room_id", "room_archived", "the room is archived and takes no bookings").into())
         }
         Some(_) => Ok(()),
     }
@@ -328,7 +334,12 @@ fn check_text(
         errors.text("description", d, 0, 4000);
     }
     let attendees = attendees?;
-    errors.check(attendees.len() <= MAX_ATTENDEES, "attendees", format!("at most {MAX_ATTENDEES} attendees"));
+    errors.check(
+        attendees.len() <= MAX_ATTENDEES,
+        "attendees",
+        "too_many",
+        format!("at most {MAX_ATTENDEES} attendees"),
+    );
     let mut out: Vec<String> = Vec::new();
     for (i, a) in attendees.iter().enumerate() {
         if is_plausible_email(a) {
@@ -337,7 +348,7 @@ fn check_text(
                 out.push(a);
             }
         } else {
-            errors.add(format!("attendees[{i}]"), "must be an e-mail address");
+            errors.add(format!("attendees[{i}]"), "not_email", "must be an e-mail address");
         }
     }
     Some(out)

@@ -19,7 +19,7 @@ pub const MAX_YEARS_AHEAD: i64 = 5;
 
 pub fn check_new(range: TimeRange, now: DateTime<Utc>, limits: &Limits) -> FieldErrors {
     let mut e = check_shape(range, limits);
-    e.check(range.start >= now - limits.past_grace, "start", "is in the past");
+    e.check(range.start >= now - limits.past_grace, "start", "in_past", "is in the past");
     e
 }
 
@@ -29,12 +29,12 @@ pub fn check_reschedule(old: &Reservation, range: TimeRange, now: DateTime<Utc>,
     let mut e = check_shape(range, limits);
     let grace = now - limits.past_grace;
     if range.start != old.start {
-        e.check(old.start >= grace, "start", "cannot move: the reservation has already begun");
-        e.check(range.start >= grace, "start", "is in the past");
+        e.check(old.start >= grace, "start", "already_begun", "cannot move: the reservation has already begun");
+        e.check(range.start >= grace, "start", "in_past", "is in the past");
     }
     if range.end != old.end {
-        e.check(old.end >= grace, "end", "cannot change: the reservation has already ended");
-        e.check(range.end >= grace, "end", "is in the past");
+        e.check(old.end >= grace, "end", "already_ended", "cannot change: the reservation has already ended");
+        e.check(range.end >= grace, "end", "in_past", "is in the past");
     }
     e
 }
@@ -42,9 +42,13 @@ pub fn check_reschedule(old: &Reservation, range: TimeRange, now: DateTime<Utc>,
 fn check_shape(range: TimeRange, limits: &Limits) -> FieldErrors {
     let mut e = FieldErrors::new();
     if range.end <= range.start {
-        e.add("end", "must be after start");
+        e.add("end", "end_before_start", "must be after start");
     } else if range.duration() > limits.max_duration {
-        e.add("end", format!("a reservation may last at most {} hours", limits.max_duration.num_hours()));
+        e.add(
+            "end",
+            "too_long_duration",
+            format!("a reservation may last at most {} hours", limits.max_duration.num_hours()),
+        );
     }
     e
 }
@@ -53,9 +57,9 @@ fn check_shape(range: TimeRange, limits: &Limits) -> FieldErrors {
 pub fn check_window(range: TimeRange, limits: &Limits) -> FieldErrors {
     let mut e = FieldErrors::new();
     if range.end <= range.start {
-        e.add("to", "must be after from");
+        e.add("to", "end_before_start", "must be after from");
     } else if range.duration() > limits.max_window {
-        e.add("to", format!("the window may span at most {} days", limits.max_window.num_days()));
+        e.add("to", "window_too_wide", format!("the window may span at most {} days", limits.max_window.num_days()));
     }
     e
 }

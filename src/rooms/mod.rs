@@ -203,7 +203,7 @@ fn resolve_resources(view: &View, wanted: &[String]) -> Result<Vec<ResourceId>> 
         match found {
             Some(id) if !ids.contains(&id) => ids.push(id),
             Some(_) => {}
-            None => errors.add(format!("resources[{i}]"), format!("no resource `{w}`")),
+            None => errors.add(format!("resources[{i}]"), "no_resource", format!("no resource `{w}`")),
         }
     }
     errors.into_result()?;

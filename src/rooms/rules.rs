@@ -13,11 +13,21 @@ pub fn check_name(errors: &mut FieldErrors, name: &str) {
 }
 
 pub fn check_capacity(errors: &mut FieldErrors, capacity: u32) {
-    errors.check((1..=MAX_CAPACITY).contains(&capacity), "capacity", format!("must be between 1 and {MAX_CAPACITY}"));
+    errors.check(
+        (1..=MAX_CAPACITY).contains(&capacity),
+        "capacity",
+        "out_of_range",
+        format!("must be between 1 and {MAX_CAPACITY}"),
+    );
 }
 
 pub fn check_timezone(errors: &mut FieldErrors, zone: &str) {
-    errors.check(is_valid_timezone(zone), "timezone", "must be an IANA time zone such as Europe/Madrid");
+    errors.check(
+        is_valid_timezone(zone),
+        "timezone",
+        "bad_timezone",
+        "must be an IANA time zone such as Europe/Madrid",
+    );
 }
 
 pub fn check_details(errors: &mut FieldErrors, location: Option<&str>, description: Option<&str>) {

@@ -51,6 +51,8 @@ pub struct UserPatch {
     pub role: Option<Role>,
     pub active: Option<bool>,
     pub language: Option<String>,
+    /// An IANA zone, or empty for the office default.
+    pub timezone: Option<String>,
     pub password: Option<String>,
     /// Required when users change their own password or e-mail address.
     pub current_password: Option<String>,
@@ -111,6 +113,7 @@ impl Users {
             password_hash,
             active: true,
             language,
+            timezone: String::new(),
             created_at: now,
             updated_at: now,
             tokens_valid_after: now,
@@ -182,6 +185,11 @@ impl Users {
         self.store.view()?.user(id)?.ok_or(UserError::NotFound)
     }
 
+    /// Every user's display name, for showing who booked what.
+    pub fn names(&self) -> Result<std::collections::HashMap<UserId, String>> {
+        Ok(self.store.view()?.users()?.into_iter().map(|u| (u.id, u.name)).collect())
+    }
+
     pub fn find_by_email(&self, email: &str) -> Result<User> {
         self.store.view()?.user_by_email(email)?.ok_or(UserError::NotFound)
     }
@@ -217,6 +225,14 @@ impl Users {
         if let Some(p) = &patch.password {
             rules::check_password(&mut errors, "password", p);
         }
+        if let Some(zone) = patch.timezone.as_deref().filter(|z| !z.is_empty()) {
+            errors.check(
+                crate::rooms::rules::is_valid_timezone(zone),
+                "timezone",
+                "bad_timezone",
+                "must be an IANA time zone such as Europe/Madrid",
+            );
+        }
         if !admin && (patch.role.is_some() || patch.active.is_some()) {
             return Err(crate::access::Denied.into());
         }
@@ -224,9 +240,11 @@ impl Users {
         let sensitive = patch.password.is_some() || patch.email.is_some();
         if self_service && sensitive {
             match &patch.current_password {
-                None => errors.add("current_password", "is required to change your password or e-mail address"),
+                None => {
+                    errors.add("current_password", "required", "is required to change your password or e-mail address")
+                }
                 Some(p) if !verify_blocking(p.clone(), current.password_hash.clone()).await => {
-                    errors.add("current_password", "is not your current password")
+                    errors.add("current_password", "wrong_password", "is not your current password")
                 }
                 Some(_) => {}
             }
@@ -256,11 +274,15 @@ impl Users {
                 if let Some(language) = patch.language {
                     user.language = language;
                 }
+                if let Some(zone) = patch.timezone {
+                    user.timezone = zone;
+                }
                 let demoted = patch.role.is_some_and(|r| r != Role::Admin) || patch.active == Some(false);
                 if user.role == Role::Admin && user.active && demoted && active_admins(tx)? <= 1 {
                     let field = if patch.active == Some(false) { "active" } else { "role" };
                     return Err(FieldErrors::one(
                         field,
+                        "last_admin",
                         "the last active administrator must stay an active administrator",
                     )
                     .into());

@@ -17,6 +17,9 @@ pub struct User {
     pub active: bool,
     /// `en` or `es`.
     pub language: String,
+    /// The IANA zone the UI shows times in; empty means the office default.
+    #[serde(default)]
+    pub timezone: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Access tokens issued before this instant are refused (set on password reset and role

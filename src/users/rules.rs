@@ -25,17 +25,22 @@ pub fn normalize_email(s: &str) -> String {
 }
 
 pub fn check_email(errors: &mut FieldErrors, field: &str, email: &str) {
-    errors.check(is_plausible_email(email), field, "must be an e-mail address");
+    errors.check(is_plausible_email(email), field, "not_email", "must be an e-mail address");
 }
 
 pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
     let n = password.chars().count();
-    errors.check(n >= MIN_PASSWORD_LEN, field, format!("must have at least {MIN_PASSWORD_LEN} characters"));
-    errors.check(n <= 1024, field, "must have at most 1024 characters");
+    errors.check(
+        n >= MIN_PASSWORD_LEN,
+        field,
+        "password_short",
+        format!("must have at least {MIN_PASSWORD_LEN} characters"),
+    );
+    errors.check(n <= 1024, field, "too_long", "must have at most 1024 characters");
 }
 
 pub fn check_language(errors: &mut FieldErrors, field: &str, language: &str) {
-    errors.check(LANGUAGES.contains(&language), field, "must be `en` or `es`");
+    errors.check(LANGUAGES.contains(&language), field, "invalid", "must be `en` or `es`");
 }
 
 #[cfg(test)]

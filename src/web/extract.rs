@@ -61,7 +61,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 (path, None) if path == "." => "body".to_string(),
                 (path, None) => path,
             };
-            Problem::invalid(FieldErrors::one(field, message))
+            Problem::invalid(FieldErrors::one(field, "invalid", message))
         })
     }
 }
@@ -79,7 +79,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             let field = e.path().to_string();
             let message = clean_serde_message(&e.inner().to_string());
             let field = if field == "." { missing_field(&message).unwrap_or("query").to_string() } else { field };
-            Problem::invalid(FieldErrors::one(field, message))
+            Problem::invalid(FieldErrors::one(field, "invalid", message))
         })
     }
 }

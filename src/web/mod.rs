@@ -5,6 +5,7 @@ pub mod api;
 mod extract;
 mod observe;
 pub mod problem;
+mod ui;
 
 use crate::reservations::Reservations;
 use crate::rooms::Rooms;
@@ -39,7 +40,10 @@ pub struct AppState {
     pub notifier: crate::notify::Notifier,
     pub webhooks: crate::webhooks::Webhooks,
     pub scheduler: crate::scheduler::Scheduler,
+    pub ui: Arc<UiSettings>,
 }
+
+pub use ui::UiSettings;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,7 +80,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .fallback(|| async { Problem::not_found("page") })
+        .merge(ui::routes().layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(ui::PAGE_CSP),
+        )))
+        .fallback(fallback)
         .layer(middleware::from_fn(problem_bodies))
         .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
@@ -102,9 +110,13 @@ fn header_default(name: HeaderName, value: &'static str) -> SetResponseHeaderLay
 }
 
 /// Responses axum makes itself (a bad path parameter, a wrong method, a body too large) come as
-/// plain text; turn them into problem+json like every other error.
+/// plain text; under /api, turn them into problem+json like every other API error.
 async fn problem_bodies(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
+    if !is_api {
+        return res;
+    }
     let status = res.status();
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
@@ -129,6 +141,17 @@ async fn problem_bodies(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// Unknown paths: problem+json under /api, a friendly page elsewhere.
+async fn fallback(v: ui::session::Viewer, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        Problem::not_found("page").into_response()
+    } else {
+        let mut res = ui::not_found(v).await;
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ui::PAGE_CSP));
+        res
+    }
 }
 
 async fn healthz() -> Json<serde_json::Value> {

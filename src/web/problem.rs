@@ -75,6 +75,11 @@ impl Problem {
         p
     }
 
+    /// The internal cause of a 5xx, for the log.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
     fn internal(cause: impl std::fmt::Display) -> Problem {
         let mut p = Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -155,7 +160,7 @@ impl From<RoomError> for Problem {
             RoomError::ResourceNotFound => Problem::not_found("resource"),
             RoomError::NameTaken(_) => {
                 let mut p = Problem::new(StatusCode::CONFLICT, "name-taken", e.to_string());
-                p.errors = FieldErrors::one("name", "is already taken").0;
+                p.errors = FieldErrors::one("name", "taken", "is already taken").0;
                 p
             }
             RoomError::HasFutureReservations(ref list) => {

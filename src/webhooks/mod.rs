@@ -91,14 +91,14 @@ impl Webhooks {
         actor.require(Action::ManageNotifications)?;
         let mut errors = FieldErrors::new();
         let url_ok = reqwest::Url::parse(input.url.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        errors.check(url_ok, "url", "must be an http:// or https:// URL");
-        errors.check(!input.events.is_empty(), "events", "name at least one event kind, or \"*\"");
+        errors.check(url_ok, "url", "invalid", "must be an http:// or https:// URL");
+        errors.check(!input.events.is_empty(), "events", "required", "name at least one event kind, or \"*\"");
         for (i, e) in input.events.iter().enumerate() {
             let ok = e == "*" || (e.contains('.') && e.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'));
-            errors.check(ok, &format!("events[{i}]"), "must be an event kind like reservation.created");
+            errors.check(ok, &format!("events[{i}]"), "invalid", "must be an event kind like reservation.created");
         }
         if let Some(s) = &input.secret {
-            errors.check(s.len() >= 16, "secret", "must have at least 16 characters");
+            errors.check(s.len() >= 16, "secret", "too_short", "must have at least 16 characters");
         }
         errors.into_result().map_err(WebhookError::Invalid)?;
         let hook = Webhook {

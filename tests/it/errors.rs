@@ -48,7 +48,10 @@ async fn unknown_things_are_404_and_wrong_methods_405() {
     assert_problem(&admin.post(&format!("/api/v1/reservations/{nobody}/cancel"), Value::Null).await, 404);
     assert_problem(&admin.patch(&format!("/api/v1/reservations/{nobody}"), json!({"title": "x"})).await, 404);
     assert_problem(&admin.get("/api/v1/no-such-thing").await, 404);
-    assert_problem(&admin.get("/no/such/page").await, 404);
+    // Outside the API, an unknown path is the UI's friendly page, still a 404.
+    let page = admin.get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
     assert_problem(&s.anonymous().get("/api/v2/rooms").await, 404);
     // An id that is not an id at all is a client error too, never a 500.
     let res = admin.get("/api/v1/rooms/not-a-uuid").await;

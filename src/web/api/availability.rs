@@ -120,7 +120,7 @@ pub async fn free_rooms(
         };
         match found {
             Some(id) => resources.push(id),
-            None => errors.add(format!("resources[{i}]"), format!("no resource `{wanted}`")),
+            None => errors.add(format!("resources[{i}]"), "no_resource", format!("no resource `{wanted}`")),
         }
     }
     errors.into_result()?;

@@ -78,7 +78,7 @@ impl DeliveryQuery {
             Some("sent") => Some(DeliveryStatus::Sent),
             Some("dead") => Some(DeliveryStatus::Dead),
             Some(_) => {
-                return Err(FieldErrors::one("status", "must be pending, sent or dead"));
+                return Err(FieldErrors::one("status", "invalid", "must be pending, sent or dead"));
             }
         };
         Ok((status, self.limit.unwrap_or(100).clamp(1, 1000)))

@@ -24,6 +24,8 @@ pub struct UserDto {
     role: Role,
     active: bool,
     language: String,
+    /// IANA zone for showing times; empty means the office default.
+    timezone: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -37,6 +39,7 @@ impl From<User> for UserDto {
             role: u.role,
             active: u.active,
             language: u.language,
+            timezone: u.timezone,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
@@ -75,6 +78,8 @@ pub struct UpdateUser {
     role: Option<Role>,
     active: Option<bool>,
     language: Option<String>,
+    /// IANA zone, or "" for the office default.
+    timezone: Option<String>,
     password: Option<String>,
     /// Needed when you change your own password or e-mail address.
     current_password: Option<String>,
@@ -142,6 +147,7 @@ pub async fn update(
         role: body.role,
         active: body.active,
         language: body.language,
+        timezone: body.timezone,
         password: body.password,
         current_password: body.current_password,
     };

@@ -1,0 +1,166 @@
+//! Sign in and sign out.
+
+use super::session::{LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, constant_time_eq, cookie, set_cookie};
+use super::{Ctx, csrf_failure, redirect_with, render};
+use crate::i18n::Lang;
+use crate::users::UserError;
+use crate::web::AppState;
+use crate::web::extract::ClientAddr;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::RngCore;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    next: String,
+    email: String,
+    error: Option<String>,
+    login_csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+    /// `?lang=es`: the language switch of the sign-in page, remembered in a cookie.
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    remember: Option<String>,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Only paths on this site: never send a user to another host after signing in.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+}
+
+fn new_login_csrf() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn login_response(
+    v: &Viewer,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+    secure: bool,
+) -> Response {
+    let login_csrf = new_login_csrf();
+    let page =
+        LoginPage { ctx: Ctx::new(v, "login"), next: next.to_string(), email: email.to_string(), error, login_csrf };
+    let mut res = render(status, &page, v.flash.is_some());
+    if let Ok(c) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &page.login_csrf, Some(3600), secure)) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+pub async fn login_page(State(state): State<AppState>, v: Viewer, Query(q): Query<NextQuery>) -> Response {
+    if v.signed_in.is_some() {
+        return Redirect::to(safe_next(&q.next)).into_response();
+    }
+    if let Some(lang) = q.lang.as_deref().and_then(Lang::from_code) {
+        let next = form_urlencoded::byte_serialize(safe_next(&q.next).as_bytes()).collect::<String>();
+        let mut res = Redirect::to(&format!("/login?next={next}")).into_response();
+        let one_year = Some(365 * 24 * 3600);
+        if let Ok(c) = HeaderValue::from_str(&set_cookie(LANG_COOKIE, lang.code(), one_year, state.ui.secure_cookies)) {
+            res.headers_mut().append(header::SET_COOKIE, c);
+        }
+        return res;
+    }
+    login_response(&v, StatusCode::OK, safe_next(&q.next), "", None, state.ui.secure_cookies)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    v: Viewer,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+        return csrf_failure(&v);
+    }
+    let next = safe_next(&f.next);
+    let secure = state.ui.secure_cookies;
+    match state.users.start_session(&f.email, &f.password, &client, f.remember.is_some()).await {
+        Ok((secret, signed_in)) => {
+            let max_age = signed_in
+                .session
+                .persistent
+                .then(|| (signed_in.session.expires_at - signed_in.session.created_at).num_seconds());
+            let mut res = redirect_with(next, &v.tr.f("signed_in_as", &[("name", &signed_in.user.name)]));
+            if let Ok(c) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, &secret, max_age, secure)) {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            res
+        }
+        Err(UserError::LockedOut { retry_after_secs }) => {
+            let minutes = retry_after_secs.div_ceil(60).to_string();
+            let msg = v.tr.f("error_locked_out", &[("minutes", &minutes)]);
+            let mut res = login_response(&v, StatusCode::TOO_MANY_REQUESTS, next, &f.email, Some(msg), secure);
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            res
+        }
+        Err(UserError::BadCredentials) => {
+            let msg = v.tr.t("error_bad_credentials").to_string();
+            login_response(&v, StatusCode::UNAUTHORIZED, next, &f.email, Some(msg), secure)
+        }
+        Err(e) => super::error_page(&v, e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let Some(me) = &v.signed_in else { return Redirect::to("/login").into_response() };
+    if !constant_time_eq(f.csrf.as_bytes(), me.session.csrf_token.as_bytes()) {
+        return csrf_failure(&v);
+    }
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.users.end_session(&secret).await;
+    }
+    let mut res = redirect_with("/login", v.tr.t("signed_out"));
+    if let Ok(c) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", Some(0), state.ui.secure_cookies)) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/my"), "/my");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+    }
+}

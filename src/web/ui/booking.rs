@@ -1,0 +1,339 @@
+//! The booking form: new and edit, with live feedback while typing.
+
+use super::format::{self, parse_local};
+use super::session::{Member, Viewer};
+use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use crate::reservations::model::Reservation;
+use crate::reservations::{NewReservation, ReservationError, ReservationPatch};
+use crate::rooms::model::Room;
+use crate::types::{ReservationId, RoomId, TimeRange};
+use crate::validation::FieldErrors;
+use crate::web::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// The form's fields, as typed (strings), so a bad value comes back to the user unchanged.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct BookForm {
+    pub room: String,
+    pub title: String,
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub description: String,
+    pub attendees: String,
+    pub csrf: String,
+    pub version: String,
+    /// On the live check of an edit: the reservation being edited (it does not conflict with itself).
+    pub editing: String,
+}
+
+/// Translated messages by field.
+#[derive(Default)]
+pub struct FormErrors(HashMap<String, String>);
+
+impl FormErrors {
+    pub fn from_domain(v: &Viewer, e: &FieldErrors) -> FormErrors {
+        let mut out = HashMap::new();
+        for fe in &e.0 {
+            let field = match fe.field.as_str() {
+                "room_id" => "room".to_string(),
+                f if f.starts_with("attendees") => "attendees".to_string(),
+                f => f.to_string(),
+            };
+            let key = format!("verr_{}", fe.code);
+            let msg = match v.tr.t(&key) {
+                k if k == key => fe.message.clone(),
+                m => m.to_string(),
+            };
+            out.entry(field).or_insert(msg);
+        }
+        FormErrors(out)
+    }
+
+    fn one(field: &str, message: &str) -> FormErrors {
+        FormErrors(HashMap::from([(field.to_string(), message.to_string())]))
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn msg(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// Moves a message to another field name (two forms on one page may share a field name).
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if let Some(m) = self.0.remove(from) {
+            self.0.insert(to.to_string(), m);
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "book.html")]
+struct BookPage {
+    ctx: Ctx,
+    heading: String,
+    action: String,
+    rooms: Vec<Room>,
+    form: BookForm,
+    errors: FormErrors,
+    conflicts: Vec<String>,
+    zone: String,
+}
+
+#[derive(Template)]
+#[template(path = "book_check.html")]
+struct CheckFragment {
+    state: &'static str,
+    message: String,
+    conflicts: Vec<String>,
+}
+
+/// The instants the form names, or the translated errors.
+fn parse_times(v: &Viewer, f: &BookForm) -> Result<TimeRange, FormErrors> {
+    let start = parse_local(v.tz, &f.date, &f.start)
+        .map_err(|k| FormErrors::one(if k == "error_date" { "date" } else { "start" }, v.tr.t(k)))?;
+    let end = parse_local(v.tz, &f.date, &f.end)
+        .map_err(|k| FormErrors::one(if k == "error_date" { "date" } else { "end" }, v.tr.t(k)))?;
+    // An end at or before the start on the same day means "past midnight" only for 00:00.
+    let end = if f.end.trim() == "00:00" && end <= start { end + Duration::days(1) } else { end };
+    Ok(TimeRange::new(start, end))
+}
+
+fn attendees(f: &BookForm) -> Vec<String> {
+    f.attendees.split([',', ';', '\n', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+fn conflict_lines(v: &Viewer, list: &[Reservation]) -> Vec<String> {
+    list.iter()
+        .map(|r| {
+            v.tr.f("conflicts_with", &[("title", &r.title), ("when", &format::range(&v.tr, v.tz, r.start, r.end))])
+        })
+        .collect()
+}
+
+/// What the booking form shows besides the rooms: its heading (a message key), where it posts,
+/// the values, and any errors or conflicts from the last attempt.
+struct FormState {
+    heading: &'static str,
+    action: String,
+    form: BookForm,
+    errors: FormErrors,
+    conflicts: Vec<String>,
+    status: StatusCode,
+}
+
+impl FormState {
+    fn new(heading: &'static str, action: String, form: BookForm) -> FormState {
+        FormState { heading, action, form, errors: FormErrors::default(), conflicts: vec![], status: StatusCode::OK }
+    }
+
+    fn refused(self, errors: FormErrors, conflicts: Vec<String>, status: StatusCode) -> FormState {
+        FormState { errors, conflicts, status, ..self }
+    }
+}
+
+fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
+    let v = &m.viewer;
+    let rooms = state.rooms.list(false).map_err(fail(v))?;
+    let page = BookPage {
+        ctx: Ctx::new(v, "book"),
+        heading: v.tr.t(f.heading).to_string(),
+        action: f.action,
+        rooms,
+        form: f.form,
+        errors: f.errors,
+        conflicts: f.conflicts,
+        zone: v.tz.name().to_string(),
+    };
+    Ok(render(f.status, &page, v.flash.is_some()))
+}
+
+/// `/book?room=&date=&start=&end=`: the form, prefilled from the timeline or a "repeat" link.
+pub async fn new_page(State(state): State<AppState>, m: Member, Query(mut f): Query<BookForm>) -> PageResult {
+    let now = format::local(m.viewer.tz, crate::clock::now());
+    if f.date.is_empty() {
+        f.date = now.format("%Y-%m-%d").to_string();
+    }
+    if f.start.is_empty() {
+        // The next half hour, for an hour.
+        let next = now + Duration::minutes(30 - i64::from(now.minute() % 30));
+        f.start = next.format("%H:%M").to_string();
+        f.end = (next + Duration::hours(1)).format("%H:%M").to_string();
+    }
+    page(&state, &m, FormState::new("book_heading", "/book".into(), f))
+}
+
+pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<BookForm>) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    let range = match parse_times(v, &f) {
+        Ok(r) => r,
+        Err(e) => {
+            return page(
+                &state,
+                &m,
+                FormState::new("book_heading", "/book".into(), f).refused(e, vec![], StatusCode::UNPROCESSABLE_ENTITY),
+            );
+        }
+    };
+    let Ok(room_id) = f.room.parse::<RoomId>() else {
+        let e = FormErrors::one("room", v.tr.t("verr_no_room"));
+        return page(
+            &state,
+            &m,
+            FormState::new("book_heading", "/book".into(), f).refused(e, vec![], StatusCode::UNPROCESSABLE_ENTITY),
+        );
+    };
+    let input = NewReservation {
+        room_id,
+        title: f.title.clone(),
+        description: Some(f.description.clone()),
+        start: range.start,
+        end: range.end,
+        attendees: attendees(&f),
+        user_id: None,
+    };
+    match state.reservations.create(&m.actor(), input).await {
+        Ok(r) => {
+            let room = state.rooms.get(r.room_id).map(|r| r.name).unwrap_or_default();
+            let msg = v.tr.f("booked", &[("room", &room), ("when", &format::range(&v.tr, v.tz, r.start, r.end))]);
+            Ok(redirect_with(&format!("/?date={}#r-{}", f.date, r.id), &msg))
+        }
+        Err(e) => form_error(&state, &m, FormState::new("book_heading", "/book".into(), f), e),
+    }
+}
+
+/// A refused booking: the form again, with the reason next to the field or the conflicts listed.
+fn form_error(state: &AppState, m: &Member, f: FormState, e: ReservationError) -> PageResult {
+    let v = &m.viewer;
+    let (errors, conflicts, status) = match e {
+        ReservationError::Invalid(fe) => (FormErrors::from_domain(v, &fe), vec![], StatusCode::UNPROCESSABLE_ENTITY),
+        ReservationError::Conflict(list) => (FormErrors::default(), conflict_lines(v, &list), StatusCode::CONFLICT),
+        ReservationError::StaleVersion { .. } => {
+            (FormErrors::one("form", v.tr.t("error_stale")), vec![], StatusCode::PRECONDITION_FAILED)
+        }
+        e => return Err(super::error_page(v, e.into())),
+    };
+    page(state, m, f.refused(errors, conflicts, status))
+}
+
+/// `/book/check`: what the form would get, as the user types (an htmx fragment).
+pub async fn check(State(state): State<AppState>, m: Member, Query(f): Query<BookForm>) -> Response {
+    let v = &m.viewer;
+    let (state_name, message, conflicts) = match (parse_times(v, &f), f.room.parse::<RoomId>()) {
+        (Err(e), _) => ("invalid", e.0.into_values().next().unwrap_or_default(), vec![]),
+        (_, Err(_)) => ("idle", v.tr.t("check_pick_room").to_string(), vec![]),
+        (Ok(range), Ok(room)) => check_slot(&state, v, room, range, f.editing.parse().ok()),
+    };
+    render(StatusCode::OK, &CheckFragment { state: state_name, message, conflicts }, false)
+}
+
+fn check_slot(
+    state: &AppState,
+    v: &Viewer,
+    room: RoomId,
+    range: TimeRange,
+    editing: Option<ReservationId>,
+) -> (&'static str, String, Vec<String>) {
+    if range.end <= range.start {
+        return ("invalid", v.tr.t("verr_end_before_start").to_string(), vec![]);
+    }
+    if range.start < crate::clock::now() - Duration::minutes(15) && editing.is_none() {
+        return ("invalid", v.tr.t("verr_in_past").to_string(), vec![]);
+    }
+    match state.reservations.room_availability(room, range) {
+        Ok(a) => {
+            let others: Vec<Reservation> = a
+                .busy
+                .iter()
+                .filter(|(id, _)| Some(*id) != editing)
+                .filter_map(|(id, _)| state.reservations.get(*id).ok())
+                .collect();
+            if others.is_empty() {
+                ("free", v.tr.f("check_free", &[("room", &a.room.name)]), vec![])
+            } else {
+                ("conflict", v.tr.t("check_conflict").to_string(), conflict_lines(v, &others))
+            }
+        }
+        Err(_) => ("invalid", v.tr.t("verr_no_room").to_string(), vec![]),
+    }
+}
+
+fn form_of(v: &Viewer, r: &Reservation) -> BookForm {
+    let s = format::local(v.tz, r.start);
+    BookForm {
+        room: r.room_id.to_string(),
+        title: r.title.clone(),
+        date: s.format("%Y-%m-%d").to_string(),
+        start: s.format("%H:%M").to_string(),
+        end: format::time(v.tz, r.end),
+        description: r.description.clone(),
+        attendees: r.attendees.join(", "),
+        csrf: String::new(),
+        version: r.version.to_string(),
+        editing: r.id.to_string(),
+    }
+}
+
+pub async fn edit_page(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
+    let v = &m.viewer;
+    let r = state.reservations.get(id).map_err(fail(v))?;
+    page(&state, &m, FormState::new("edit_heading", format!("/reservations/{id}/edit"), form_of(v, &r)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    m: Member,
+    Path(id): Path<ReservationId>,
+    Form(f): Form<BookForm>,
+) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    let action = format!("/reservations/{id}/edit");
+    let range = match parse_times(v, &f) {
+        Ok(r) => r,
+        Err(e) => {
+            return page(
+                &state,
+                &m,
+                FormState::new("edit_heading", action, f).refused(e, vec![], StatusCode::UNPROCESSABLE_ENTITY),
+            );
+        }
+    };
+    let patch = ReservationPatch {
+        room_id: f.room.parse().ok(),
+        title: Some(f.title.clone()),
+        description: Some(f.description.clone()),
+        start: Some(range.start),
+        end: Some(range.end),
+        attendees: Some(attendees(&f)),
+    };
+    match state.reservations.update(&m.actor(), id, patch, f.version.parse().ok()).await {
+        Ok(r) => {
+            let msg = v.tr.f("updated", &[("title", &r.title), ("when", &format::range(&v.tr, v.tz, r.start, r.end))]);
+            Ok(redirect_with(&format!("/reservations/{id}"), &msg))
+        }
+        Err(e) => form_error(&state, &m, FormState::new("edit_heading", action, f), e),
+    }
+}
+
+/// When a reservation starts, in the viewer's zone: for links such as "repeat next week".
+pub fn local_parts(v: &Viewer, start: DateTime<Utc>, end: DateTime<Utc>) -> (String, String, String) {
+    let s = format::local(v.tz, start);
+    (s.format("%Y-%m-%d").to_string(), s.format("%H:%M").to_string(), format::time(v.tz, end))
+}

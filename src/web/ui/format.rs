@@ -1,0 +1,102 @@
+//! Dates and times as people read them: in the viewer's time zone and language.
+
+use crate::i18n::Tr;
+use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+pub fn local(tz: Tz, t: DateTime<Utc>) -> DateTime<Tz> {
+    t.with_timezone(&tz)
+}
+
+/// "14:05"
+pub fn time(tz: Tz, t: DateTime<Utc>) -> String {
+    local(tz, t).format("%H:%M").to_string()
+}
+
+/// "Monday 30 November 2026" / "lunes, 30 de noviembre de 2026"
+pub fn date_long(tr: &Tr, d: NaiveDate) -> String {
+    let weekday = tr.t(WEEKDAYS[d.weekday().num_days_from_monday() as usize]);
+    let month = tr.t(MONTHS[d.month0() as usize]);
+    tr.f(
+        "date_long",
+        &[("weekday", weekday), ("day", &d.day().to_string()), ("month", month), ("year", &d.year().to_string())],
+    )
+}
+
+/// "Mon 30 Nov" / "lun 30 nov"
+pub fn date_short(tr: &Tr, d: NaiveDate) -> String {
+    let weekday = tr.t(WEEKDAYS_SHORT[d.weekday().num_days_from_monday() as usize]);
+    let month = tr.t(MONTHS_SHORT[d.month0() as usize]);
+    format!("{weekday} {} {month}", d.day())
+}
+
+/// "10:00–11:00", or with the dates when the range spans days.
+pub fn range(tr: &Tr, tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    let (s, e) = (local(tz, start), local(tz, end));
+    if s.date_naive() == e.date_naive() {
+        format!("{}–{}", s.format("%H:%M"), e.format("%H:%M"))
+    } else {
+        format!(
+            "{} {}–{} {}",
+            date_short(tr, s.date_naive()),
+            s.format("%H:%M"),
+            date_short(tr, e.date_naive()),
+            e.format("%H:%M")
+        )
+    }
+}
+
+/// A wall-clock date and time in `tz` as an instant. A time the clocks skip (the spring DST
+/// gap) does not exist and is refused; a time that happens twice (autumn) means the first.
+pub fn parse_local(tz: Tz, date: &str, time: &str) -> Result<DateTime<Utc>, &'static str> {
+    let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| "error_date")?;
+    let t = NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| "error_time")?;
+    match tz.from_local_datetime(&d.and_time(t)) {
+        LocalResult::Single(x) => Ok(x.with_timezone(&Utc)),
+        LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+        LocalResult::None => Err("error_time_nonexistent"),
+    }
+}
+
+/// The instant a local day starts in `tz` (midnight, or the first instant after a gap).
+pub fn day_start(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
+    (0..=3)
+        .find_map(|h| match tz.from_local_datetime(&d.and_hms_opt(h, 0, 0)?) {
+            LocalResult::Single(x) | LocalResult::Ambiguous(x, _) => Some(x.with_timezone(&Utc)),
+            LocalResult::None => None,
+        })
+        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+const WEEKDAYS: [&str; 7] = ["day_mon", "day_tue", "day_wed", "day_thu", "day_fri", "day_sat", "day_sun"];
+const WEEKDAYS_SHORT: [&str; 7] = ["dy_mon", "dy_tue", "dy_wed", "dy_thu", "dy_fri", "dy_sat", "dy_sun"];
+const MONTHS: [&str; 12] = [
+    "month_1", "month_2", "month_3", "month_4", "month_5", "month_6", "month_7", "month_8", "month_9", "month_10",
+    "month_11", "month_12",
+];
+const MONTHS_SHORT: [&str; 12] =
+    ["mon_1", "mon_2", "mon_3", "mon_4", "mon_5", "mon_6", "mon_7", "mon_8", "mon_9", "mon_10", "mon_11", "mon_12"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn dst_gap_is_refused_and_overlap_takes_the_first() {
+        let madrid: Tz = "Europe/Madrid".parse().unwrap();
+        // 2026-03-29: clocks jump from 02:00 to 03:00.
+        assert_eq!(parse_local(madrid, "2026-03-29", "02:30"), Err("error_time_nonexistent"));
+        assert_eq!(parse_local(madrid, "2026-03-29", "03:30").unwrap().to_rfc3339(), "2026-03-29T01:30:00+00:00");
+        // 2026-10-25: 02:30 happens twice; the first is still summer time (+02:00).
+        assert_eq!(parse_local(madrid, "2026-10-25", "02:30").unwrap().to_rfc3339(), "2026-10-25T00:30:00+00:00");
+        assert_eq!(parse_local(madrid, "2026-13-01", "10:00"), Err("error_date"));
+    }
+
+    #[test]
+    fn spanish_dates() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(date_long(&Tr::new(Lang::Es), d), "lunes, 30 de noviembre de 2026");
+        assert_eq!(date_long(&Tr::new(Lang::En), d), "Monday 30 November 2026");
+    }
+}

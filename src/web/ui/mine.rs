@@ -1,0 +1,147 @@
+//! "My reservations", one reservation's page, and cancelling with confirmation.
+
+use super::booking::local_parts;
+use super::format;
+use super::session::{Member, Viewer};
+use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use crate::access::may_manage_reservation;
+use crate::reservations::ListQuery;
+use crate::reservations::model::{Reservation, Status};
+use crate::types::ReservationId;
+use crate::web::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Duration;
+use serde::Deserialize;
+
+/// A reservation as the lists show it.
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    pub room: String,
+    pub day: String,
+    pub when: String,
+    pub cancelled: bool,
+    pub repeat_href: String,
+}
+
+fn item(state: &AppState, v: &Viewer, r: &Reservation) -> Item {
+    let (date, start, end) = local_parts(v, r.start + Duration::days(7), r.end + Duration::days(7));
+    let form =
+        [("room", r.room_id.to_string()), ("title", r.title.clone()), ("date", date), ("start", start), ("end", end)];
+    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    Item {
+        id: r.id.to_string(),
+        title: r.title.clone(),
+        room: state.rooms.get(r.room_id).map(|r| r.name).unwrap_or_default(),
+        day: format::date_long(&v.tr, format::local(v.tz, r.start).date_naive()),
+        when: format::range(&v.tr, v.tz, r.start, r.end),
+        cancelled: r.status == Status::Cancelled,
+        repeat_href: format!("/book?{query}"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mine.html")]
+struct MinePage {
+    ctx: Ctx,
+    upcoming: Vec<Item>,
+    past: Vec<Item>,
+}
+
+pub async fn list(State(state): State<AppState>, m: Member) -> PageResult {
+    let v = &m.viewer;
+    let now = crate::clock::now();
+    let query = |from, to| ListQuery {
+        room: None,
+        user: None,
+        mine: true,
+        from,
+        to,
+        include_cancelled: false,
+        cursor: None,
+        limit: 200,
+    };
+    let upcoming = state.reservations.list(&m.actor(), query(Some(now), None)).map_err(fail(v))?.items;
+    let mut past =
+        state.reservations.list(&m.actor(), query(Some(now - Duration::days(90)), Some(now))).map_err(fail(v))?.items;
+    past.retain(|r| r.end <= now);
+    past.reverse();
+    let page = MinePage {
+        ctx: Ctx::new(v, "mine"),
+        upcoming: upcoming.iter().map(|r| item(&state, v, r)).collect(),
+        past: past.iter().take(50).map(|r| item(&state, v, r)).collect(),
+    };
+    Ok(render(StatusCode::OK, &page, v.flash.is_some()))
+}
+
+#[derive(Template)]
+#[template(path = "reservation.html")]
+struct DetailPage {
+    ctx: Ctx,
+    r: Item,
+    owner: String,
+    description: String,
+    attendees: Vec<String>,
+    room_href: String,
+    may_manage: bool,
+}
+
+pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
+    let v = &m.viewer;
+    let r = state.reservations.get(id).map_err(fail(v))?;
+    let owner = state.users.names().map_err(fail(v))?.remove(&r.user_id).unwrap_or_default();
+    let may_manage = r.status.is_live()
+        && r.end > crate::clock::now()
+        && may_manage_reservation(m.me.user.role, r.user_id == m.me.user.id);
+    let page = DetailPage {
+        ctx: Ctx::new(v, "mine"),
+        r: item(&state, v, &r),
+        owner,
+        description: r.description.clone(),
+        attendees: r.attendees.clone(),
+        room_href: format!("/rooms/{}", r.room_id),
+        may_manage,
+    };
+    Ok(render(StatusCode::OK, &page, v.flash.is_some()))
+}
+
+#[derive(Template)]
+#[template(path = "cancel.html")]
+struct CancelPage {
+    ctx: Ctx,
+    r: Item,
+    version: u64,
+}
+
+pub async fn cancel_page(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
+    let v = &m.viewer;
+    let r = state.reservations.get(id).map_err(fail(v))?;
+    let page = CancelPage { ctx: Ctx::new(v, "mine"), r: item(&state, v, &r), version: r.version };
+    Ok(render(StatusCode::OK, &page, v.flash.is_some()))
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    m: Member,
+    Path(id): Path<ReservationId>,
+    Form(f): Form<CancelForm>,
+) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    let r = state.reservations.cancel(&m.actor(), id, f.version.parse().ok()).await.map_err(fail(v))?;
+    let msg = v.tr.f("cancelled", &[("title", &r.title), ("when", &format::range(&v.tr, v.tz, r.start, r.end))]);
+    Ok(redirect_with("/my", &msg))
+}

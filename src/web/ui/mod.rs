@@ -1,0 +1,178 @@
+//! The web UI: server-rendered pages (askama) enhanced with htmx. Every core flow is a plain
+//! form, so it works without JavaScript; scripts only add live feedback and drag-to-book.
+
+// Page handlers return a rendered error page as their `Err`: a `Response`, larger than clippy
+// likes, but built at most once per request, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod admin;
+pub mod assets;
+mod auth;
+mod booking;
+mod format;
+mod mine;
+mod profile;
+mod rooms;
+pub mod session;
+mod timeline;
+
+use super::AppState;
+use super::problem::Problem;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use session::{FLASH_COOKIE, Viewer, encode_flash, set_cookie};
+
+/// Settings the pages need from the configuration.
+pub struct UiSettings {
+    pub default_timezone: String,
+    /// Mark cookies `Secure` (when served over TLS).
+    pub secure_cookies: bool,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(timeline::day))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/book", get(booking::new_page).post(booking::create))
+        .route("/book/check", get(booking::check))
+        .route("/my", get(mine::list))
+        .route("/reservations/{id}", get(mine::detail))
+        .route("/reservations/{id}/edit", get(booking::edit_page).post(booking::update))
+        .route("/reservations/{id}/cancel", get(mine::cancel_page).post(mine::cancel))
+        .route("/rooms", get(rooms::directory))
+        .route("/rooms/{id}", get(rooms::room_page))
+        .route("/profile", get(profile::page_get).post(profile::update))
+        .route("/profile/password", post(profile::password))
+        .route("/profile/api-keys", post(profile::create_key))
+        .route("/profile/api-keys/{id}/revoke", post(profile::revoke_key))
+        .route("/admin/rooms", get(admin::rooms).post(admin::create_room))
+        .route("/admin/rooms/{id}", get(admin::room_page).post(admin::update_room))
+        .route("/admin/rooms/{id}/archive", post(admin::archive_room))
+        .route("/admin/resources", get(admin::resources).post(admin::create_resource))
+        .route("/admin/resources/{id}", post(admin::update_resource))
+        .route("/admin/resources/{id}/delete", post(admin::delete_resource))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}", post(admin::update_user))
+        .route("/static/{hash}/{*name}", get(assets::serve))
+}
+
+/// The content security policy of pages: only this server's scripts and styles, no inline code.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// What every page's layout needs.
+pub struct Ctx {
+    pub tr: Tr,
+    pub signed_in: bool,
+    pub user_name: String,
+    pub is_manager: bool,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub flash: Option<String>,
+    /// Which navigation entry is current.
+    pub nav: &'static str,
+    pub css: String,
+    pub js: String,
+    pub htmx: String,
+}
+
+impl Ctx {
+    pub fn new(v: &Viewer, nav: &'static str) -> Ctx {
+        let me = v.signed_in.as_ref();
+        let role = me.map(|m| m.user.role);
+        Ctx {
+            tr: v.tr,
+            signed_in: me.is_some(),
+            user_name: me.map(|m| m.user.name.clone()).unwrap_or_default(),
+            is_manager: role.is_some_and(|r| r.may(crate::access::Action::ManageRooms)),
+            is_admin: role.is_some_and(|r| r.may(crate::access::Action::ManageUsers)),
+            csrf: me.map(|m| m.session.csrf_token.clone()).unwrap_or_default(),
+            flash: v.flash.clone(),
+            nav,
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+            htmx: assets::url("vendor/htmx.min.js"),
+        }
+    }
+
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.tr.t(key)
+    }
+}
+
+/// Renders a page; clears the flash message it showed.
+pub fn render(status: StatusCode, page: &impl Template, had_flash: bool) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut res = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+            if had_flash && let Ok(v) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", Some(0), false)) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            let mut res = (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response();
+            res.extensions_mut().insert(super::problem::InternalCause(e.to_string()));
+            res
+        }
+    }
+}
+
+/// A redirect (303, so the browser follows with GET) carrying a message for the next page.
+pub fn redirect_with(to: &str, flash: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, &encode_flash(flash), Some(60), false)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    status: u16,
+    heading: String,
+    detail: String,
+}
+
+/// A friendly error page from any error the domain reports (mapped once, in problem.rs).
+pub fn error_page(v: &Viewer, problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let key = match problem.status {
+        403 => "error_403",
+        404 => "error_404",
+        s if s >= 500 => "error_500",
+        _ => "error_generic",
+    };
+    let detail = if problem.status >= 500 { v.tr.t("error_500_detail").to_string() } else { problem.detail.clone() };
+    let page = ErrorPage { ctx: Ctx::new(v, ""), status: problem.status, heading: v.tr.t(key).to_string(), detail };
+    let mut res = render(status, &page, v.flash.is_some());
+    if let Some(cause) = problem.cause() {
+        res.extensions_mut().insert(super::problem::InternalCause(cause.to_string()));
+    }
+    res
+}
+
+/// The result of a page handler: a page, or an error rendered as one.
+pub type PageResult = Result<Response, Response>;
+
+/// Turns a domain error into an error page for `v`.
+pub fn fail<E: Into<Problem>>(v: &Viewer) -> impl FnOnce(E) -> Response + '_ {
+    move |e| error_page(v, e.into())
+}
+
+/// The 404 page for paths nobody routes.
+pub async fn not_found(v: Viewer) -> Response {
+    error_page(&v, Problem::not_found("page"))
+}
+
+/// A form posted with a wrong or missing CSRF token: refuse, change nothing.
+pub fn csrf_failure(v: &Viewer) -> Response {
+    error_page(v, Problem::new(StatusCode::FORBIDDEN, "csrf", v.tr.t("error_csrf")))
+}

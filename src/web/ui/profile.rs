@@ -1,0 +1,155 @@
+//! The profile: name, language, time zone, password and API keys.
+
+use super::booking::FormErrors;
+use super::session::Member;
+use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use crate::types::ApiKeyId;
+use crate::users::model::ApiKey;
+use crate::users::{UserError, UserPatch};
+use crate::web::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    ctx: Ctx,
+    name: String,
+    email: String,
+    role: String,
+    language: String,
+    timezone: String,
+    default_timezone: String,
+    zones: Vec<&'static str>,
+    keys: Vec<ApiKey>,
+    new_key: Option<String>,
+    errors: FormErrors,
+}
+
+fn page(state: &AppState, m: &Member, new_key: Option<String>, errors: FormErrors, status: StatusCode) -> PageResult {
+    let v = &m.viewer;
+    let u = &m.me.user;
+    let page = ProfilePage {
+        ctx: Ctx::new(v, "profile"),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        role: v.tr.t(&format!("role_{}", u.role)).to_string(),
+        language: u.language.clone(),
+        timezone: u.timezone.clone(),
+        default_timezone: state.ui.default_timezone.clone(),
+        zones: chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|z| z.name())
+            .filter(|n| n.contains('/') && !n.starts_with("Etc/"))
+            .collect(),
+        keys: state.users.api_keys(&m.actor()).map_err(fail(v))?,
+        new_key,
+        errors,
+    };
+    Ok(render(status, &page, v.flash.is_some()))
+}
+
+pub async fn page_get(State(state): State<AppState>, m: Member) -> PageResult {
+    page(&state, &m, None, FormErrors::default(), StatusCode::OK)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProfileForm {
+    csrf: String,
+    name: String,
+    language: String,
+    timezone: String,
+}
+
+pub async fn update(State(state): State<AppState>, m: Member, Form(f): Form<ProfileForm>) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    let patch =
+        UserPatch { name: Some(f.name), language: Some(f.language), timezone: Some(f.timezone), ..Default::default() };
+    match state.users.update(Some(&m.actor()), m.me.user.id, patch).await {
+        // The new language applies from the next page on, so say it in that language.
+        Ok(u) => Ok(redirect_with(
+            "/profile",
+            crate::i18n::Tr::new(crate::i18n::Lang::from_code(&u.language).unwrap_or(v.tr.lang)).t("profile_saved"),
+        )),
+        Err(UserError::Invalid(e)) => {
+            page(&state, &m, None, FormErrors::from_domain(v, &e), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(super::error_page(v, e.into())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    password: String,
+}
+
+/// Changing the password ends every session, this one too: the user signs in again with it.
+pub async fn password(State(state): State<AppState>, m: Member, Form(f): Form<PasswordForm>) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    let patch =
+        UserPatch { password: Some(f.password), current_password: Some(f.current_password), ..Default::default() };
+    match state.users.update(Some(&m.actor()), m.me.user.id, patch).await {
+        Ok(_) => Ok(redirect_with("/login?next=/profile", v.tr.t("password_changed"))),
+        Err(UserError::Invalid(e)) => {
+            page(&state, &m, None, FormErrors::from_domain(v, &e), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(super::error_page(v, e.into())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct KeyForm {
+    csrf: String,
+    name: String,
+}
+
+/// Creates an API key and shows its secret on this page, once.
+pub async fn create_key(State(state): State<AppState>, m: Member, Form(f): Form<KeyForm>) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    match state.users.create_api_key(&m.actor(), &f.name).await {
+        Ok((_, secret)) => page(&state, &m, Some(secret), FormErrors::default(), StatusCode::OK),
+        Err(UserError::Invalid(e)) => {
+            let mut errors = FormErrors::from_domain(v, &e);
+            errors.rename("name", "key_name");
+            page(&state, &m, None, errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(super::error_page(v, e.into())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    m: Member,
+    Path(id): Path<ApiKeyId>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    let v = &m.viewer;
+    if !m.csrf_ok(&f.csrf) {
+        return Err(csrf_failure(v));
+    }
+    state.users.revoke_api_key(&m.actor(), id).await.map_err(fail(v))?;
+    Ok(redirect_with("/profile", v.tr.t("key_revoked")))
+}

@@ -1,0 +1,237 @@
+//! The day timeline: rooms as rows, time as columns, bookings as blocks. The grid has one
+//! column per quarter hour; blocks are placed with CSS classes (`s5 e9`), never inline styles,
+//! so the page keeps a strict content security policy.
+
+use super::format::{self, day_start};
+use super::session::Member;
+use super::{Ctx, PageResult, fail, render};
+use crate::reservations::ListQuery;
+use crate::reservations::model::Reservation;
+use crate::rooms::model::Room;
+use crate::types::UserId;
+use crate::web::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const SLOT_MINUTES: i64 = 15;
+const FIRST_HOUR: u32 = 7;
+const LAST_HOUR: u32 = 21;
+
+/// One row of the grid: a room on a day, or a day of a room.
+pub struct Track {
+    pub label: String,
+    pub sublabel: String,
+    pub href: String,
+    pub room_id: String,
+    pub date: String,
+    pub blocks: Vec<Block>,
+    pub book_href: String,
+    /// Where the "now" line goes, on today's track.
+    pub now_cols: Option<String>,
+}
+
+pub struct Block {
+    pub href: String,
+    pub title: String,
+    pub when: String,
+    pub owner: String,
+    pub mine: bool,
+    /// CSS classes placing it: `s{start column} e{end column}`.
+    pub cols: String,
+}
+
+/// The hours a grid shows, widened to include any booking outside the usual day.
+pub struct Grid {
+    pub first_hour: u32,
+    pub last_hour: u32,
+    pub hours: Vec<(String, String)>,
+    pub now_cols: Option<String>,
+}
+
+impl Grid {
+    pub fn slots(&self) -> i64 {
+        i64::from(self.last_hour - self.first_hour) * 60 / SLOT_MINUTES
+    }
+}
+
+pub fn grid_for(tz: Tz, day: NaiveDate, bookings: &[&Reservation], now: DateTime<Utc>) -> Grid {
+    let (mut first, mut last) = (FIRST_HOUR, LAST_HOUR);
+    for r in bookings {
+        let (s, e) = (format::local(tz, r.start), format::local(tz, r.end));
+        let ends_at_midnight = e.hour() == 0 && e.minute() == 0 && e.date_naive() == s.date_naive() + Duration::days(1);
+        if s.date_naive() == e.date_naive() || ends_at_midnight {
+            first = first.min(s.hour());
+            last = last.max(if ends_at_midnight {
+                24
+            } else if e.minute() > 0 {
+                e.hour() + 1
+            } else {
+                e.hour()
+            });
+        } else {
+            // Spans midnight: show the whole day.
+            (first, last) = (0, 24);
+        }
+    }
+    Grid::new(tz, day, first, last, now)
+}
+
+impl Grid {
+    pub fn new(tz: Tz, day: NaiveDate, first: u32, last: u32, now: DateTime<Utc>) -> Grid {
+        let hours = (first..last).map(|h| (format!("{h:02}:00"), cols(0, 4, (h - first) as i64 * 4))).collect();
+        let mut g = Grid { first_hour: first, last_hour: last, hours, now_cols: None };
+        if format::local(tz, now).date_naive() == day {
+            let slot = slot_of(&g, tz, day, now);
+            if slot >= 0 && slot < g.slots() {
+                g.now_cols = Some(cols(slot, slot + 1, 0));
+            }
+        }
+        g
+    }
+}
+
+fn grid_start(g: &Grid, tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    day_start(tz, day) + Duration::hours(g.first_hour.into())
+}
+
+fn slot_of(g: &Grid, tz: Tz, day: NaiveDate, t: DateTime<Utc>) -> i64 {
+    (t - grid_start(g, tz, day)).num_minutes().div_euclid(SLOT_MINUTES)
+}
+
+/// Grid-column classes for slots `[a, b)`, shifted by `offset`. Columns are 1-based.
+fn cols(a: i64, b: i64, offset: i64) -> String {
+    format!("s{} e{}", a + offset + 1, b + offset + 1)
+}
+
+pub fn blocks(
+    g: &Grid,
+    v: &super::session::Viewer,
+    day: NaiveDate,
+    rs: &[&Reservation],
+    names: &HashMap<UserId, String>,
+    me: UserId,
+) -> Vec<Block> {
+    let tz = v.tz;
+    rs.iter()
+        .filter_map(|r| {
+            let a = slot_of(g, tz, day, r.start).max(0);
+            let end_minutes = (r.end - grid_start(g, tz, day)).num_minutes();
+            let b = ((end_minutes + SLOT_MINUTES - 1).div_euclid(SLOT_MINUTES)).min(g.slots());
+            (b > a).then(|| Block {
+                href: format!("/reservations/{}", r.id),
+                title: r.title.clone(),
+                when: format::range(&v.tr, tz, r.start, r.end),
+                owner: names.get(&r.user_id).cloned().unwrap_or_default(),
+                mine: r.user_id == me,
+                cols: cols(a, b.max(a + 1), 0),
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct DayQuery {
+    date: Option<String>,
+    #[serde(default)]
+    location: String,
+    capacity: Option<String>,
+    #[serde(default)]
+    resource: String,
+}
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+struct DayPage {
+    ctx: Ctx,
+    heading: String,
+    date: String,
+    prev: String,
+    next: String,
+    today: String,
+    grid: Grid,
+    tracks: Vec<Track>,
+    slots: i64,
+    locations: Vec<String>,
+    resources: Vec<(String, String)>,
+    location: String,
+    capacity: String,
+    resource: String,
+}
+
+pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQuery>) -> PageResult {
+    let v = &m.viewer;
+    let now = crate::clock::now();
+    let today = format::local(v.tz, now).date_naive();
+    let day = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
+    let capacity: u32 = q.capacity.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let all_rooms = state.rooms.list(false).map_err(fail(v))?;
+    let resources = state.rooms.resources().map_err(fail(v))?;
+    let rooms: Vec<Room> = all_rooms
+        .iter()
+        .filter(|r| q.location.is_empty() || r.location == q.location)
+        .filter(|r| r.capacity >= capacity)
+        .filter(|r| q.resource.is_empty() || r.resources.iter().any(|id| id.to_string() == q.resource))
+        .cloned()
+        .collect();
+    let (from, to) = (day_start(v.tz, day), day_start(v.tz, day + Duration::days(1)));
+    let mut by_room: Vec<(Room, Vec<Reservation>)> = Vec::new();
+    for room in rooms {
+        let query = ListQuery {
+            room: Some(room.id),
+            user: None,
+            mine: false,
+            from: Some(from),
+            to: Some(to),
+            include_cancelled: false,
+            cursor: None,
+            limit: 500,
+        };
+        let items = state.reservations.list(&m.actor(), query).map_err(fail(v))?.items;
+        by_room.push((room, items));
+    }
+    let everything: Vec<&Reservation> = by_room.iter().flat_map(|(_, rs)| rs.iter()).collect();
+    let grid = grid_for(v.tz, day, &everything, now);
+    let names = state.users.names().map_err(fail(v))?;
+    let date = day.format("%Y-%m-%d").to_string();
+    let tracks = by_room
+        .iter()
+        .map(|(room, rs)| {
+            let refs: Vec<&Reservation> = rs.iter().collect();
+            Track {
+                label: room.name.clone(),
+                sublabel: format!("{} · {}", room.capacity, room.location).trim_end_matches(" · ").to_string(),
+                href: format!("/rooms/{}", room.id),
+                room_id: room.id.to_string(),
+                date: date.clone(),
+                blocks: blocks(&grid, v, day, &refs, &names, m.me.user.id),
+                book_href: format!("/book?room={}&date={date}", room.id),
+                now_cols: grid.now_cols.clone(),
+            }
+        })
+        .collect();
+    let mut locations: Vec<String> = all_rooms.iter().map(|r| r.location.clone()).filter(|l| !l.is_empty()).collect();
+    locations.sort();
+    locations.dedup();
+    let page = DayPage {
+        ctx: Ctx::new(v, "timeline"),
+        heading: format::date_long(&v.tr, day),
+        prev: (day - Duration::days(1)).format("%Y-%m-%d").to_string(),
+        next: (day + Duration::days(1)).format("%Y-%m-%d").to_string(),
+        today: today.format("%Y-%m-%d").to_string(),
+        date,
+        slots: grid.slots(),
+        grid,
+        tracks,
+        locations,
+        resources: resources.into_iter().map(|r| (r.id.to_string(), r.name)).collect(),
+        location: q.location,
+        capacity: q.capacity.unwrap_or_default(),
+        resource: q.resource,
+    };
+    Ok(render(StatusCode::OK, &page, v.flash.is_some()))
+}

@@ -1,0 +1,57 @@
+// Salas: small enhancements on top of plain forms. Everything works without this file.
+"use strict";
+
+// Drag (or click) over free time in a timeline row to open the booking form for that slot.
+(function () {
+  const SLOT = 15;
+  let drag = null;
+
+  function slotAt(track, clientX) {
+    const r = track.getBoundingClientRect();
+    const n = Number(track.dataset.slots);
+    return Math.max(0, Math.min(n - 1, Math.floor(((clientX - r.left) / r.width) * n)));
+  }
+
+  function hhmm(minutes) {
+    const h = Math.floor(minutes / 60), m = minutes % 60;
+    return String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0");
+  }
+
+  function place(el, a, b) {
+    el.className = "selection s" + (Math.min(a, b) + 1) + " e" + (Math.max(a, b) + 2);
+  }
+
+  document.addEventListener("pointerdown", function (e) {
+    const track = e.target.closest(".track[data-room]");
+    if (!track || e.target.closest(".block") || e.button !== 0) return;
+    e.preventDefault();
+    const a = slotAt(track, e.clientX);
+    const sel = document.createElement("span");
+    track.appendChild(sel);
+    place(sel, a, a);
+    drag = { track: track, a: a, b: a, sel: sel };
+  });
+
+  document.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    drag.b = slotAt(drag.track, e.clientX);
+    place(drag.sel, drag.a, drag.b);
+  });
+
+  document.addEventListener("pointerup", function () {
+    if (!drag) return;
+    const t = drag.track, first = Number(t.dataset.firstHour) * 60;
+    const lo = Math.min(drag.a, drag.b), hi = Math.max(drag.a, drag.b);
+    // A single click books an hour; a drag books what was dragged over.
+    const start = first + lo * SLOT, end = hi === lo ? start + 60 : first + (hi + 1) * SLOT;
+    drag = null;
+    const q = new URLSearchParams({ room: t.dataset.room, date: t.dataset.date, start: hhmm(start), end: hhmm(Math.min(end, 24 * 60 - 1)) });
+    window.location.href = "/book?" + q.toString();
+  });
+})();
+
+// Ask the server about the slot as soon as the booking form opens, not only after a change.
+document.addEventListener("DOMContentLoaded", function () {
+  const form = document.getElementById("book-form");
+  if (form && window.htmx) window.htmx.trigger(form, "change");
+});
