@@ -1,30 +1,13 @@
 //! Backup and restore: consistent online backups (in-process server under write load, and the
 //! real binary through its admin socket), restore verification, and refusals.
 
-use crate::common::{Api, TestServer, at, config};
+use crate::common::process::{Running, run, salas};
+use crate::common::{TestServer, at, config};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-pub fn salas() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_salas"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("SALAS_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-/// Runs `salas ARGS --data-dir DIR`: (success, stdout, stderr).
-pub fn run(args: &[&str], dir: &Path) -> (bool, String, String) {
-    let out = salas().args(args).arg("--data-dir").arg(dir).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
 
 /// The ids of the reservations in a data directory, read through `salas export`.
 pub fn reservation_ids(dir: &Path) -> HashSet<String> {
@@ -89,54 +72,6 @@ async fn backup_under_write_load_restores_everything_acknowledged_before_it() {
     assert!(missing.is_empty(), "acknowledged before the backup but not in it: {missing:?}");
 }
 
-/// An API client signed in as the test administrator of the server at `url`.
-pub async fn sign_in_admin(url: &str) -> Api {
-    let api = Api {
-        base: url.to_string(),
-        token: None,
-        http: reqwest::Client::new(),
-        id: String::new(),
-        email: String::new(),
-    };
-    let body = serde_json::json!({"email": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASSWORD});
-    let res = api.post("/api/v1/auth/token", body).await;
-    assert_eq!(res.status, 200, "{}", res.body);
-    api.with_token(res.body["access_token"].as_str().unwrap())
-}
-
-/// The real binary, serving on a free port, with its log drained in the background.
-pub struct Running {
-    pub child: Child,
-    pub url: String,
-}
-
-impl Running {
-    pub fn start(dir: &Path) -> Running {
-        let mut child = salas()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .env("SALAS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL)
-            .env("SALAS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| l.find("listening on ").map(|i| l[i + "listening on ".len()..].trim().to_string()))
-            .expect("listening line");
-        std::thread::spawn(move || lines.for_each(drop));
-        Running { child, url }
-    }
-
-    pub fn stop(mut self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        assert!(self.child.wait().unwrap().success());
-    }
-}
-
 #[test]
 fn online_backup_and_export_through_the_admin_socket_of_the_running_binary() {
     use std::os::unix::fs::PermissionsExt;
@@ -144,7 +79,7 @@ fn online_backup_and_export_through_the_admin_socket_of_the_running_binary() {
     let server = Running::start(dir.path());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let booked = rt.block_on(async {
-        let api = sign_in_admin(&server.url).await;
+        let api = server.admin().await;
         let room = api.create_room("Socket", 4).await;
         let res = api.book(&room, &at(2, 9), &at(2, 10)).await;
         assert_eq!(res.status, 201);

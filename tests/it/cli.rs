@@ -1,24 +1,9 @@
 //! The `salas` binary itself: version, start-up log line, SIGTERM, configuration errors and the
 //! administration commands.
 
+use crate::common::process::{Running, run, salas};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-
-fn salas() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_salas"));
-    // Tests must not pick up a developer's environment.
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("SALAS_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn run(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
-    let out = salas().args(args).arg("--data-dir").arg(dir).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
 
 #[test]
 fn version() {
@@ -139,41 +124,10 @@ async fn administration_needs_the_server_stopped_and_says_so() {
 #[test]
 fn a_booking_acknowledged_before_a_crash_is_there_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let start = |dir: &std::path::Path| {
-        let mut child = salas()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .env("SALAS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL)
-            .env("SALAS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| l.find("listening on ").map(|i| l[i + "listening on ".len()..].trim().to_string()))
-            .expect("listening line");
-        std::thread::spawn(move || lines.for_each(drop));
-        (child, url)
-    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let (mut child, url) = start(dir.path());
+    let server = Running::start(dir.path());
     let ids: Vec<String> = rt.block_on(async {
-        let api = crate::common::Api {
-            base: url,
-            token: None,
-            http: reqwest::Client::new(),
-            id: String::new(),
-            email: String::new(),
-        };
-        let token = api
-            .post(
-                "/api/v1/auth/token",
-                serde_json::json!({"email": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASSWORD}),
-            )
-            .await;
-        let api = api.with_token(token.body["access_token"].as_str().unwrap());
+        let api = server.admin().await;
         let room = api.create_room("Crash", 3).await;
         let mut ids = Vec::new();
         for h in 8..14 {
@@ -183,31 +137,16 @@ fn a_booking_acknowledged_before_a_crash_is_there_after_it() {
         }
         ids
     });
-    child.kill().unwrap(); // SIGKILL: no graceful anything
-    child.wait().unwrap();
+    server.crash();
 
     let (ok, out, err) = run(&["check"], dir.path());
     assert!(ok, "{out}{err}");
-    let (mut child, url) = start(dir.path());
+    let server = Running::start(dir.path());
     rt.block_on(async {
-        let s = crate::common::Api {
-            base: url,
-            token: None,
-            http: reqwest::Client::new(),
-            id: String::new(),
-            email: String::new(),
-        };
-        let token = s
-            .post(
-                "/api/v1/auth/token",
-                serde_json::json!({"email": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASSWORD}),
-            )
-            .await;
-        let s = s.with_token(token.body["access_token"].as_str().unwrap());
+        let api = server.admin().await;
         for id in &ids {
-            assert_eq!(s.get(&format!("/api/v1/reservations/{id}")).await.status, 200, "{id} survived");
+            assert_eq!(api.get(&format!("/api/v1/reservations/{id}")).await.status, 200, "{id} survived");
         }
     });
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.crash();
 }

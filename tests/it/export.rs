@@ -1,6 +1,6 @@
 //! `salas export` / `salas import`: all data as JSON, round-tripped exactly.
 
-use crate::backup::{run, sign_in_admin};
+use crate::common::process::run;
 use crate::common::{TestServer, at};
 use serde_json::{Value, json};
 
@@ -49,7 +49,7 @@ async fn export_then_import_round_trips_exactly() {
     // The imported store serves: same sign-in, same reservations, the slots still taken.
     let config = crate::common::config(&new);
     let s = TestServer::start_with(tempfile::tempdir().unwrap(), config).await;
-    let api = sign_in_admin(&s.url).await;
+    let api = s.admin().await;
     assert_eq!(api.get(&format!("/api/v1/reservations/{}", kept.body["id"].as_str().unwrap())).await.status, 200);
     assert_eq!(api.book(&norte, &at(1, 9), &at(1, 10)).await.status, 409);
     assert_eq!(api.book(&sur, &at(1, 9), &at(1, 10)).await.status, 201, "the cancelled slot is free");

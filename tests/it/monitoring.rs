@@ -1,7 +1,7 @@
 //! Monitoring: the store size in /metrics, and JSON logs for log shippers.
 
-use crate::backup::salas;
 use crate::common::TestServer;
+use crate::common::process::salas;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

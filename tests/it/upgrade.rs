@@ -2,7 +2,8 @@
 //! tests/fixtures/make-schema-v1.sh) is upgraded on start, keeps a copy of the old store, and
 //! serves its data.
 
-use crate::backup::{reservation_ids, run};
+use crate::backup::reservation_ids;
+use crate::common::process::run;
 use crate::common::{TestServer, config};
 use salas::store::SCHEMA_VERSION;
 
