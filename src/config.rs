@@ -69,6 +69,10 @@ pub struct BookingConfig {
     pub max_window_days: u32,
     /// The time zone of rooms created without one (an IANA name).
     pub default_timezone: String,
+    /// The most occurrences one recurring series may have.
+    pub max_occurrences: u32,
+    /// How far ahead (in days) the last occurrence of a recurring series may start.
+    pub max_series_days: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -109,7 +113,14 @@ impl Default for AuthConfig {
 
 impl Default for BookingConfig {
     fn default() -> Self {
-        Self { max_duration_hours: 24, past_grace_minutes: 15, max_window_days: 92, default_timezone: "UTC".into() }
+        Self {
+            max_duration_hours: 24,
+            past_grace_minutes: 15,
+            max_window_days: 92,
+            default_timezone: "UTC".into(),
+            max_occurrences: 366,
+            max_series_days: 730,
+        }
     }
 }
 
@@ -224,6 +235,8 @@ impl Config {
         range("booking.max_duration_hours", self.booking.max_duration_hours, 1, 24 * 31)?;
         range("booking.past_grace_minutes", self.booking.past_grace_minutes, 0, 24 * 60)?;
         range("booking.max_window_days", self.booking.max_window_days, 1, 3660)?;
+        range("booking.max_occurrences", self.booking.max_occurrences, 1, 5000)?;
+        range("booking.max_series_days", self.booking.max_series_days, 1, 1826)?;
         if !crate::rooms::rules::is_valid_timezone(&self.booking.default_timezone) {
             return Err(err(format!(
                 "booking.default_timezone: `{}` is not an IANA time zone such as Europe/Madrid",

@@ -54,6 +54,7 @@ id_type!(EventId);
 id_type!(DeliveryId);
 id_type!(NotificationId);
 id_type!(WebhookId);
+id_type!(SeriesId);
 
 /// A half-open interval `[start, end)` of instants. Two meetings that touch (one ends at 10:00,
 /// the next starts at 10:00) do not overlap.

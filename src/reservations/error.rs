@@ -11,6 +11,9 @@ pub enum ReservationError {
     NotFound,
     #[error("the room is already booked at that time")]
     Conflict(Vec<Reservation>),
+    /// Occurrences of a series that are taken, each with the reservations in its way.
+    #[error("the room is already booked at some occurrences of the series")]
+    SeriesConflict(Vec<crate::reservations::series::Clash>),
     #[error("the reservation was changed by someone else (now at version {current})")]
     StaleVersion { current: u64 },
     #[error("the reservation is cancelled and cannot be changed")]

@@ -3,22 +3,25 @@
 //! write transaction (see `store::writer`), so no interleaving of requests can slip past it.
 
 pub mod availability;
+mod checks;
 pub mod error;
 pub mod model;
+pub mod recurrence;
 pub mod rules;
+pub mod series;
 
 pub use error::ReservationError;
 
-use crate::access::{Action, Actor, may_manage_reservation};
+use crate::access::{Action, Actor};
 use crate::clock;
 use crate::config::BookingConfig;
 use crate::events::{EventKind, NewEvent};
 use crate::rooms::model::Room;
 use crate::store::{ListFilter, Store, Tx};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId, from_micros, micros};
-use crate::users::rules::{is_plausible_email, normalize_email};
 use crate::validation::FieldErrors;
 use availability::Need;
+use checks::{check_may_manage, check_owner, check_permission, check_room, check_text, new_reservation};
 use chrono::{DateTime, Duration, Utc};
 use model::{Reservation, Status};
 use rules::Limits;
@@ -29,6 +32,7 @@ type Result<T> = std::result::Result<T, ReservationError>;
 pub struct Reservations {
     store: Store,
     limits: Limits,
+    series: series::SeriesLimits,
 }
 
 pub struct NewReservation {
@@ -87,10 +91,35 @@ impl Reservations {
             past_grace: Duration::minutes(booking.past_grace_minutes.into()),
             max_window: Duration::days(booking.max_window_days.into()),
         };
-        Reservations { store, limits }
+        let series = series::SeriesLimits {
+            max_occurrences: booking.max_occurrences as usize,
+            horizon: Duration::days(booking.max_series_days.into()),
+        };
+        Reservations { store, limits, series }
     }
 
     pub async fn create(&self, actor: &Actor, input: NewReservation) -> Result<Reservation> {
+        let owner = self.check_new_booking(actor, &input)?;
+        let (now, actor_id) = (clock::now(), actor.id);
+        let range = TimeRange::new(input.start, input.end);
+        self.store
+            .write(move |tx: &mut Tx| {
+                check_room(tx, input.room_id)?;
+                check_owner(tx, owner, actor_id)?;
+                let conflicts = tx.conflicts(input.room_id, range, None)?;
+                if !conflicts.is_empty() {
+                    return Err(ReservationError::Conflict(conflicts));
+                }
+                let r = new_reservation(&input, owner, actor_id, range, now);
+                tx.put_reservation(r.clone());
+                tx.append_event(event(EventKind::ReservationCreated, actor_id, &r, now));
+                Ok(r)
+            })
+            .await
+    }
+
+    /// Checks a new booking's permission and fields; returns whom it is for.
+    fn check_new_booking(&self, actor: &Actor, input: &NewReservation) -> Result<UserId> {
         actor.require(Action::BookRooms)?;
         let owner = input.user_id.unwrap_or(actor.id);
         if owner != actor.id {
@@ -105,41 +134,18 @@ impl Reservations {
             "too_far",
             format!("is more than {} years ahead", rules::MAX_YEARS_AHEAD),
         );
-        let attendees =
-            check_text(&mut errors, Some(&input.title), input.description.as_deref(), Some(&input.attendees));
+        check_text(&mut errors, Some(&input.title), input.description.as_deref(), Some(&input.attendees));
         errors.into_result()?;
-        let actor_id = actor.id;
-        self.store
-            .write(move |tx: &mut Tx| {
-                check_room(tx, input.room_id)?;
-                if owner != actor_id && !tx.user(owner)?.is_some_and(|u| u.active) {
-                    return Err(FieldErrors::one("user_id", "no_user", "no such active user").into());
-                }
-                let conflicts = tx.conflicts(input.room_id, range, None)?;
-                if !conflicts.is_empty() {
-                    return Err(ReservationError::Conflict(conflicts));
-                }
-                let r = Reservation {
-                    id: ReservationId::new(),
-                    room_id: input.room_id,
-                    user_id: owner,
-                    title: input.title.trim().to_string(),
-                    description: input.description.unwrap_or_default().trim().to_string(),
-                    start: range.start,
-                    end: range.end,
-                    attendees: attendees.unwrap_or_default(),
-                    status: Status::Confirmed,
-                    version: 1,
-                    created_by: actor_id,
-                    created_at: now,
-                    updated_at: now,
-                    cancelled_at: None,
-                };
-                tx.put_reservation(r.clone());
-                tx.append_event(event(EventKind::ReservationCreated, actor_id, &r, now));
-                Ok(r)
-            })
-            .await
+        Ok(owner)
+    }
+
+    /// Checks a patch's free-text fields; returns its attendee list normalised.
+    fn check_patch_text(&self, patch: &ReservationPatch) -> Result<Option<Vec<String>>> {
+        let mut errors = FieldErrors::new();
+        let attendees =
+            check_text(&mut errors, patch.title.as_deref(), patch.description.as_deref(), patch.attendees.as_ref());
+        errors.into_result()?;
+        Ok(attendees)
     }
 
     pub fn get(&self, id: ReservationId) -> Result<Reservation> {
@@ -154,10 +160,7 @@ impl Reservations {
         patch: ReservationPatch,
         expected_version: Option<u64>,
     ) -> Result<Reservation> {
-        let mut errors = FieldErrors::new();
-        let attendees =
-            check_text(&mut errors, patch.title.as_deref(), patch.description.as_deref(), patch.attendees.as_ref());
-        errors.into_result()?;
+        let attendees = self.check_patch_text(&patch)?;
         let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
         self.store
             .write(move |tx: &mut Tx| {
@@ -292,66 +295,6 @@ pub fn stage_cancel(tx: &mut Tx, mut r: Reservation, actor: Option<UserId>, now:
     let actor = actor.unwrap_or(r.user_id);
     tx.append_event(event(EventKind::ReservationCancelled, actor, &r, now));
     r
-}
-
-fn check_room(tx: &Tx, room_id: RoomId) -> Result<()> {
-    match tx.room(room_id)? {
-        None => Err(FieldErrors::one("room_id", "no_room", "no such room").into()),
-        Some(room) if !room.active => {
-            Err(FieldErrors::one("room_id", "room_archived", "the room is archived and takes no bookings").into())
-        }
-        Some(_) => Ok(()),
-    }
-}
-
-fn check_permission(actor: &Actor, r: &Reservation) -> Result<()> {
-    if may_manage_reservation(actor.role, r.user_id == actor.id) { Ok(()) } else { Err(crate::access::Denied.into()) }
-}
-
-/// The actor may change `r`, it is still live, and it is the version the client last saw.
-fn check_may_manage(actor: &Actor, r: &Reservation, expected_version: Option<u64>) -> Result<()> {
-    check_permission(actor, r)?;
-    if r.status == Status::Cancelled {
-        return Err(ReservationError::Cancelled);
-    }
-    match expected_version {
-        Some(v) if v != r.version => Err(ReservationError::StaleVersion { current: r.version }),
-        _ => Ok(()),
-    }
-}
-
-/// Validates the free-text fields; returns the attendee list normalised.
-fn check_text(
-    errors: &mut FieldErrors,
-    title: Option<&str>,
-    description: Option<&str>,
-    attendees: Option<&Vec<String>>,
-) -> Option<Vec<String>> {
-    if let Some(t) = title {
-        errors.text("title", t, 1, 200);
-    }
-    if let Some(d) = description {
-        errors.text("description", d, 0, 4000);
-    }
-    let attendees = attendees?;
-    errors.check(
-        attendees.len() <= MAX_ATTENDEES,
-        "attendees",
-        "too_many",
-        format!("at most {MAX_ATTENDEES} attendees"),
-    );
-    let mut out: Vec<String> = Vec::new();
-    for (i, a) in attendees.iter().enumerate() {
-        if is_plausible_email(a) {
-            let a = normalize_email(a);
-            if !out.contains(&a) {
-                out.push(a);
-            }
-        } else {
-            errors.add(format!("attendees[{i}]"), "not_email", "must be an e-mail address");
-        }
-    }
-    Some(out)
 }
 
 fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, ReservationId)> {

@@ -1,6 +1,6 @@
 //! Reservations as the store keeps them.
 
-use crate::types::{ReservationId, RoomId, TimeRange, UserId};
+use crate::types::{ReservationId, RoomId, SeriesId, TimeRange, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,9 @@ pub struct Reservation {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// The series this is an occurrence of, when booked with a recurrence rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_id: Option<SeriesId>,
 }
 
 impl Reservation {

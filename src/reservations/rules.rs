@@ -100,6 +100,7 @@ mod tests {
             created_at: start,
             updated_at: start,
             cancelled_at: None,
+            series_id: None,
         }
     }
 

@@ -8,7 +8,7 @@ use redb::{Database, ReadableDatabase, WriteTransaction};
 
 type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions, create_v3_notifications];
+const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions, create_v3_notifications, create_v4_series];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -82,5 +82,11 @@ fn create_v3_notifications(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(WEBHOOKS)?;
     txn.open_table(NOTIFICATIONS)?;
     txn.open_table(NOTIFY_PREFS)?;
+    Ok(())
+}
+
+/// Version 4: the index of recurring series' occurrences (no series existed before it).
+fn create_v4_series(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(BY_SERIES)?;
     Ok(())
 }

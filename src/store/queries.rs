@@ -6,7 +6,7 @@ use super::tables::*;
 use crate::events::Event;
 use crate::reservations::model::Reservation;
 use crate::rooms::model::{Resource, Room};
-use crate::types::{ApiKeyId, ReservationId, ResourceId, RoomId, TimeRange, UserId, from_micros, micros};
+use crate::types::{ApiKeyId, ReservationId, ResourceId, RoomId, SeriesId, TimeRange, UserId, from_micros, micros};
 use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::de::DeserializeOwned;
@@ -191,6 +191,21 @@ impl View<'_> {
             }
             Ok(out)
         })
+    }
+
+    /// Every occurrence of a series (cancelled ones too), in start order.
+    pub fn series(&self, series: SeriesId) -> Result<Vec<Reservation>> {
+        let s = series.bytes();
+        let ids: Vec<Id> = with_table!(self, BY_SERIES, |t| {
+            t.range((s, i64::MIN, [0u8; 16])..=(s, i64::MAX, [0xffu8; 16]))?
+                .map(|row| Ok(row?.0.value().2))
+                .collect::<Result<Vec<Id>>>()
+        })?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.reservation(ReservationId::from_bytes(id))?);
+        }
+        Ok(out)
     }
 
     /// Live reservations of `room` overlapping `range`, other than `except`.

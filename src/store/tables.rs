@@ -54,3 +54,8 @@ pub const WEBHOOKS: TableDefinition<Id, &[u8]> = TableDefinition::new("webhooks"
 pub const NOTIFICATIONS: TableDefinition<(Id, Id), &[u8]> = TableDefinition::new("notifications");
 /// user → notification preferences (absent: the defaults).
 pub const NOTIFY_PREFS: TableDefinition<Id, &[u8]> = TableDefinition::new("notify_prefs");
+
+// Schema v4: recurring reservations.
+
+/// Occurrences of each series, cancelled ones too: (series, start, reservation) → ().
+pub const BY_SERIES: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_series");

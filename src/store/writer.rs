@@ -357,6 +357,9 @@ fn index(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
     txn.open_table(BY_ROOM)?.insert((r.room_id.bytes(), start, id), ())?;
     txn.open_table(BY_USER)?.insert((r.user_id.bytes(), start, id), ())?;
     txn.open_table(BY_START)?.insert((start, id), ())?;
+    if let Some(series) = r.series_id {
+        txn.open_table(BY_SERIES)?.insert((series.bytes(), start, id), ())?;
+    }
     Ok(())
 }
 
@@ -366,5 +369,8 @@ fn unindex(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
     txn.open_table(BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
     txn.open_table(BY_USER)?.remove((r.user_id.bytes(), start, id))?;
     txn.open_table(BY_START)?.remove((start, id))?;
+    if let Some(series) = r.series_id {
+        txn.open_table(BY_SERIES)?.remove((series.bytes(), start, id))?;
+    }
     Ok(())
 }

@@ -30,6 +30,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<super::api::reservations::ReservationDto>>)]
     pub conflicts: Option<Vec<super::api::reservations::ReservationDto>>,
+    /// For a recurring booking: each occurrence that is taken, with the ids of what is in its way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<Vec<super::api::series::ClashDto>>,
     #[serde(skip)]
     retry_after: Option<u64>,
     /// The internal cause of a 5xx, for the log only.
@@ -46,6 +49,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             conflicts: None,
+            occurrences: None,
             retry_after: None,
             cause: None,
         }
@@ -189,6 +193,18 @@ impl From<ReservationError> for Problem {
             ReservationError::Conflict(ref list) => {
                 let mut p = Problem::new(StatusCode::CONFLICT, "conflict", e.to_string());
                 p.conflicts = Some(list.iter().map(Into::into).collect());
+                p
+            }
+            ReservationError::SeriesConflict(ref clashes) => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "conflict", e.to_string());
+                let mut in_the_way: Vec<&crate::reservations::model::Reservation> = Vec::new();
+                for c in clashes.iter().flat_map(|c| &c.conflicts) {
+                    if !in_the_way.iter().any(|r| r.id == c.id) {
+                        in_the_way.push(c);
+                    }
+                }
+                p.conflicts = Some(in_the_way.into_iter().map(Into::into).collect());
+                p.occurrences = Some(clashes.iter().map(Into::into).collect());
                 p
             }
             ReservationError::StaleVersion { .. } => {

@@ -19,6 +19,7 @@ mod notifications;
 mod notify_crash;
 mod ops;
 mod rbac;
+mod recurrence;
 mod reservations;
 mod resources;
 mod restart;

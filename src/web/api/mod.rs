@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod reservations;
 pub mod resources;
 pub mod rooms;
+pub mod series;
 pub mod users;
 pub mod webhooks;
 
@@ -39,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reservations::list, reservations::create))
         .routes(routes!(reservations::get, reservations::update))
         .routes(routes!(reservations::cancel))
+        .routes(routes!(series::get))
         .routes(routes!(events::list))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread_count))

@@ -1,8 +1,10 @@
+use super::series::{OnConflictDto, ScopeQuery, SeriesCreatedDto};
 use super::{Instant, created, with_etag};
 use crate::access::Actor;
 use crate::reservations::model::{Reservation, Status};
 use crate::reservations::{ListQuery, NewReservation, ReservationError, ReservationPatch};
-use crate::types::{ReservationId, RoomId, UserId};
+use crate::types::{ReservationId, RoomId, SeriesId, UserId};
+use crate::validation::FieldErrors;
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::web::problem::Problem;
@@ -38,6 +40,9 @@ pub struct ReservationDto {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     cancelled_at: Option<DateTime<Utc>>,
+    /// The recurring series this is an occurrence of (see `GET /series/{id}`).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    series_id: Option<SeriesId>,
 }
 
 impl From<&Reservation> for ReservationDto {
@@ -58,6 +63,7 @@ impl From<&Reservation> for ReservationDto {
             created_at: r.created_at,
             updated_at: r.updated_at,
             cancelled_at: r.cancelled_at,
+            series_id: r.series_id,
         }
     }
 }
@@ -80,6 +86,13 @@ pub struct CreateReservation {
     /// Book for someone else (managers and admins).
     #[schema(value_type = Option<String>, format = Uuid)]
     user_id: Option<UserId>,
+    /// Repeat: an RFC 5545 RRULE such as `FREQ=WEEKLY;BYDAY=TU;COUNT=10` or
+    /// `FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20271231`, with COUNT or UNTIL. `start` is the first
+    /// occurrence; every occurrence keeps its local time in the room's time zone.
+    #[schema(example = "FREQ=WEEKLY;COUNT=10")]
+    rrule: Option<String>,
+    /// With `rrule`: `fail` (default) or `skip`.
+    on_conflict: Option<OnConflictDto>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -163,8 +176,11 @@ pub async fn list(
 }
 
 /// Book a room. An overlap with a live reservation of the room is a 409 listing the conflicts.
+/// With `rrule`, books a recurring series in one transaction and answers with every occurrence
+/// (`SeriesCreatedDto`); a 409 then also lists each taken occurrence under `occurrences`.
 #[utoipa::path(post, path = "/reservations", tag = "reservations", security(("bearer" = [])), request_body = CreateReservation,
-    responses((status = 201, body = ReservationDto), (status = 403, body = Problem),
+    responses((status = 201, body = ReservationDto), (status = 201, description = "With `rrule`", body = SeriesCreatedDto),
+        (status = 403, body = Problem),
         (status = 409, description = "The room is taken; `conflicts` lists the reservations in the way", body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create(
@@ -181,6 +197,17 @@ pub async fn create(
         attendees: b.attendees,
         user_id: b.user_id,
     };
+    if let Some(rrule) = b.rrule {
+        let on_conflict = b.on_conflict.map(Into::into).unwrap_or_default();
+        let result = state.reservations.create_series(&actor, input, &rrule, on_conflict).await;
+        count(&state, &result);
+        let s = result?;
+        state.metrics.reservations_created.fetch_add(s.booked.len() as u64, Ordering::Relaxed);
+        return Ok(created(format!("/api/v1/series/{}", s.series_id), None, SeriesCreatedDto::from(&s)));
+    }
+    if b.on_conflict.is_some() {
+        return Err(FieldErrors::one("on_conflict", "needs_rrule", "only applies with rrule").into());
+    }
     let result = state.reservations.create(&actor, input).await;
     count(&state, &result);
     let r = result?;
@@ -197,9 +224,11 @@ pub async fn get(State(state): State<AppState>, _: Actor, Path(id): Path<Reserva
     Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
 }
 
-/// Edit or reschedule (conflict-checked). With `If-Match`, a stale version is a 412.
+/// Edit or reschedule (conflict-checked). With `If-Match`, a stale version is a 412. With
+/// `scope`, the change applies to later occurrences of its series too: times move by the same
+/// local wall-clock shift, all or none (a 409 lists each taken occurrence).
 #[utoipa::path(patch, path = "/reservations/{id}", tag = "reservations", security(("bearer" = [])), request_body = UpdateReservation,
-    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header)),
+    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header), ScopeQuery),
     responses((status = 200, body = ReservationDto), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
@@ -207,6 +236,7 @@ pub async fn update(
     actor: Actor,
     Path(id): Path<ReservationId>,
     IfMatch(version): IfMatch,
+    ApiQuery(q): ApiQuery<ScopeQuery>,
     ApiJson(b): ApiJson<UpdateReservation>,
 ) -> Result<Response, Problem> {
     let patch = ReservationPatch {
@@ -217,15 +247,16 @@ pub async fn update(
         end: b.end.map(|t| t.0),
         attendees: b.attendees,
     };
-    let result = state.reservations.update(&actor, id, patch, version).await;
+    let result = state.reservations.update_scoped(&actor, id, patch, version, q.scope()).await;
     count(&state, &result);
     let r = result?;
     Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
 }
 
-/// Cancel: the reservation stays readable with `status: cancelled` and its slot is free.
+/// Cancel: the reservation stays readable with `status: cancelled` and its slot is free. With
+/// `scope`, later occurrences of its series are cancelled too.
 #[utoipa::path(post, path = "/reservations/{id}/cancel", tag = "reservations", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header)),
+    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header), ScopeQuery),
     responses((status = 200, body = ReservationDto), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn cancel(
@@ -233,13 +264,14 @@ pub async fn cancel(
     actor: Actor,
     Path(id): Path<ReservationId>,
     IfMatch(version): IfMatch,
+    ApiQuery(q): ApiQuery<ScopeQuery>,
 ) -> Result<Response, Problem> {
-    let r = state.reservations.cancel(&actor, id, version).await?;
+    let r = state.reservations.cancel_scoped(&actor, id, version, q.scope()).await?;
     Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
 }
 
-fn count(state: &AppState, result: &Result<Reservation, ReservationError>) {
-    if let Err(ReservationError::Conflict(_)) = result {
+fn count<T>(state: &AppState, result: &Result<T, ReservationError>) {
+    if let Err(ReservationError::Conflict(_) | ReservationError::SeriesConflict(_)) = result {
         state.metrics.reservation_conflicts.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -1,0 +1,269 @@
+//! Recurring reservations: a series is booked, changed or cancelled as a whole in one write
+//! transaction, so either every occurrence it names is written or none is. Each occurrence is an
+//! ordinary reservation carrying the series id; the no-overlap guarantee covers it as any other.
+
+use super::checks::{check_may_manage, check_owner, check_permission, check_room, new_reservation};
+use super::model::{Reservation, Status};
+use super::recurrence::{self, Caps, local, resolve};
+use super::{NewReservation, ReservationError, ReservationPatch, Reservations, Result, rules};
+use crate::access::{Action, Actor};
+use crate::clock;
+use crate::events::EventKind;
+use crate::store::Tx;
+use crate::types::{ReservationId, SeriesId, TimeRange};
+use crate::validation::FieldErrors;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Book nothing if any occurrence is taken.
+    #[default]
+    Fail,
+    /// Book the free occurrences and report the others.
+    Skip,
+}
+
+/// Which occurrences of a series a change applies to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    #[default]
+    This,
+    /// This occurrence and every later one.
+    Following,
+    /// Every occurrence that has not ended yet.
+    Series,
+}
+
+/// An occurrence that could not be booked or moved, and the reservations in its way.
+#[derive(Clone, Debug)]
+pub struct Clash {
+    pub range: TimeRange,
+    pub conflicts: Vec<Reservation>,
+}
+
+pub struct SeriesBooked {
+    pub series_id: SeriesId,
+    pub booked: Vec<Reservation>,
+    pub skipped: Vec<Clash>,
+}
+
+impl Reservations {
+    /// Books every occurrence of `rrule`, the first being `input`'s times.
+    pub async fn create_series(
+        &self,
+        actor: &Actor,
+        input: NewReservation,
+        rrule: &str,
+        on_conflict: OnConflict,
+    ) -> Result<SeriesBooked> {
+        let owner = self.check_new_booking(actor, &input)?;
+        let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        let now = clock::now();
+        let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
+        let actor_id = actor.id;
+        let first = TimeRange::new(input.start, input.end);
+        self.store
+            .write(move |tx: &mut Tx| {
+                let room = check_room(tx, input.room_id)?;
+                check_owner(tx, owner, actor_id)?;
+                let tz = zone(&room.timezone);
+                let ranges = recurrence::expand(&rule, tz, first, caps)
+                    .map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+                let (mut free, mut skipped) = (Vec::new(), Vec::new());
+                for range in ranges {
+                    let conflicts = tx.conflicts(input.room_id, range, None)?;
+                    if conflicts.is_empty() {
+                        free.push(range);
+                    } else {
+                        skipped.push(Clash { range, conflicts });
+                    }
+                }
+                if free.is_empty() || (on_conflict == OnConflict::Fail && !skipped.is_empty()) {
+                    return Err(ReservationError::SeriesConflict(skipped));
+                }
+                let series_id = SeriesId::new();
+                let mut booked = Vec::with_capacity(free.len());
+                for range in free {
+                    let mut r = new_reservation(&input, owner, actor_id, range, now);
+                    r.series_id = Some(series_id);
+                    tx.put_reservation(r.clone());
+                    tx.append_event(super::event(EventKind::ReservationCreated, actor_id, &r, now));
+                    booked.push(r);
+                }
+                Ok(SeriesBooked { series_id, booked, skipped })
+            })
+            .await
+    }
+
+    /// Every occurrence of a series, cancelled ones too, in start order.
+    pub fn series(&self, actor: &Actor, id: SeriesId) -> Result<Vec<Reservation>> {
+        actor.require(Action::ReadReservations)?;
+        let occurrences = self.store.view()?.series(id)?;
+        if occurrences.is_empty() {
+            return Err(ReservationError::NotFound);
+        }
+        Ok(occurrences)
+    }
+
+    /// [`Reservations::update`] for `scope`. Times move by the change made to occurrence `id`,
+    /// in local wall-clock time, so a series moved from 10:00 to 11:00 stays at 11:00 across DST.
+    /// Returns the changed occurrence `id`.
+    pub async fn update_scoped(
+        &self,
+        actor: &Actor,
+        id: ReservationId,
+        patch: ReservationPatch,
+        expected_version: Option<u64>,
+        scope: Scope,
+    ) -> Result<Reservation> {
+        let Some(series_id) = self.series_of(id, scope)? else {
+            return self.update(actor, id, patch, expected_version).await;
+        };
+        let attendees = self.check_patch_text(&patch)?;
+        let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
+        self.store
+            .write(move |tx: &mut Tx| {
+                let target = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
+                check_may_manage(&actor, &target, expected_version)?;
+                let occurrences = targets(tx, series_id, &target, scope, now - limits.past_grace)?;
+                for o in &occurrences {
+                    check_permission(&actor, o)?;
+                }
+                let room_id = patch.room_id.unwrap_or(target.room_id);
+                let room = if room_id != target.room_id { check_room(tx, room_id)? } else { tx_room(tx, room_id)? };
+                let tz = zone(&room.timezone);
+                let new_first = TimeRange::new(patch.start.unwrap_or(target.start), patch.end.unwrap_or(target.end));
+                let shift = local(tz, new_first.start) - local(tz, target.start);
+                let stretch = new_first.duration() - target.range().duration();
+                let mut moved = Vec::with_capacity(occurrences.len());
+                for o in occurrences {
+                    let start = if shift.is_zero() { o.start } else { resolve(tz, local(tz, o.start) + shift) };
+                    let range = TimeRange::new(start, start + o.range().duration() + stretch);
+                    if range != o.range() {
+                        rules::check_reschedule(&o, range, now, &limits).into_result()?;
+                    }
+                    moved.push((o, range));
+                }
+                check_changed(tx, room_id, &moved)?;
+                let mut changed_target = target.clone();
+                for (mut r, range) in moved {
+                    r.room_id = room_id;
+                    r.start = range.start;
+                    r.end = range.end;
+                    r.title = patch.title.as_ref().map(|t| t.trim().to_string()).unwrap_or(r.title);
+                    r.description = patch.description.as_ref().map(|d| d.trim().to_string()).unwrap_or(r.description);
+                    r.attendees = attendees.clone().unwrap_or(r.attendees);
+                    r.version += 1;
+                    r.updated_at = now;
+                    tx.put_reservation(r.clone());
+                    tx.append_event(super::event(EventKind::ReservationUpdated, actor.id, &r, now));
+                    if r.id == id {
+                        changed_target = r;
+                    }
+                }
+                Ok(changed_target)
+            })
+            .await
+    }
+
+    /// [`Reservations::cancel`] for `scope`; returns occurrence `id` as it is afterwards.
+    pub async fn cancel_scoped(
+        &self,
+        actor: &Actor,
+        id: ReservationId,
+        expected_version: Option<u64>,
+        scope: Scope,
+    ) -> Result<Reservation> {
+        let Some(series_id) = self.series_of(id, scope)? else {
+            return self.cancel(actor, id, expected_version).await;
+        };
+        let (actor, now, grace) = (actor.clone(), clock::now(), self.limits.past_grace);
+        self.store
+            .write(move |tx: &mut Tx| {
+                let target = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
+                check_permission(&actor, &target)?;
+                if expected_version.is_some_and(|v| v != target.version) {
+                    return Err(ReservationError::StaleVersion { current: target.version });
+                }
+                let mut result = target.clone();
+                for o in targets(tx, series_id, &target, scope, now - grace)? {
+                    check_permission(&actor, &o)?;
+                    let cancelled = super::stage_cancel(tx, o, Some(actor.id), now);
+                    if cancelled.id == id {
+                        result = cancelled;
+                    }
+                }
+                Ok(result)
+            })
+            .await
+    }
+
+    /// The series `id` belongs to, when `scope` reaches beyond the one occurrence.
+    fn series_of(&self, id: ReservationId, scope: Scope) -> Result<Option<SeriesId>> {
+        if scope == Scope::This {
+            return Ok(None);
+        }
+        Ok(self.get(id)?.series_id)
+    }
+}
+
+/// The live occurrences `scope` names: those from `target` on, or every one not yet ended.
+fn targets(
+    tx: &Tx,
+    series: SeriesId,
+    target: &Reservation,
+    scope: Scope,
+    ended_before: DateTime<Utc>,
+) -> Result<Vec<Reservation>> {
+    Ok(tx
+        .series(series)?
+        .into_iter()
+        .filter(|o| o.status == Status::Confirmed)
+        .filter(|o| match scope {
+            Scope::Following => o.start >= target.start,
+            _ => o.end >= ended_before || o.id == target.id,
+        })
+        .collect())
+}
+
+/// The moved occurrences neither overlap one another nor any other live reservation of the room.
+fn check_changed(tx: &Tx, room_id: crate::types::RoomId, moved: &[(Reservation, TimeRange)]) -> Result<()> {
+    let mut ranges: Vec<TimeRange> = moved.iter().map(|(_, r)| *r).collect();
+    ranges.sort_by_key(|r| r.start);
+    if ranges.windows(2).any(|w| w[0].end > w[1].start) {
+        return Err(FieldErrors::one(
+            "start",
+            "occurrences_overlap",
+            "occurrences of the series would overlap one another",
+        )
+        .into());
+    }
+    let ours: Vec<ReservationId> = moved.iter().map(|(r, _)| r.id).collect();
+    let mut clashes = Vec::new();
+    for (_, range) in moved {
+        let conflicts: Vec<Reservation> =
+            tx.conflicts(room_id, *range, None)?.into_iter().filter(|c| !ours.contains(&c.id)).collect();
+        if !conflicts.is_empty() {
+            clashes.push(Clash { range: *range, conflicts });
+        }
+    }
+    if clashes.is_empty() { Ok(()) } else { Err(ReservationError::SeriesConflict(clashes)) }
+}
+
+fn tx_room(tx: &Tx, room_id: crate::types::RoomId) -> Result<crate::rooms::model::Room> {
+    tx.room(room_id)?.ok_or_else(|| FieldErrors::one("room_id", "no_room", "no such room").into())
+}
+
+/// A room's zone; rooms are validated on save, so a bad name is an old row: read it as UTC.
+fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(Tz::UTC)
+}
+
+/// The configured size limits of a series.
+#[derive(Clone, Copy)]
+pub struct SeriesLimits {
+    pub max_occurrences: usize,
+    /// How far ahead of now the last occurrence may start.
+    pub horizon: Duration,
+}
