@@ -7,6 +7,7 @@ mod auth;
 mod availability;
 mod backup;
 mod browser;
+mod browser_e2e;
 mod cli;
 mod concurrency;
 mod errors;

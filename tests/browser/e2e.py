@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""Salas in a real browser: Debian's headless Chromium driven by Playwright (sync API).
+
+Run by tests/it/browser_e2e.rs against a server it seeded through the API:
+  - "Sala Norte": a booking by the admin, 09:00-10:00 on --date, titled "Weekly planning"
+  - "Sala Sur": a booking by the member, 11:00-11:30 on --date, titled "One to one"
+Flows: sign in, the day timeline, drag-to-book, the live availability check, a refused
+conflicting booking, keyboard-only booking, cancel with confirmation, Spanish, plus
+accessibility checks (accessible names, one h1, keyboard reach) and no console errors or CSP
+violations on any page. Screenshots of the main pages at desktop and phone width go to --shots.
+Exits non-zero with a list of what failed.
+"""
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import traceback
+
+from playwright.sync_api import expect, sync_playwright
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class Run:
+    """Shared state: arguments, the collected failures and console errors."""
+
+    def __init__(self, args):
+        self.args = args
+        self.url = args.url.rstrip("/")
+        self.failures = []
+        self.console = []
+        # Pages the server answered with a deliberate 4xx (a refused form comes back as 409 or
+        # 422 with the form and its messages); Chromium logs those loads as console errors.
+        self.refused_pages = set()
+
+    def check(self, ok, what):
+        if not ok:
+            self.failures.append(what)
+            print("FAIL:", what, flush=True)
+
+    def watch(self, page, label):
+        """Every console error (CSP violations are reported there) and uncaught exception fails the run."""
+        def on_console(msg):
+            source = (msg.location or {}).get("url", "")
+            if msg.text.startswith("Failed to load resource") and source in self.refused_pages:
+                return
+            if msg.type == "error":
+                self.console.append(f"[{label}] console error on {page.url}: {msg.text} ({source})")
+
+        def on_response(res):
+            if res.request.resource_type == "document" and res.status in (401, 409, 422):
+                self.refused_pages.add(res.url)
+
+        page.on("response", on_response)
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: self.console.append(f"[{label}] page error on {page.url}: {e}"))
+
+    def shot(self, page, name, width_label):
+        path = os.path.join(self.args.shots, f"{name}-{width_label}.png")
+        page.screenshot(path=path, full_page=True)
+        print("screenshot", path, flush=True)
+
+
+# ---------- accessibility ----------
+
+def audit(run, page, where):
+    """One h1; every visible form control has an accessible name, as Chromium computes it."""
+    h1 = page.locator("h1").count()
+    run.check(h1 == 1, f"{where}: expected one h1, found {h1}")
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Accessibility.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        ids = cdp.send("DOM.querySelectorAll", {
+            "nodeId": root, "selector": "input:not([type=hidden]), select, textarea, button",
+        })["nodeIds"]
+        for nid in ids:
+            nodes = cdp.send("Accessibility.getPartialAXTree", {"nodeId": nid, "fetchRelatives": False})["nodes"]
+            name = (nodes[0].get("name") or {}).get("value", "") if nodes else ""
+            if not str(name).strip():
+                html = cdp.send("DOM.getOuterHTML", {"nodeId": nid})["outerHTML"]
+                run.check(False, f"{where}: form control without an accessible name: {html[:160]}")
+    finally:
+        cdp.detach()
+
+
+def tab_until(page, selector, limit=120):
+    """Presses Tab until the focused element matches `selector`; True when it got there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return True
+    return False
+
+
+def keyboard_reach(run, page, where):
+    """Every booking block and every "book" link of the timeline can be reached with Tab, and
+    shows a focus ring when it is."""
+    page.evaluate("""() => document.querySelectorAll('.timeline .block, .timeline .row-book')
+        .forEach((el, i) => el.dataset.e2e = String(i))""")
+    wanted = set(page.evaluate("() => [...document.querySelectorAll('[data-e2e]')].map(e => e.dataset.e2e)"))
+    run.check(len(wanted) > 0, f"{where}: no blocks or book links to reach")
+    page.locator("body").focus()
+    seen, ringless = set(), []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const a = document.activeElement;
+            if (!a || !a.dataset || a.dataset.e2e === undefined) return null;
+            const s = getComputedStyle(a);
+            return [a.dataset.e2e, s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; }""")
+        if info:
+            seen.add(info[0])
+            if not info[1]:
+                ringless.append(info[0])
+        if page.evaluate("() => document.activeElement && document.activeElement.closest('footer') !== null"):
+            break
+        if seen >= wanted:
+            break
+    run.check(seen >= wanted, f"{where}: not reachable by Tab: {sorted(wanted - seen)}")
+    run.check(not ringless, f"{where}: no visible focus ring on {ringless}")
+
+
+# ---------- flows ----------
+
+def sign_in(run, page, email, password, shot_as=None):
+    page.goto(run.url + "/login")
+    if shot_as:
+        audit(run, page, "sign-in")
+        run.shot(page, "sign-in", shot_as)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+    expect(page.locator("header .account")).to_be_visible()
+
+
+def day_url(run, date=None):
+    return f"{run.url}/?date={date or run.args.date}"
+
+
+def track_of(page, room_name):
+    row = page.locator(".timeline .row").filter(has=page.locator(".row-title", has_text=room_name))
+    return row.locator(".track[data-room]")
+
+
+def drag_to_book(run, page, room_name, start_hour, end_hour):
+    """Drags over free time in the room's row; app.js opens /book prefilled."""
+    track = track_of(page, room_name)
+    track.scroll_into_view_if_needed()
+    first = int(track.get_attribute("data-first-hour"))
+    slots = int(track.get_attribute("data-slots"))
+    box = track.bounding_box()
+    width = box["width"] / slots
+    y = box["y"] + box["height"] / 2
+    x0 = box["x"] + ((start_hour - first) * 4 + 0.5) * width
+    x1 = box["x"] + ((end_hour - first) * 4 - 0.5) * width
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, y, steps=4)
+    page.mouse.move(x1, y, steps=4)
+    page.mouse.up()
+    page.wait_for_url(re.compile(r"/book\?"))
+
+
+def live_state(page):
+    return page.locator("#availability .check")
+
+
+def flows_desktop(run, browser):
+    a = run.args
+    ctx = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
+    page = ctx.new_page()
+    run.watch(page, "desktop")
+
+    # Sign in through the form; the timeline of the seeded day shows both bookings.
+    sign_in(run, page, a.member_email, a.member_password, shot_as="desktop")
+    audit(run, page, "timeline (today)")
+    page.goto(day_url(run))
+    expect(page.locator(".timeline")).to_be_visible()
+    expect(page.locator(".block", has_text="Weekly planning")).to_be_visible()
+    expect(page.locator(".block.mine", has_text="One to one")).to_be_visible()
+    audit(run, page, "timeline")
+    keyboard_reach(run, page, "timeline")
+
+    # Drag over 14:00-15:00 in Sala Norte: the form opens prefilled and the live check says free.
+    drag_to_book(run, page, "Sala Norte", 14, 15)
+    run.check("start=14%3A00" in page.url and "end=15%3A00" in page.url, f"drag opened {page.url}")
+    expect(page.locator("#start")).to_have_value("14:00")
+    expect(page.locator("#end")).to_have_value("15:00")
+    expect(page.locator("#date")).to_have_value(a.date)
+    expect(live_state(page)).to_have_class(re.compile("check-free"))
+    audit(run, page, "booking form")
+    page.locator("#title").fill("Design review")
+    page.locator("#book-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/\?date="))
+    expect(page.locator(".flash")).to_contain_text("Booked")
+    block = track_of(page, "Sala Norte").locator(".block", has_text="Design review")
+    expect(block).to_be_visible()
+    run.check("mine" in (block.get_attribute("class") or ""), "the new block is marked as mine")
+    run.shot(page, "timeline", "desktop")
+
+    # The live check follows the times as they change (htmx), then the server refuses the overlap.
+    page.goto(f"{run.url}/book?room={a.room_north}&date={a.date}&start=09:30&end=10:30")
+    expect(live_state(page)).to_have_class(re.compile("check-conflict"))
+    expect(page.locator("#availability")).to_contain_text("Weekly planning")
+    page.locator("#start").fill("11:00")
+    page.locator("#end").fill("12:00")
+    expect(live_state(page)).to_have_class(re.compile("check-free"))
+    page.locator("#start").fill("09:00")
+    expect(live_state(page)).to_have_class(re.compile("check-conflict"))
+    page.locator("#title").fill("Clashing meeting")
+    page.locator("#book-form button[type=submit]").click()
+    alert = page.locator(".error-box[role=alert]")
+    expect(alert).to_contain_text("already booked")
+    expect(alert).to_contain_text("Weekly planning")
+    audit(run, page, "booking form with a conflict")
+    run.shot(page, "booking-conflict", "desktop")
+
+    keyboard_booking(run, page)
+
+    # My reservations: cancel the dragged booking through the confirmation page.
+    page.goto(run.url + "/my")
+    audit(run, page, "my reservations")
+    run.shot(page, "my-reservations", "desktop")
+    item = page.locator(".item", has_text="Design review")
+    item.locator("a.danger").click()
+    page.wait_for_url(re.compile(r"/cancel$"))
+    audit(run, page, "cancel confirmation")
+    expect(page.locator("main")).to_contain_text("Design review")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash")).to_contain_text("Cancelled")
+    page.goto(run.url + "/my")
+    expect(page.locator(".item:not(.cancelled)", has_text="Design review")).to_have_count(0)
+    page.goto(day_url(run))
+    expect(page.locator(".block", has_text="Design review")).to_have_count(0)
+
+    # The room page with its week view: the week of the seeded day shows its booking.
+    page.locator(".row-title", has_text="Sala Norte").click()
+    page.wait_for_url(re.compile(r"/rooms/"))
+    page.goto(page.url.split("?")[0] + f"?week={a.date}")
+    expect(page.locator(".timeline.week .row")).to_have_count(8)  # the hours and seven days
+    expect(page.locator(".timeline.week .block", has_text="Weekly planning")).to_be_visible()
+    audit(run, page, "room page")
+    run.shot(page, "room-week", "desktop")
+    page.goto(run.url + "/rooms")
+    audit(run, page, "room directory")
+
+    # Profile: switch to Spanish; the pages speak Spanish from then on.
+    page.goto(run.url + "/profile")
+    audit(run, page, "profile")
+    run.shot(page, "profile", "desktop")
+    page.locator("#language").select_option("es")
+    page.locator("form[action='/profile'] button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator(".flash")).to_contain_text("Tu perfil está guardado")
+    for path, text in (("/", "Mis reservas"), ("/my", "Próximas"), (f"/book?room={a.room_north}", "Guardar la reserva")):
+        page.goto(run.url + path)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        expect(page.locator("body")).to_contain_text(text)
+        audit(run, page, f"{path} in Spanish")
+    page.goto(day_url(run))
+    run.shot(page, "timeline-es", "desktop")
+    ctx.close()
+
+
+def keyboard_booking(run, page):
+    """Keyboard only: Tab to a row's "Book" link on an empty day, Enter; Tab through the form,
+    type the times and a title, Enter submits."""
+    a = run.args
+    page.goto(day_url(run, a.free_date))
+    page.locator("body").focus()
+    track_of(page, "Sala Sur").locator("xpath=..").locator(".row-book").evaluate("(a) => a.dataset.e2eTarget = '1'")
+    run.check(tab_until(page, "[data-e2e-target]"), "keyboard: the Book link of Sala Sur is reachable")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/book\?"))
+    page.locator("body").focus()
+    run.check(tab_until(page, "#title"), "keyboard: the title field is reachable")
+    page.keyboard.type("Keyboard booking")
+    # The date field has a stop per part (day, month, year), so a few Tabs lead to the start.
+    run.check(tab_until(page, "#start", 6), "keyboard: start follows title and date")
+    page.keyboard.type("1000")
+    run.check(tab_until(page, "#end", 3), "keyboard: end follows start")
+    page.keyboard.type("1100")
+    expect(page.locator("#start")).to_have_value("10:00")
+    expect(page.locator("#end")).to_have_value("11:00")
+    expect(live_state(page)).to_have_class(re.compile("check-free"))
+    page.locator("#title").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/\?date="))
+    expect(track_of(page, "Sala Sur").locator(".block", has_text="Keyboard booking")).to_be_visible()
+
+
+def pages_phone(run, browser):
+    """The main pages at phone width; the timeline scrolls sideways under sticky room names."""
+    a = run.args
+    ctx = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="UTC", has_touch=True)
+    page = ctx.new_page()
+    run.watch(page, "phone")
+    sign_in(run, page, a.admin_email, a.admin_password, shot_as="phone")
+    page.goto(day_url(run))
+    run.check(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"),
+              "phone: the page itself does not scroll sideways")
+    timeline = page.locator(".timeline")
+    head = page.locator(".timeline .row-head").nth(1)
+    before = head.bounding_box()["x"]
+    timeline.evaluate("(t) => t.scrollLeft = t.scrollWidth")
+    run.check(timeline.evaluate("(t) => t.scrollLeft > 0"), "phone: the timeline scrolls sideways")
+    run.check(abs(head.bounding_box()["x"] - before) < 1, "phone: room names stay in place while scrolling")
+    timeline.evaluate("(t) => t.scrollLeft = 0")
+    run.shot(page, "timeline", "phone")
+    page.goto(f"{run.url}/book?room={a.room_north}&date={a.date}&start=09:00&end=10:00")
+    expect(live_state(page)).to_have_class(re.compile("check-conflict"))
+    page.locator("#title").fill("Clashing meeting")
+    page.locator("#book-form button[type=submit]").click()
+    expect(page.locator(".error-box[role=alert]")).to_be_visible()
+    run.shot(page, "booking-conflict", "phone")
+    for path, name in (("/my", "my-reservations"), ("/profile", "profile"), ("/admin/rooms", "admin-rooms")):
+        page.goto(run.url + path)
+        audit(run, page, f"{path} (phone)")
+        run.check(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"),
+                  f"phone: {path} does not scroll sideways")
+        run.shot(page, name, "phone")
+    page.goto(run.url + "/rooms")
+    page.locator(".room-card h2 a", has_text="Sala Norte").click()
+    page.wait_for_url(re.compile(r"/rooms/"))
+    page.goto(page.url.split("?")[0] + f"?week={a.date}")
+    run.shot(page, "room-week", "phone")
+    ctx.close()
+
+
+def admin_desktop(run, browser):
+    a = run.args
+    ctx = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
+    page = ctx.new_page()
+    run.watch(page, "admin")
+    sign_in(run, page, a.admin_email, a.admin_password)
+    for path in ("/admin/rooms", "/admin/resources", "/admin/users"):
+        page.goto(run.url + path)
+        audit(run, page, path)
+    page.goto(run.url + "/admin/rooms")
+    run.shot(page, "admin-rooms", "desktop")
+    ctx.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--url", required=True)
+    p.add_argument("--admin-email", required=True)
+    p.add_argument("--admin-password", required=True)
+    p.add_argument("--member-email", required=True)
+    p.add_argument("--member-password", required=True)
+    p.add_argument("--room-north", required=True, help="id of Sala Norte")
+    p.add_argument("--date", required=True, help="the seeded day, YYYY-MM-DD (tomorrow)")
+    p.add_argument("--free-date", required=True, help="a day with no bookings, YYYY-MM-DD")
+    p.add_argument("--shots", required=True, help="directory for screenshots")
+    p.add_argument("--chromium", default="/usr/bin/chromium")
+    run = Run(p.parse_args())
+    os.makedirs(run.args.shots, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="salas-e2e-") as profile, sync_playwright() as pw:
+        # A fresh profile directory (Playwright passes it as --user-data-dir); each part of the run
+        # gets its own isolated context (cookies) in that browser.
+        persistent = pw.chromium.launch_persistent_context(
+            profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS,
+        )
+        browser = persistent.browser
+        for part in (flows_desktop, pages_phone, admin_desktop):
+            try:
+                part(run, browser)
+            except Exception:  # one broken flow must not hide the others' results
+                run.check(False, f"{part.__name__} stopped:\n{traceback.format_exc()}")
+        persistent.close()
+
+    for c in run.console:
+        run.check(False, c)
+    if run.failures:
+        print(f"\n{len(run.failures)} browser check(s) failed", flush=True)
+        return 1
+    print("all browser checks passed", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
