@@ -20,6 +20,8 @@ mod side_effects;
 pub enum StartError {
     #[error("notifications: {0}")]
     Notifications(String),
+    #[error("search index: {0}")]
+    Search(String),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
@@ -77,6 +79,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         notifier: side_effects.notifier.clone(),
         webhooks: side_effects.webhooks.clone(),
         scheduler: side_effects.scheduler.clone(),
+        search: side_effects.search.clone(),
         store: store.clone(),
         users,
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),

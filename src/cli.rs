@@ -66,6 +66,9 @@ enum Command {
     },
     /// Exit 0 if the server configured here answers GET /healthz (for container health checks).
     Healthcheck,
+    /// Rebuild the search index (DATA_DIR/search) from the store, with the server stopped. A
+    /// server also rebuilds it by itself at start when it is missing, damaged or outdated.
+    Reindex,
 }
 
 const FILES: &str = "\
@@ -147,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Export { output } => admin::export(&config, output.as_deref()),
         Command::Import { file } => admin::import(&config, &file),
         Command::Healthcheck => admin::healthcheck(&config),
+        Command::Reindex => reindex(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -233,4 +237,13 @@ fn check(config: &Config) -> Result<(), String> {
         }
         Err(format!("{} problem(s) found", problems.len()))
     }
+}
+
+fn reindex(config: &Config) -> Result<(), String> {
+    let store = Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+    let result = crate::search::reindex(&config.data_dir, &store);
+    store.close();
+    let count = result.map_err(|e| e.to_string())?;
+    println!("ok: search index rebuilt ({count} rooms and resources)");
+    Ok(())
 }

@@ -13,6 +13,7 @@ pub mod notify;
 pub mod reservations;
 pub mod rooms;
 pub mod scheduler;
+pub mod search;
 pub mod store;
 pub mod types;
 pub mod users;

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::events::bus::Bus;
 use crate::notify::Notifier;
 use crate::scheduler::Scheduler;
+use crate::search::Search;
 use crate::store::Store;
 use crate::webhooks::Webhooks;
 use tokio::sync::watch;
@@ -17,6 +18,7 @@ pub(super) struct SideEffects {
     pub notifier: Notifier,
     pub webhooks: Webhooks,
     pub scheduler: Scheduler,
+    pub search: Search,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -40,7 +42,10 @@ pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<Sid
     tasks.push(tokio::spawn(notifier.clone().run_sender(stopped.clone())));
     tasks.push(tokio::spawn(webhooks.clone().run_sender(stopped.clone())));
     tasks.extend(scheduler.spawn(&stopped));
-    Ok(SideEffects { bus, notifier, webhooks, scheduler, stop, tasks })
+    // The index is opened now and (re)built in the background: /readyz says when it is usable.
+    let (search, rebuild) = Search::open(&config.data_dir, store).map_err(|e| StartError::Search(e.to_string()))?;
+    tasks.push(tokio::spawn(search.clone().run(store.clone(), clock.clone(), bus.clone(), rebuild, stopped.clone())));
+    Ok(SideEffects { bus, notifier, webhooks, scheduler, search, stop, tasks })
 }
 
 impl SideEffects {

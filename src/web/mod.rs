@@ -41,6 +41,7 @@ pub struct AppState {
     pub webhooks: crate::webhooks::Webhooks,
     pub scheduler: crate::scheduler::Scheduler,
     pub ui: Arc<UiSettings>,
+    pub search: crate::search::Search,
 }
 
 pub use ui::UiSettings;
@@ -159,11 +160,13 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.store.is_ready() {
+    let (store, index) = (state.store.is_ready(), state.search.is_ready());
+    if store && index {
         Json(serde_json::json!({"status": "ready"})).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "not ready", "store": "unavailable"})))
-            .into_response()
+        let says = |ok| if ok { "ready" } else { "unavailable" };
+        let body = serde_json::json!({"status": "not ready", "store": says(store), "search_index": says(index)});
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
     }
 }
 

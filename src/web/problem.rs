@@ -5,6 +5,7 @@ use crate::notify::NotifyError;
 use crate::reservations::ReservationError;
 use crate::rooms::RoomError;
 use crate::scheduler::SchedulerError;
+use crate::search::SearchError;
 use crate::store::StoreError;
 use crate::users::UserError;
 use crate::validation::{FieldError, FieldErrors};
@@ -227,6 +228,17 @@ impl From<NotifyError> for Problem {
             NotifyError::EmailOff => Problem::new(StatusCode::CONFLICT, "email-off", e.to_string()),
             NotifyError::Denied(d) => d.into(),
             NotifyError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<SearchError> for Problem {
+    fn from(e: SearchError) -> Problem {
+        match e {
+            SearchError::NotReady => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "search-not-ready", e.to_string()),
+            SearchError::Index(_) => Problem::internal(e),
+            SearchError::Store(s) => s.into(),
+            SearchError::Reservations(r) => r.into(),
         }
     }
 }

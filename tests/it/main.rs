@@ -28,4 +28,5 @@ mod rooms;
 mod ui;
 mod upgrade;
 mod users;
+mod search;
 mod webhooks;

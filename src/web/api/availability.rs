@@ -1,7 +1,7 @@
 use super::rooms::RoomDto;
 use super::{Instant, split_list};
 use crate::access::{Action, Actor};
-use crate::reservations::availability::Need;
+use crate::search::finder::{self, Miss, Request};
 use crate::types::{ReservationId, RoomId, TimeRange};
 use crate::validation::FieldErrors;
 use crate::web::AppState;
@@ -95,36 +95,119 @@ pub struct FreeRoomsQuery {
     to: Instant,
     /// Seats needed (default 1).
     capacity: Option<u32>,
-    /// Words the room's name, location, description or equipment must contain (accents and
-    /// case ignored).
+    /// Words the room's name, equipment, location or description must match (accents and case
+    /// ignored, typos tolerated, English and Spanish word forms).
     q: Option<String>,
     /// Comma-separated resource ids or names the room must have.
     resources: Option<String>,
 }
 
-/// Active rooms free for the whole window that meet the request, smallest fitting room first.
+impl FreeRoomsQuery {
+    /// The window and what the room must have; unknown resources are field errors.
+    #[allow(clippy::result_large_err)] // a Problem, as every handler returns
+    fn request(self, state: &AppState) -> Result<(TimeRange, Request), Problem> {
+        let mut errors = FieldErrors::new();
+        let mut resources = Vec::new();
+        for (i, wanted) in split_list(self.resources.as_deref()).iter().enumerate() {
+            let found = match wanted.parse() {
+                Ok(id) => state.rooms.resource(id).ok().map(|r| r.id),
+                Err(_) => {
+                    state.rooms.resources()?.into_iter().find(|r| r.name.eq_ignore_ascii_case(wanted)).map(|r| r.id)
+                }
+            };
+            match found {
+                Some(id) => resources.push(id),
+                None => errors.add(format!("resources[{i}]"), "no_resource", format!("no resource `{wanted}`")),
+            }
+        }
+        errors.into_result()?;
+        let window = TimeRange::new(self.from.0, self.to.0);
+        state.reservations.check_window(window)?;
+        Ok((window, Request { capacity: self.capacity.unwrap_or(1), text: self.q.unwrap_or_default(), resources }))
+    }
+}
+
+/// Active rooms free for the whole window that meet the request, best fit first: rooms that
+/// match the words well, then the size closest above the need, then the better text match.
 #[utoipa::path(get, path = "/availability", tag = "rooms", security(("bearer" = [])), params(FreeRoomsQuery),
-    responses((status = 200, body = Vec<RoomDto>), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<RoomDto>), (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn free_rooms(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<FreeRoomsQuery>,
 ) -> Result<Json<Vec<RoomDto>>, Problem> {
     actor.require(Action::ReadRooms)?;
-    let mut errors = FieldErrors::new();
-    let mut resources = Vec::new();
-    for (i, wanted) in split_list(q.resources.as_deref()).iter().enumerate() {
-        let found = match wanted.parse() {
-            Ok(id) => state.rooms.resource(id).ok().map(|r| r.id),
-            Err(_) => state.rooms.resources()?.into_iter().find(|r| r.name.eq_ignore_ascii_case(wanted)).map(|r| r.id),
-        };
-        match found {
-            Some(id) => resources.push(id),
-            None => errors.add(format!("resources[{i}]"), "no_resource", format!("no resource `{wanted}`")),
+    let (window, request) = q.request(&state)?;
+    let answer = finder::find(&state.search, &state.store, window, &request).await?;
+    Ok(Json(answer.rooms.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NextWindowDto {
+    room: RoomDto,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+/// The one criterion a room misses: `capacity` (with its `seats`), `resource` (with the
+/// missing `resource`'s name) or `text` (it does not match the words).
+#[derive(Serialize, ToSchema)]
+pub struct MissDto {
+    criterion: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seats: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NearMissDto {
+    room: RoomDto,
+    missing: MissDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FindRoomDto {
+    /// The rooms that fit, best first (as `GET /availability`).
+    rooms: Vec<RoomDto>,
+    /// When no room fits: the next free windows of the same length in rooms that fit otherwise.
+    next_windows: Vec<NextWindowDto>,
+    /// When no room fits: rooms free for the window that miss exactly one criterion.
+    near_misses: Vec<NearMissDto>,
+}
+
+impl From<Miss> for MissDto {
+    fn from(m: Miss) -> Self {
+        match m {
+            Miss::Capacity { seats } => MissDto { criterion: "capacity", seats: Some(seats), resource: None },
+            Miss::Resource { name } => MissDto { criterion: "resource", seats: None, resource: Some(name) },
+            Miss::Text => MissDto { criterion: "text", seats: None, resource: None },
         }
     }
-    errors.into_result()?;
-    let need = Need { capacity: q.capacity.unwrap_or(1), text: q.q.unwrap_or_default(), resources };
-    let rooms = state.reservations.free_rooms(TimeRange::new(q.from.0, q.to.0), &need)?;
-    Ok(Json(rooms.into_iter().map(Into::into).collect()))
+}
+
+/// "Find me a room": the rooms that fit, and when none does, the nearest alternatives.
+#[utoipa::path(get, path = "/find-room", tag = "rooms", security(("bearer" = [])), params(FreeRoomsQuery),
+    responses((status = 200, body = FindRoomDto), (status = 422, body = Problem), (status = 503, body = Problem)))]
+pub async fn find_room(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<FreeRoomsQuery>,
+) -> Result<Json<FindRoomDto>, Problem> {
+    actor.require(Action::ReadRooms)?;
+    let (window, request) = q.request(&state)?;
+    let answer = finder::find(&state.search, &state.store, window, &request).await?;
+    Ok(Json(FindRoomDto {
+        rooms: answer.rooms.into_iter().map(Into::into).collect(),
+        next_windows: answer
+            .next_windows
+            .into_iter()
+            .map(|n| NextWindowDto { room: n.room.into(), start: n.window.start, end: n.window.end })
+            .collect(),
+        near_misses: answer
+            .near_misses
+            .into_iter()
+            .map(|n| NearMissDto { room: n.room.into(), missing: n.miss.into() })
+            .collect(),
+    }))
 }

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod reservations;
 pub mod resources;
 pub mod rooms;
+pub mod search;
 pub mod series;
 pub mod users;
 pub mod webhooks;
@@ -37,6 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(availability::free_rooms))
         .routes(routes!(resources::list, resources::create))
         .routes(routes!(resources::get, resources::update, resources::delete))
+        .routes(routes!(availability::find_room))
+        .routes(routes!(search::search))
         .routes(routes!(reservations::list, reservations::create))
         .routes(routes!(reservations::get, reservations::update))
         .routes(routes!(reservations::cancel))
