@@ -203,6 +203,7 @@ def flows_desktop(run, browser):
     expect(page.locator(".flash")).to_contain_text("Booked")
     block = track_of(page, "Sala Norte").locator(".block", has_text="Design review")
     expect(block).to_be_visible()
+    expect(page.locator(".block:target")).to_contain_text("Design review")
     run.check("mine" in (block.get_attribute("class") or ""), "the new block is marked as mine")
     run.shot(page, "timeline", "desktop")
 

@@ -41,6 +41,9 @@ pub struct Block {
     pub when: String,
     pub owner: String,
     pub mine: bool,
+    /// `r-{id}` on the day the reservation starts (so each id is unique on a page): the booking
+    /// form sends the browser back to `/?date=…#r-{id}`, which scrolls to the new block.
+    pub anchor: Option<String>,
     /// CSS classes placing it: `s{start column} e{end column}`.
     pub cols: String,
 }
@@ -128,6 +131,7 @@ pub fn blocks(
                 when: format::range(&v.tr, tz, r.start, r.end),
                 owner: names.get(&r.user_id).cloned().unwrap_or_default(),
                 mine: r.user_id == me,
+                anchor: (r.start >= day_start(tz, day)).then(|| format!("r-{}", r.id)),
                 cols: cols(a, b.max(a + 1), 0),
             })
         })
