@@ -66,13 +66,22 @@ pub struct Store {
 
 pub const DB_FILE: &str = "salas.redb";
 
+/// The page cache of commands that open the store briefly (the server takes it from the
+/// configuration).
+const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 impl Store {
-    /// Opens (creating if needed) the store in `data_dir`, upgrades its schema, and starts the
-    /// writer thread.
+    /// Opens the store with the default page cache; see [`Store::open_with_cache`].
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(data_dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens (creating if needed) the store in `data_dir` with a page cache of `cache_bytes`,
+    /// upgrades its schema, and starts the writer thread.
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
         create_private_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
-        let db = match Database::create(&path) {
+        let db = match Database::builder().set_cache_size(cache_bytes).create(&path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(data_dir.to_path_buf()));
