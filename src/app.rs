@@ -52,7 +52,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
 
 /// [`start`] with the clock the notification modules and the scheduler read (tests move it).
 pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
-    let store = Store::open(&config.data_dir)?;
+    let store = Store::open_with_cache(&config.data_dir, config.store.cache_mb as usize * 1024 * 1024)?;
     // Without the socket the server still serves bookings; only online backups are unavailable.
     let admin = match admin_socket::listen(store.clone(), &config.data_dir) {
         Ok(socket) => Some(socket),

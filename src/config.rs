@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use toml::Value;
 
 mod notifications;
+mod store;
 pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
+pub use store::StoreConfig;
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -28,6 +30,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub scheduler: SchedulerConfig,
     pub webhooks: WebhooksConfig,
+    pub store: StoreConfig,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -95,6 +98,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             scheduler: SchedulerConfig::default(),
             webhooks: WebhooksConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -246,6 +250,7 @@ impl Config {
         range("http.request_timeout_seconds", self.http.request_timeout_seconds, 1, 3600)?;
         range("http.max_body_bytes", self.http.max_body_bytes, 1024, 64 * 1024 * 1024)?;
         self.validate_notifications()?;
+        self.validate_store()?;
         Ok(())
     }
 }

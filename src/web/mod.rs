@@ -4,6 +4,7 @@
 pub mod api;
 mod extract;
 mod observe;
+mod openapi;
 pub mod problem;
 mod ui;
 
@@ -72,6 +73,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     let (api, mut openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api::router()).split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_string();
+    openapi::complete(&mut openapi);
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
 

@@ -3,6 +3,7 @@
 mod common;
 mod support;
 
+mod api_fuzz;
 mod auth;
 mod availability;
 mod backup;
