@@ -11,6 +11,7 @@ mod browser;
 mod browser_e2e;
 mod cli;
 mod concurrency;
+mod crash;
 mod errors;
 mod events;
 mod export;

@@ -179,6 +179,21 @@ impl Api {
         res.body["id"].as_str().expect("room id").to_string()
     }
 
+    /// Books like [`Api::book`], but a request the server never answered (it was killed) is
+    /// `None` instead of a panic: (status, id) otherwise.
+    pub async fn try_book(&self, room: &str, start: &str, end: &str) -> Option<(u16, String)> {
+        let body = json!({"room_id": room, "title": "Meeting", "start": start, "end": end});
+        let req = self.http.post(format!("{}/api/v1/reservations", self.base)).json(&body);
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().await.ok()?;
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.ok()?;
+        Some((status, body["id"].as_str().unwrap_or_default().to_string()))
+    }
+
     /// Books `room` from `start` to `end` (RFC 3339) and returns the response.
     pub async fn book(&self, room: &str, start: &str, end: &str) -> Res {
         self.post("/api/v1/reservations", json!({"room_id": room, "title": "Meeting", "start": start, "end": end}))
