@@ -35,7 +35,7 @@ impl Role {
             // Everyone signed in may look: rooms, resources, availability, reservations.
             ReadRooms | ReadReservations | ManageOwnAccount => true,
             BookRooms => self >= Role::Member,
-            ManageRooms | ManageAnyReservation | BookForOthers | ReadUsers => self >= Role::Manager,
+            ManageRooms | ManageAnyReservation | BookForOthers | ReadUsers | ReadReports => self >= Role::Manager,
             ManageUsers | ReadEventLog | ManageNotifications => self == Role::Admin,
         }
     }
@@ -63,6 +63,8 @@ pub enum Action {
     ReadEventLog,
     /// E-mail settings, templates and delivery log, webhooks, event consumers, scheduled jobs.
     ManageNotifications,
+    /// Utilization and behaviour reports and their exports.
+    ReadReports,
 }
 
 /// Members manage their own reservations; managers and admins manage all of them.
@@ -83,6 +85,8 @@ mod tests {
         assert!(Role::Manager.may(Action::ManageRooms));
         assert!(!Role::Manager.may(Action::ManageUsers));
         assert!(Role::Admin.may(Action::ManageUsers));
+        assert!(!Role::Member.may(Action::ReadReports));
+        assert!(Role::Manager.may(Action::ReadReports));
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         users,
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),
         reservations: Reservations::new(store.clone(), &config.booking),
+        reports: crate::reports::Reports::new(store.clone(), config.report_settings()?),
         metrics: Arc::new(Metrics::default()),
         ui: Arc::new(web::UiSettings {
             default_timezone: config.booking.default_timezone.clone(),

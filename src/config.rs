@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use toml::Value;
 
 mod notifications;
+mod reports;
 mod store;
 pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
+pub use reports::ReportsConfig;
 pub use store::StoreConfig;
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -31,6 +33,7 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     pub webhooks: WebhooksConfig,
     pub store: StoreConfig,
+    pub reports: ReportsConfig,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -99,6 +102,7 @@ impl Default for Config {
             scheduler: SchedulerConfig::default(),
             webhooks: WebhooksConfig::default(),
             store: StoreConfig::default(),
+            reports: ReportsConfig::default(),
         }
     }
 }
@@ -251,6 +255,7 @@ impl Config {
         range("http.max_body_bytes", self.http.max_body_bytes, 1024, 64 * 1024 * 1024)?;
         self.validate_notifications()?;
         self.validate_store()?;
+        self.validate_reports()?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod events;
 pub mod i18n;
 pub mod notify;
+pub mod reports;
 pub mod reservations;
 pub mod rooms;
 pub mod scheduler;

@@ -41,6 +41,7 @@ pub struct AppState {
     pub notifier: crate::notify::Notifier,
     pub webhooks: crate::webhooks::Webhooks,
     pub scheduler: crate::scheduler::Scheduler,
+    pub reports: crate::reports::Reports,
     pub ui: Arc<UiSettings>,
     pub search: crate::search::Search,
 }
@@ -51,7 +52,7 @@ pub use ui::UiSettings;
 #[openapi(
     info(title = "Salas", description = "Room and resource booking. Errors are RFC 9457 problem+json; times are RFC 3339 with an offset."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"), (name = "notifications"), (name = "webhooks"), (name = "operations"))
+    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"), (name = "notifications"), (name = "webhooks"), (name = "operations"), (name = "reports"))
 )]
 struct ApiDoc;
 

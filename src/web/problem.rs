@@ -2,6 +2,7 @@
 
 use crate::access::Denied;
 use crate::notify::NotifyError;
+use crate::reports::ReportError;
 use crate::reservations::ReservationError;
 use crate::rooms::RoomError;
 use crate::scheduler::SchedulerError;
@@ -182,6 +183,18 @@ impl From<RoomError> for Problem {
             }
             RoomError::Denied(d) => d.into(),
             RoomError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ReportError> for Problem {
+    fn from(e: ReportError) -> Problem {
+        match e {
+            ReportError::Denied(d) => d.into(),
+            ReportError::Invalid(errors) => Problem::invalid(errors),
+            ReportError::RoomNotFound => Problem::not_found("room"),
+            ReportError::Store(e) => e.into(),
+            e @ ReportError::Export(..) => Problem::internal(e),
         }
     }
 }

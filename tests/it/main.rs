@@ -23,6 +23,7 @@ mod notify_crash;
 mod ops;
 mod rbac;
 mod recurrence;
+mod reports;
 mod reservations;
 mod resources;
 mod restart;

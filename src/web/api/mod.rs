@@ -8,6 +8,7 @@ pub mod events;
 pub mod notifications;
 pub mod operations;
 pub mod outbox;
+pub mod reports;
 pub mod reservations;
 pub mod resources;
 pub mod rooms;
@@ -64,6 +65,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::retry))
+        .routes(routes!(reports::utilization))
+        .routes(routes!(reports::occupancy))
+        .routes(routes!(reports::behaviour))
+        .routes(routes!(reports::summary))
+        .routes(routes!(reports::reservations))
 }
 
 /// An instant on the wire: RFC 3339 with an offset (`2026-05-04T10:00:00+02:00`), stored to the

@@ -12,6 +12,8 @@ mod booking;
 mod format;
 mod mine;
 mod profile;
+mod report_charts;
+mod reports;
 mod rooms;
 pub mod session;
 mod timeline;
@@ -58,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/resources/{id}/delete", post(admin::delete_resource))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", post(admin::update_user))
+        .route("/reports", get(reports::page))
+        .route("/reports/export/{section}", get(reports::export))
         .route("/static/{hash}/{*name}", get(assets::serve))
 }
 
@@ -72,6 +76,7 @@ pub struct Ctx {
     pub user_name: String,
     pub is_manager: bool,
     pub is_admin: bool,
+    pub may_read_reports: bool,
     pub csrf: String,
     pub flash: Option<String>,
     /// Which navigation entry is current.
@@ -91,6 +96,7 @@ impl Ctx {
             user_name: me.map(|m| m.user.name.clone()).unwrap_or_default(),
             is_manager: role.is_some_and(|r| r.may(crate::access::Action::ManageRooms)),
             is_admin: role.is_some_and(|r| r.may(crate::access::Action::ManageUsers)),
+            may_read_reports: role.is_some_and(|r| r.may(crate::access::Action::ReadReports)),
             csrf: me.map(|m| m.session.csrf_token.clone()).unwrap_or_default(),
             flash: v.flash.clone(),
             nav,

@@ -1,0 +1,267 @@
+//! Reports and reservation lists as CSV (one table) and XLSX (typed cells: numbers stay
+//! numbers, instants are Excel date-times in UTC).
+
+use super::ReportError;
+use super::model::{Report, RoomRow};
+use crate::reservations::model::Reservation;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use std::collections::HashMap;
+
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// One cell of an exported table.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Text(String),
+    Number(f64),
+    Time(chrono::DateTime<chrono::Utc>),
+    Empty,
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Number(v)
+    }
+}
+impl From<u64> for Value {
+    fn from(v: u64) -> Value {
+        Value::Number(v as f64)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Value {
+        Value::Number(f64::from(v))
+    }
+}
+
+/// A named table: a sheet of the workbook, or the whole of a CSV file.
+pub struct Table {
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+pub fn utilization_table(r: &Report) -> Table {
+    let u = &r.utilization;
+    let mut rows: Vec<Vec<Value>> = u
+        .rooms
+        .iter()
+        .map(|x| {
+            let f = &x.figures;
+            vec![
+                "room".into(),
+                x.name.clone().into(),
+                x.location.clone().into(),
+                x.capacity.into(),
+                f.open_hours.into(),
+                f.booked_hours.into(),
+                f.utilization.into(),
+                f.booked_hours_all.into(),
+                f.reservations.into(),
+            ]
+        })
+        .collect();
+    for l in &u.locations {
+        let f = &l.figures;
+        rows.push(vec![
+            "location".into(),
+            l.location.clone().into(),
+            l.location.clone().into(),
+            Value::Empty,
+            f.open_hours.into(),
+            f.booked_hours.into(),
+            f.utilization.into(),
+            f.booked_hours_all.into(),
+            f.reservations.into(),
+        ]);
+    }
+    for p in &u.periods {
+        let f = &p.figures;
+        rows.push(vec![
+            "period".into(),
+            p.period.clone().into(),
+            Value::Empty,
+            Value::Empty,
+            f.open_hours.into(),
+            f.booked_hours.into(),
+            f.utilization.into(),
+            f.booked_hours_all.into(),
+            f.reservations.into(),
+        ]);
+    }
+    let t = &u.total;
+    rows.push(vec![
+        "total".into(),
+        "total".into(),
+        Value::Empty,
+        Value::Empty,
+        t.open_hours.into(),
+        t.booked_hours.into(),
+        t.utilization.into(),
+        t.booked_hours_all.into(),
+        t.reservations.into(),
+    ]);
+    Table {
+        name: "Utilization",
+        header: vec![
+            "kind",
+            "name",
+            "location",
+            "capacity",
+            "open_hours",
+            "booked_hours",
+            "utilization",
+            "booked_hours_all",
+            "reservations",
+        ],
+        rows,
+    }
+}
+
+pub fn occupancy_table(r: &Report) -> Table {
+    let rows = r
+        .occupancy
+        .heatmap
+        .iter()
+        .map(|c| {
+            vec![
+                WEEKDAYS[usize::from(c.weekday) % 7].into(),
+                u32::from(c.hour).into(),
+                c.booked_hours.into(),
+                c.occupancy.into(),
+            ]
+        })
+        .collect();
+    Table { name: "Occupancy", header: vec!["weekday", "hour", "booked_hours", "occupancy"], rows }
+}
+
+pub fn behaviour_table(r: &Report) -> Table {
+    let b = &r.behaviour;
+    let mut rows: Vec<Vec<Value>> = vec![
+        vec!["reservations".into(), b.reservations.into()],
+        vec!["cancellations".into(), b.cancellations.into()],
+        vec!["late_cancellations".into(), b.late_cancellations.into()],
+        vec!["cancellation_rate".into(), b.cancellation_rate.into()],
+        vec!["avg_lead_hours".into(), b.avg_lead_hours.into()],
+        vec!["avg_length_minutes".into(), b.avg_length_minutes.into()],
+    ];
+    for s in &b.sizes {
+        rows.push(vec![format!("avg_people:{}", s.name).into(), s.avg_people.into()]);
+        rows.push(vec![format!("avg_fill:{}", s.name).into(), s.avg_fill.into()]);
+        rows.push(vec![format!("small_meeting_share:{}", s.name).into(), s.small_meeting_share.into()]);
+    }
+    for t in &b.top_bookers {
+        rows.push(vec![format!("reservations_by:{}", t.name).into(), t.reservations.into()]);
+    }
+    Table { name: "Behaviour", header: vec!["figure", "value"], rows }
+}
+
+pub fn reservations_table(
+    list: &[Reservation],
+    rooms: &[RoomRow],
+    users: &HashMap<crate::types::UserId, String>,
+) -> Table {
+    let names: HashMap<_, _> = rooms.iter().map(|r| (r.id, r.name.as_str())).collect();
+    let rows = list
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string().into(),
+                names.get(&r.room_id).copied().unwrap_or_default().into(),
+                r.title.clone().into(),
+                users.get(&r.user_id).cloned().unwrap_or_else(|| r.user_id.to_string()).into(),
+                Value::Time(r.start),
+                Value::Time(r.end),
+                if r.status.is_live() { "confirmed" } else { "cancelled" }.into(),
+                u32::try_from(r.attendees.len()).unwrap_or(u32::MAX).into(),
+                Value::Time(r.created_at),
+                r.cancelled_at.map(Value::Time).unwrap_or(Value::Empty),
+            ]
+        })
+        .collect();
+    Table {
+        name: "Reservations",
+        header: vec![
+            "id",
+            "room",
+            "title",
+            "user",
+            "start",
+            "end",
+            "status",
+            "attendees",
+            "created_at",
+            "cancelled_at",
+        ],
+        rows,
+    }
+}
+
+/// RFC 4180: quote fields with commas, quotes or line breaks. A leading `=`, `+`, `-` or `@`
+/// in text gets a `'` so a spreadsheet opening the file does not run it as a formula.
+fn csv_field(v: &Value) -> String {
+    let s = match v {
+        Value::Text(s) if s.starts_with(['=', '+', '-', '@']) => format!("'{s}"),
+        Value::Text(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Time(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        Value::Empty => String::new(),
+    };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+pub fn csv(table: &Table) -> String {
+    let mut out = table.header.join(",");
+    out.push_str("\r\n");
+    for row in &table.rows {
+        out.push_str(&row.iter().map(csv_field).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn sheet(ws: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    ws.set_name(table.name)?;
+    for (c, h) in table.header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        ws.set_column_width(c as u16, 16)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in row.iter().enumerate() {
+            let c = c as u16;
+            match v {
+                Value::Text(s) => ws.write_string(r, c, s)?,
+                Value::Number(n) => ws.write_number(r, c, *n)?,
+                Value::Time(t) => ws.write_datetime_with_format(r, c, t.naive_utc(), &time)?,
+                Value::Empty => ws,
+            };
+        }
+    }
+    Ok(())
+}
+
+pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
+    let mut book = Workbook::new();
+    for table in tables {
+        sheet(book.add_worksheet(), table).map_err(|e| ReportError::Export("xlsx", e.to_string()))?;
+    }
+    book.save_to_buffer().map_err(|e| ReportError::Export("xlsx", e.to_string()))
+}
+
+/// The workbook of a whole report: one sheet per section.
+pub fn report_xlsx(r: &Report) -> Result<Vec<u8>, ReportError> {
+    xlsx(&[utilization_table(r), occupancy_table(r), behaviour_table(r)])
+}
