@@ -10,9 +10,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use toml::Value;
 
+mod backup;
 mod notifications;
 mod reports;
 mod store;
+pub use backup::BackupConfig;
 pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
 pub use reports::ReportsConfig;
 pub use store::StoreConfig;
@@ -32,6 +34,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub scheduler: SchedulerConfig,
     pub webhooks: WebhooksConfig,
+    pub backup: BackupConfig,
     pub store: StoreConfig,
     pub reports: ReportsConfig,
 }
@@ -101,6 +104,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             scheduler: SchedulerConfig::default(),
             webhooks: WebhooksConfig::default(),
+            backup: BackupConfig::default(),
             store: StoreConfig::default(),
             reports: ReportsConfig::default(),
         }
@@ -254,8 +258,9 @@ impl Config {
         range("http.request_timeout_seconds", self.http.request_timeout_seconds, 1, 3600)?;
         range("http.max_body_bytes", self.http.max_body_bytes, 1024, 64 * 1024 * 1024)?;
         self.validate_notifications()?;
-        self.validate_store()?;
+        self.validate_backup()?;
         self.validate_reports()?;
+        self.validate_store()?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::events::bus::Bus;
 use crate::notify::Notifier;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{BackupPlan, Scheduler};
 use crate::search::Search;
 use crate::store::Store;
 use crate::webhooks::Webhooks;
@@ -31,8 +31,16 @@ pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<Sid
         tracing::info!("e-mail is off: no [smtp] host is configured (SALAS_SMTP_HOST)");
     }
     let webhooks = Webhooks::new(store.clone(), clock.clone(), &config.webhooks).map_err(|e| failed(e.to_string()))?;
-    let scheduler =
-        Scheduler::new(&config.scheduler, store.clone(), clock.clone(), notifier.clone()).map_err(failed)?;
+    let backups = BackupPlan { dir: config.backup_dir(), keep: config.backup.keep as usize };
+    let scheduler = Scheduler::new(
+        &config.scheduler,
+        &config.backup.schedule,
+        backups,
+        store.clone(),
+        clock.clone(),
+        notifier.clone(),
+    )
+    .map_err(failed)?;
     let (stop, stopped) = watch::channel(false);
     let bus = Bus::default();
     let mut tasks = Vec::new();

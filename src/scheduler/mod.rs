@@ -4,6 +4,9 @@
 //! reminder job also runs on start, so reminders due while the server was down still go out if
 //! the meeting has not begun.
 
+mod backup;
+pub use backup::BackupPlan;
+
 use crate::access::{Action, Actor};
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
@@ -93,10 +96,20 @@ pub struct Scheduler {
     store: Store,
     clock: Clock,
     notifier: Notifier,
+    backup: BackupPlan,
 }
 
 impl Scheduler {
-    pub fn new(c: &SchedulerConfig, store: Store, clock: Clock, notifier: Notifier) -> Result<Scheduler, String> {
+    /// `backup_schedule` is the `[backup]` cron expression (empty: off); the job can still be run
+    /// by hand.
+    pub fn new(
+        c: &SchedulerConfig,
+        backup_schedule: &str,
+        backup: BackupPlan,
+        store: Store,
+        clock: Clock,
+        notifier: Notifier,
+    ) -> Result<Scheduler, String> {
         let job = |name: &'static str, expr: &str| -> Result<Arc<Job>, String> {
             Ok(Arc::new(Job {
                 schedule: parse_schedule(expr).map_err(|e| format!("scheduler.{name}: {e}"))?,
@@ -104,8 +117,12 @@ impl Scheduler {
                 running: tokio::sync::Mutex::new(()),
             }))
         };
-        let jobs = vec![job("reminders", &c.reminders)?, job("session_cleanup", &c.session_cleanup)?];
-        Ok(Scheduler { jobs: Arc::new(jobs), store, clock, notifier })
+        let jobs = vec![
+            job("reminders", &c.reminders)?,
+            job("session_cleanup", &c.session_cleanup)?,
+            job("backup", backup_schedule)?,
+        ];
+        Ok(Scheduler { jobs: Arc::new(jobs), store, clock, notifier, backup })
     }
 
     /// Starts every scheduled job on its own task.
@@ -169,6 +186,12 @@ impl Scheduler {
                 .await
                 .map(|()| "expired sessions removed".to_string())
                 .map_err(|e| e.to_string()),
+            "backup" => {
+                let (store, plan) = (self.store.clone(), self.backup.clone());
+                tokio::task::spawn_blocking(move || backup::run(&store, &plan, started))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the backup task failed: {e}")))
+            }
             other => Err(format!("unknown job {other}")),
         };
         if let Err(e) = &outcome {

@@ -6,10 +6,15 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod admin_email;
+mod admin_ops;
+mod admin_templates;
+mod admin_webhooks;
 pub mod assets;
 mod auth;
 mod booking;
 mod format;
+mod inbox;
 mod mine;
 mod profile;
 mod report_charts;
@@ -60,6 +65,21 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/resources/{id}/delete", post(admin::delete_resource))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", post(admin::update_user))
+        .route("/notifications", get(inbox::list))
+        .route("/notifications/read-all", post(inbox::mark_all_read))
+        .route("/notifications/{id}/read", post(inbox::mark_read))
+        .route("/notifications/preferences", get(inbox::preferences).post(inbox::save_preferences))
+        .route("/admin/operations", get(admin_ops::page))
+        .route("/admin/jobs/{name}/run", post(admin_ops::run_job))
+        .route("/admin/email", get(admin_email::show))
+        .route("/admin/email/test", post(admin_email::send_test))
+        .route("/admin/email/deliveries/{id}/retry", post(admin_email::retry))
+        .route("/admin/templates", get(admin_templates::list))
+        .route("/admin/templates/{kind}/{language}", get(admin_templates::edit).post(admin_templates::save))
+        .route("/admin/templates/{kind}/{language}/reset", post(admin_templates::reset))
+        .route("/admin/webhooks", get(admin_webhooks::show).post(admin_webhooks::create))
+        .route("/admin/webhooks/{id}/delete", post(admin_webhooks::delete))
+        .route("/admin/webhooks/deliveries/{id}/retry", post(admin_webhooks::retry))
         .route("/reports", get(reports::page))
         .route("/reports/export/{section}", get(reports::export))
         .route("/static/{hash}/{*name}", get(assets::serve))
@@ -79,6 +99,8 @@ pub struct Ctx {
     pub may_read_reports: bool,
     pub csrf: String,
     pub flash: Option<String>,
+    /// Unread notifications (the bell).
+    pub unread: usize,
     /// Which navigation entry is current.
     pub nav: &'static str,
     pub css: String,
@@ -99,6 +121,7 @@ impl Ctx {
             may_read_reports: role.is_some_and(|r| r.may(crate::access::Action::ReadReports)),
             csrf: me.map(|m| m.session.csrf_token.clone()).unwrap_or_default(),
             flash: v.flash.clone(),
+            unread: v.unread,
             nav,
             css: assets::url("app.css"),
             js: assets::url("app.js"),

@@ -23,6 +23,8 @@ pub struct Viewer {
     pub tz: Tz,
     pub flash: Option<String>,
     pub path: String,
+    /// Unread in-app notifications: the number on the bell.
+    pub unread: usize,
 }
 
 /// A signed-in user; pages that need one send everyone else to the sign-in page.
@@ -70,7 +72,15 @@ impl FromRequestParts<AppState> for Viewer {
             .unwrap_or(Tz::UTC);
         let flash = cookie(&parts.headers, FLASH_COOKIE).map(|f| decode_flash(&f));
         let path = parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
-        Ok(Viewer { signed_in, tr: Tr::new(lang), tz, flash, path })
+        // A failure to count only hides the number; the page itself still works.
+        let unread = signed_in
+            .as_ref()
+            .and_then(|s| {
+                let actor = crate::access::Actor { id: s.user.id, role: s.user.role };
+                state.notifier.unread_count(&actor).ok()
+            })
+            .unwrap_or(0);
+        Ok(Viewer { signed_in, tr: Tr::new(lang), tz, flash, path, unread })
     }
 }
 
