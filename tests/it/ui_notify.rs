@@ -47,6 +47,10 @@ async fn pages_render_for_admins_and_are_refused_to_others() {
         assert!(ops.html.contains(text), "{text} on the operations page");
     }
     assert!(admin.get("/admin/rooms").await.html.contains("href=\"/admin/webhooks\""), "admins see the tabs");
+    assert!(
+        admin.get("/profile").await.html.contains("href=\"/notifications/preferences\""),
+        "linked from the profile"
+    );
     // No SMTP host: the admin and the users are told.
     assert!(admin.get("/admin/email").await.html.contains("E-mail is off"));
     assert!(admin.get("/notifications/preferences").await.html.contains("E-mail is turned off on this server"));
