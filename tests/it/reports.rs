@@ -175,3 +175,33 @@ async fn pdf_has_the_totals() {
         assert!(text.contains(wanted), "{wanted:?} not in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn the_reports_page_draws_svg_charts_for_managers_only() {
+    use crate::browser::Browser;
+    use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD};
+    let f = fixture().await;
+    let mut member = Browser::new(&f.server);
+    let m = f.server.user("member").await;
+    member.sign_in(&m.email, crate::common::PASSWORD).await;
+    assert_eq!(member.get("/reports").await.status, 403);
+    assert!(!member.get("/my").await.html.contains("href=\"/reports\""));
+
+    let mut b = Browser::new(&f.server);
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let from = at(1, 0)[..10].to_string();
+    let to = at(7, 0)[..10].to_string();
+    let page = b.get(&format!("/reports?from={from}&to={to}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("href=\"/reports\""));
+    assert!(page.html.contains("<svg class=\"chart\""));
+    assert!(page.html.contains("Sala Informe"));
+    // Drawn without inline styles (the page's CSP forbids them).
+    assert!(!page.html.contains("style="));
+    assert_eq!(page.input("from"), from);
+    let xlsx = b.get(&format!("/reports/export/utilization?from={from}&to={to}&format=xlsx")).await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.headers["content-disposition"].to_str().unwrap().contains(".xlsx"));
+    let csv = b.get(&format!("/reports/export/reservations?from={from}&to={to}&format=csv")).await;
+    assert_eq!(csv.html.lines().count(), 4, "{}", csv.html);
+}
