@@ -60,12 +60,12 @@ pub fn render(i: &Invite) -> String {
     lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
 }
 
-fn utc(t: DateTime<Utc>) -> String {
+pub(crate) fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// Escapes a TEXT value (RFC 5545 §3.3.11).
-fn text(s: &str) -> String {
+pub(crate) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -81,7 +81,7 @@ fn text(s: &str) -> String {
 }
 
 /// Folds a content line at 75 octets (never inside a UTF-8 character) and ends it with CRLF.
-fn fold(line: &str) -> String {
+pub(crate) fn fold(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
     let mut width = 0;
     for c in line.chars() {

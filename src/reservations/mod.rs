@@ -5,6 +5,7 @@
 pub mod availability;
 mod checks;
 pub mod error;
+pub mod feed;
 pub mod model;
 pub mod recurrence;
 pub mod rules;

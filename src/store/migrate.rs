@@ -85,8 +85,12 @@ fn create_v3_notifications(txn: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Version 4: the index of recurring series' occurrences (no series existed before it).
+/// Version 4: the index of recurring series' occurrences (no series existed before it), and
+/// the secret calendar feed tokens are derived from.
 fn create_v4_series(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(BY_SERIES)?;
+    txn.open_table(FEED_GENERATIONS)?;
+    let key: [u8; 32] = rand::random();
+    txn.open_table(FEED_SECRET)?.insert("key", key.as_slice())?;
     Ok(())
 }

@@ -208,6 +208,17 @@ impl View<'_> {
         Ok(out)
     }
 
+    /// The secret calendar feed tokens are derived from.
+    pub fn feed_key(&self) -> Result<Vec<u8>> {
+        let key = with_table!(self, FEED_SECRET, |t| Ok::<_, StoreError>(t.get("key")?.map(|v| v.value().to_vec())))?;
+        key.ok_or_else(|| StoreError::Corrupt("the calendar feed key is missing".into()))
+    }
+
+    /// How many times the feed token of room or user `owner` was replaced.
+    pub fn feed_generation(&self, owner: [u8; 16]) -> Result<u64> {
+        with_table!(self, FEED_GENERATIONS, |t| Ok(t.get(owner)?.map(|v| v.value()).unwrap_or(0)))
+    }
+
     /// Live reservations of `room` overlapping `range`, other than `except`.
     pub fn conflicts(&self, room: RoomId, range: TimeRange, except: Option<ReservationId>) -> Result<Vec<Reservation>> {
         let mut out = Vec::new();

@@ -59,3 +59,7 @@ pub const NOTIFY_PREFS: TableDefinition<Id, &[u8]> = TableDefinition::new("notif
 
 /// Occurrences of each series, cancelled ones too: (series, start, reservation) → ().
 pub const BY_SERIES: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_series");
+/// Calendar feeds: `"key"` → the random secret feed tokens are derived from.
+pub const FEED_SECRET: TableDefinition<&str, &[u8]> = TableDefinition::new("feed_secret");
+/// Room or user id → how many times its feed token was replaced (absent: never).
+pub const FEED_GENERATIONS: TableDefinition<Id, u64> = TableDefinition::new("feed_generations");

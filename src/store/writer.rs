@@ -164,6 +164,7 @@ pub(super) enum Op {
     DeleteSession([u8; 32]),
     PurgeSessions(chrono::DateTime<chrono::Utc>),
     Notify(super::outbox::NotifyOp),
+    FeedGeneration([u8; 16], u64),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -261,6 +262,10 @@ impl<'a> Tx<'a> {
     pub fn purge_expired_sessions(&mut self, now: chrono::DateTime<chrono::Utc>) {
         self.staged.push(Op::PurgeSessions(now));
     }
+    /// Records that the calendar feed token of room or user `owner` is now at `generation`.
+    pub fn put_feed_generation(&mut self, owner: [u8; 16], generation: u64) {
+        self.staged.push(Op::FeedGeneration(owner, generation));
+    }
     /// Appends to the event log; the event gets the next `seq` when applied.
     pub fn append_event(&mut self, event: NewEvent) {
         self.staged.push(Op::Event(Box::new(event)));
@@ -330,6 +335,9 @@ impl<'a> Tx<'a> {
                 table.retain(|_, v| decode::<Session>(v).is_ok_and(|s| s.expires_at > now))?;
             }
             Op::Notify(op) => super::outbox::apply(txn, &self.view, op)?,
+            Op::FeedGeneration(owner, generation) => {
+                txn.open_table(FEED_GENERATIONS)?.insert(owner, generation)?;
+            }
             Op::Event(e) => {
                 let event = Event {
                     seq: self.last_seq + 1,

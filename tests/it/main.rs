@@ -15,6 +15,7 @@ mod crash;
 mod errors;
 mod events;
 mod export;
+mod feeds;
 mod listing;
 mod model;
 mod monitoring;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod availability;
 pub mod email;
 pub mod events;
+pub mod feeds;
 pub mod notifications;
 pub mod operations;
 pub mod outbox;
@@ -45,6 +46,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reservations::get, reservations::update))
         .routes(routes!(reservations::cancel))
         .routes(routes!(series::get))
+        .routes(routes!(feeds::room))
+        .routes(routes!(feeds::user))
+        .routes(routes!(feeds::reset_room))
+        .routes(routes!(feeds::reset_mine))
         .routes(routes!(events::list))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread_count))

@@ -1,3 +1,4 @@
+use super::feeds::{RoomWithFeed, with_feed};
 use super::{created, with_etag};
 use crate::access::Actor;
 use crate::rooms::model::Room;
@@ -8,7 +9,7 @@ use crate::web::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::web::problem::Problem;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -121,10 +122,11 @@ pub async fn list(
 
 /// Create a room (managers and admins).
 #[utoipa::path(post, path = "/rooms", tag = "rooms", security(("bearer" = [])), request_body = CreateRoom,
-    responses((status = 201, body = RoomDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = RoomWithFeed), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<CreateRoom>,
 ) -> Result<Response, Problem> {
     let input = RoomInput {
@@ -137,27 +139,34 @@ pub async fn create(
         requires_approval: b.requires_approval,
     };
     let room = state.rooms.create(&actor, input).await?;
-    Ok(created(format!("/api/v1/rooms/{}", room.id), Some(room.version), RoomDto::from(room)))
+    let (location, version) = (format!("/api/v1/rooms/{}", room.id), room.version);
+    Ok(created(location, Some(version), with_feed(&state, &headers, room)?))
 }
 
 /// One room; the ETag is its version.
 #[utoipa::path(get, path = "/rooms/{id}", tag = "rooms", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = RoomDto), (status = 404, body = Problem)))]
-pub async fn get(State(state): State<AppState>, _: Actor, Path(id): Path<RoomId>) -> Result<Response, Problem> {
+    responses((status = 200, body = RoomWithFeed), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    _: Actor,
+    headers: HeaderMap,
+    Path(id): Path<RoomId>,
+) -> Result<Response, Problem> {
     let room = state.rooms.get(id)?;
-    Ok(with_etag(StatusCode::OK, room.version, RoomDto::from(room)))
+    Ok(with_etag(StatusCode::OK, room.version, with_feed(&state, &headers, room)?))
 }
 
 /// Change a room (managers and admins). Send `If-Match` with the ETag to avoid overwriting
 /// someone else's change.
 #[utoipa::path(patch, path = "/rooms/{id}", tag = "rooms", security(("bearer" = [])), request_body = UpdateRoom,
     params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = RoomDto), (status = 404, body = Problem), (status = 409, body = Problem),
+    responses((status = 200, body = RoomWithFeed), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
+    headers: HeaderMap,
     Path(id): Path<RoomId>,
     IfMatch(version): IfMatch,
     ApiJson(b): ApiJson<UpdateRoom>,
@@ -173,7 +182,7 @@ pub async fn update(
         active: b.active,
     };
     let room = state.rooms.update(&actor, id, patch, version).await?;
-    Ok(with_etag(StatusCode::OK, room.version, RoomDto::from(room)))
+    Ok(with_etag(StatusCode::OK, room.version, with_feed(&state, &headers, room)?))
 }
 
 /// Archive a room: it takes no new bookings and leaves the default listing. With current or

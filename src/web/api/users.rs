@@ -1,5 +1,7 @@
 use super::created;
+use super::feeds::MeWithFeed;
 use crate::access::{Actor, Role};
+use crate::reservations::feed::FeedOwner;
 use crate::types::{ApiKeyId, UserId};
 use crate::users::model::{ApiKey, User};
 use crate::users::{NewUser, UserPatch};
@@ -8,7 +10,7 @@ use crate::web::extract::ApiJson;
 use crate::web::problem::Problem;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -113,9 +115,12 @@ pub async fn create(
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/users/me", tag = "users", security(("bearer" = [])), responses((status = 200, body = UserDto)))]
-pub async fn me(State(state): State<AppState>, actor: Actor) -> Result<Json<UserDto>, Problem> {
-    Ok(Json(state.users.get(&actor, actor.id)?.into()))
+#[utoipa::path(get, path = "/users/me", tag = "users", security(("bearer" = [])), responses((status = 200, body = MeWithFeed)))]
+pub async fn me(State(state): State<AppState>, actor: Actor, headers: HeaderMap) -> Result<Json<MeWithFeed>, Problem> {
+    let user = state.users.get(&actor, actor.id)?.into();
+    let owner = FeedOwner::User(actor.id);
+    let ics_url = super::feeds::ics_url(&headers, owner, &state.reservations.feed_token(owner)?);
+    Ok(Json(MeWithFeed { user, ics_url }))
 }
 
 /// One user (yourself, or anyone for managers and admins).
