@@ -243,6 +243,9 @@ impl View<'_> {
                 && f.user.is_none_or(|u| r.user_id == u)
                 && f.room.is_none_or(|room| r.room_id == room)
         };
+        if let (Some(room), Some(window), false) = (f.room, f.window, f.include_cancelled) {
+            return self.list_live_in_window(room, window, f, keep);
+        }
         let mut out = Vec::new();
         with_table!(self, RESERVATIONS, |rows| {
             let mut take = |id: Id| -> Result<bool> {
@@ -294,6 +297,31 @@ impl View<'_> {
             }
             Ok::<(), StoreError>(())
         })?;
+        Ok(out)
+    }
+
+    /// A room's live reservations in a window, from the live index: live reservations never
+    /// overlap, so no look-back over older bookings is needed (the timeline's hot path).
+    fn list_live_in_window(
+        &self,
+        room: RoomId,
+        window: TimeRange,
+        f: &ListFilter,
+        keep: impl Fn(&Reservation) -> bool,
+    ) -> Result<Vec<Reservation>> {
+        let after = f.after.map(|(t, id)| (micros(t), id.bytes()));
+        let mut out = Vec::new();
+        for (id, range) in self.busy(room, window)? {
+            if after.is_some_and(|a| (micros(range.start), id.bytes()) <= a) {
+                continue;
+            }
+            if let Some(r) = self.reservation(id)?.filter(|r| keep(r)) {
+                out.push(r);
+                if out.len() >= f.limit {
+                    break;
+                }
+            }
+        }
         Ok(out)
     }
 
