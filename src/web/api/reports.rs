@@ -108,8 +108,8 @@ async fn compute(reports: &Reports, actor: Actor, scope: Scope) -> Result<Report
 
 /// Booked hours over open hours, per room, location and period.
 #[utoipa::path(get, path = "/reports/utilization", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = UtilizationReport, description = "JSON, or a CSV, XLSX or PDF file with `format`"),
-        (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "JSON, or a CSV, XLSX or PDF file with `format`", content((UtilizationReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "application/pdf"))),
+        (status = 403, body = Problem), (status = 404, body = Problem, description = "no such room"), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn utilization(
     State(s): State<AppState>,
@@ -122,8 +122,8 @@ pub async fn utilization(
 
 /// Weekday × local-hour heatmap of booked hours and occupancy, and the peak times.
 #[utoipa::path(get, path = "/reports/occupancy", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = OccupancyReport, description = "JSON, or a CSV, XLSX or PDF file with `format`"),
-        (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "JSON, or a CSV, XLSX or PDF file with `format`", content((OccupancyReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "application/pdf"))),
+        (status = 403, body = Problem), (status = 404, body = Problem, description = "no such room"), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn occupancy(
     State(s): State<AppState>,
@@ -136,8 +136,8 @@ pub async fn occupancy(
 
 /// Cancellations, late cancellations, lead time, meeting length and size, top bookers.
 #[utoipa::path(get, path = "/reports/behaviour", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = BehaviourReport, description = "JSON, or a CSV, XLSX or PDF file with `format`"),
-        (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "JSON, or a CSV, XLSX or PDF file with `format`", content((BehaviourReport = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "application/pdf"))),
+        (status = 403, body = Problem), (status = 404, body = Problem, description = "no such room"), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn behaviour(
     State(s): State<AppState>,
@@ -150,8 +150,8 @@ pub async fn behaviour(
 
 /// Every section at once.
 #[utoipa::path(get, path = "/reports/summary", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Report, description = "JSON, or a CSV (utilization), XLSX or PDF file with `format`"),
-        (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "JSON, or a CSV (utilization), XLSX or PDF file with `format`", content((Report = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "application/pdf"))),
+        (status = 403, body = Problem), (status = 404, body = Problem, description = "no such room"), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn summary(
     State(s): State<AppState>,
@@ -165,8 +165,8 @@ pub async fn summary(
 /// The reservations (cancelled ones too) of the rooms in scope overlapping the window, as CSV
 /// (default) or XLSX.
 #[utoipa::path(get, path = "/reports/reservations", tag = "reports", params(ReportQuery),
-    responses((status = 200, content_type = "text/csv", description = "CSV, or XLSX with `format=xlsx`"),
-        (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, description = "CSV, or XLSX with `format=xlsx`", content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = Problem), (status = 404, body = Problem, description = "no such room"), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn reservations(
     State(s): State<AppState>,
