@@ -10,7 +10,7 @@ use crate::access::{Action, Actor};
 use crate::clock;
 use crate::events::EventKind;
 use crate::store::Tx;
-use crate::types::{ReservationId, SeriesId, TimeRange};
+use crate::types::{ReservationId, RoomId, SeriesId, TimeRange};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -143,12 +143,15 @@ impl Reservations {
                     if range != o.range() {
                         rules::check_reschedule(&o, range, now, &limits).into_result()?;
                     }
-                    moved.push((o, range));
+                    // An occurrence moved to another room on its own stays there unless the
+                    // change names a room.
+                    let room = patch.room_id.unwrap_or(o.room_id);
+                    moved.push((o, room, range));
                 }
-                check_changed(tx, room_id, &moved)?;
+                check_changed(tx, &moved)?;
                 let mut changed_target = target.clone();
-                for (mut r, range) in moved {
-                    r.room_id = room_id;
+                for (mut r, room, range) in moved {
+                    r.room_id = room;
                     r.start = range.start;
                     r.end = range.end;
                     r.title = patch.title.as_ref().map(|t| t.trim().to_string()).unwrap_or(r.title);
@@ -227,11 +230,11 @@ fn targets(
         .collect())
 }
 
-/// The moved occurrences neither overlap one another nor any other live reservation of the room.
-fn check_changed(tx: &Tx, room_id: crate::types::RoomId, moved: &[(Reservation, TimeRange)]) -> Result<()> {
-    let mut ranges: Vec<TimeRange> = moved.iter().map(|(_, r)| *r).collect();
-    ranges.sort_by_key(|r| r.start);
-    if ranges.windows(2).any(|w| w[0].end > w[1].start) {
+/// The moved occurrences neither overlap one another nor any other live reservation of their room.
+fn check_changed(tx: &Tx, moved: &[(Reservation, RoomId, TimeRange)]) -> Result<()> {
+    let mut ranges: Vec<(RoomId, TimeRange)> = moved.iter().map(|(_, room, r)| (*room, *r)).collect();
+    ranges.sort_by_key(|(room, r)| (*room, r.start));
+    if ranges.windows(2).any(|w| w[0].0 == w[1].0 && w[0].1.end > w[1].1.start) {
         return Err(FieldErrors::one(
             "start",
             "occurrences_overlap",
@@ -239,11 +242,11 @@ fn check_changed(tx: &Tx, room_id: crate::types::RoomId, moved: &[(Reservation, 
         )
         .into());
     }
-    let ours: Vec<ReservationId> = moved.iter().map(|(r, _)| r.id).collect();
+    let ours: Vec<ReservationId> = moved.iter().map(|(r, _, _)| r.id).collect();
     let mut clashes = Vec::new();
-    for (_, range) in moved {
+    for (_, room, range) in moved {
         let conflicts: Vec<Reservation> =
-            tx.conflicts(room_id, *range, None)?.into_iter().filter(|c| !ours.contains(&c.id)).collect();
+            tx.conflicts(*room, *range, None)?.into_iter().filter(|c| !ours.contains(&c.id)).collect();
         if !conflicts.is_empty() {
             clashes.push(Clash { range: *range, conflicts });
         }
@@ -251,7 +254,7 @@ fn check_changed(tx: &Tx, room_id: crate::types::RoomId, moved: &[(Reservation, 
     if clashes.is_empty() { Ok(()) } else { Err(ReservationError::SeriesConflict(clashes)) }
 }
 
-fn tx_room(tx: &Tx, room_id: crate::types::RoomId) -> Result<crate::rooms::model::Room> {
+fn tx_room(tx: &Tx, room_id: RoomId) -> Result<crate::rooms::model::Room> {
     tx.room(room_id)?.ok_or_else(|| FieldErrors::one("room_id", "no_room", "no such room").into())
 }
 

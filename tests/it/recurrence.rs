@@ -247,12 +247,20 @@ async fn edits_and_cancellations_take_a_scope() {
     };
     assert_eq!(statuses(&read().await), ["confirmed", "confirmed", "confirmed", "confirmed", "cancelled", "cancelled"]);
 
+    // One occurrence moved to another room on its own stays there through a series-wide edit.
+    let annex = room_in(&admin, "Annex", zone.name()).await;
+    let res = member.patch(&format!("/api/v1/reservations/{}", ids[0]), json!({"room_id": annex})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+
     // The whole series: the live occurrences change; cancelled ones stay as they were.
     let res = member.patch(&format!("/api/v1/reservations/{}?scope=series", ids[0]), json!({"title": "Weekly"})).await;
     assert_eq!(res.status, 200, "{}", res.body);
     let titles: Vec<String> =
         read().await.as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap().to_string()).collect();
     assert_eq!(titles, ["Weekly", "Weekly", "Weekly", "Weekly", "Meeting", "Meeting"]);
+    let rooms: Vec<Value> = read().await.as_array().unwrap().iter().map(|o| o["room_id"].clone()).collect();
+    assert_eq!(rooms[0], annex.as_str());
+    assert!(rooms[1..].iter().all(|r| *r == room.as_str()));
 
     // Someone else may not touch it.
     let other = s.user("member").await;
