@@ -28,7 +28,8 @@ fn sigkill_during_a_booking_load_loses_nothing_acknowledged() {
                     rooms.push(api.create_room(&format!("Crash {i}"), 6).await);
                 }
             }
-            verify(&api, &rooms, &acknowledged.lock().unwrap()).await;
+            let acked = acknowledged.lock().unwrap().clone();
+            verify(&api, &rooms, &acked).await;
             load_until(&api, &rooms, &acknowledged, (round + 1) * ACKS_PER_ROUND).await;
         });
         // Requests are still in flight: this is the crash.
@@ -39,7 +40,8 @@ fn sigkill_during_a_booking_load_loses_nothing_acknowledged() {
     let server = Running::start(dir.path());
     rt.block_on(async {
         let api = server.admin().await;
-        verify(&api, &rooms, &acknowledged.lock().unwrap()).await;
+        let acked = acknowledged.lock().unwrap().clone();
+        verify(&api, &rooms, &acked).await;
         consumers_catch_up(&api).await;
     });
     server.stop();

@@ -49,6 +49,8 @@ pub struct FeedUrl {
 }
 
 /// A room as the API shows it alone (not in lists): with its feed's address.
+// A Problem is large, but it is built at most once per request, on the way out.
+#[allow(clippy::result_large_err)]
 pub fn with_feed(state: &AppState, headers: &HeaderMap, room: Room) -> Result<RoomWithFeed, Problem> {
     let owner = FeedOwner::Room(room.id);
     let ics_url = ics_url(headers, owner, &state.reservations.feed_token(owner)?);
@@ -116,6 +118,8 @@ pub async fn reset_mine(
     Ok(Json(FeedUrl { ics_url: ics_url(&headers, owner, &token) }))
 }
 
+// A Problem is large, but it is built at most once per request, on the way out.
+#[allow(clippy::result_large_err)]
 fn serve(state: &AppState, owner: FeedOwner, file: &str) -> Result<Response, Problem> {
     let token = file.strip_suffix(".ics").unwrap_or(file);
     let feed = state.reservations.feed(owner, token, clock::now())?;
