@@ -14,6 +14,9 @@ use std::collections::HashMap;
 const HORIZON_DAYS: i64 = 7;
 /// Alternatives of each kind offered.
 const SUGGESTIONS: usize = 5;
+/// Most fitting rooms returned: candidates are ranked first and checked for the window in that
+/// order, so a large catalogue costs only the checks of the rooms shown.
+pub const MAX_ROOMS: usize = 100;
 
 #[derive(Clone, Debug, Default)]
 pub struct Request {
@@ -57,21 +60,31 @@ pub async fn find(search: &Search, store: &Store, window: TimeRange, req: &Reque
         if query::words(&req.text).0.is_empty() { None } else { Some(search.room_scores(&req.text, 0).await?) };
     let view = store.view()?;
     let resources = view.resources()?;
-    let (mut fitting, mut busy, mut near) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut candidates, mut near) = (Vec::new(), Vec::new());
     for room in view.rooms()?.into_iter().filter(|r| r.active) {
         let misses = judge(&room, req, scores.as_ref(), &resources);
         match misses.len() {
-            0 if view.busy(room.id, window)?.is_empty() => {
+            0 => {
                 let text = scores.as_ref().and_then(|s| s.get(&room.id).copied());
-                fitting.push((room, text));
+                candidates.push((room, text));
             }
-            0 => busy.push(room),
             1 => near.extend(misses.into_iter().map(|miss| NearMiss { room: room.clone(), miss })),
             _ => {}
         }
     }
-    if !fitting.is_empty() {
-        return Ok(Answer { rooms: rank(fitting, req.capacity), ..Answer::default() });
+    let (mut rooms, mut busy) = (Vec::new(), Vec::new());
+    for room in rank(candidates, req.capacity) {
+        if rooms.len() == MAX_ROOMS {
+            break;
+        }
+        if view.busy(room.id, window)?.is_empty() {
+            rooms.push(room);
+        } else {
+            busy.push(room);
+        }
+    }
+    if !rooms.is_empty() {
+        return Ok(Answer { rooms, ..Answer::default() });
     }
     let next_windows = next_windows(&view, busy, window, req.capacity)?;
     let mut near_misses = Vec::new();

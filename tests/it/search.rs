@@ -214,3 +214,44 @@ async fn find_a_room_ranks_by_fit_and_suggests_alternatives() {
     assert_eq!(member.get(&format!("/api/v1/find-room?from={}&to={}", enc(&to), enc(&from))).await.status, 422);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_pages_find_a_room_book_it_in_one_click_and_search_live() {
+    use crate::browser::Browser;
+    let s = TestServer::start().await;
+    let admin = setup(&s).await;
+    names_eventually(&admin, "reunion", first_is("Sala de Reunión")).await;
+    let mut b = Browser::new(&s);
+    b.sign_in(crate::common::ADMIN_EMAIL, crate::common::ADMIN_PASSWORD).await;
+    let day = (salas::clock::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+
+    let form = b.get("/find").await;
+    assert_eq!(form.status, 200);
+    assert!(form.html.contains("hx-get=\"/search/live\""), "the header's live search");
+    assert!(form.html.contains("aria-label=\"Search rooms and equipment\""));
+    assert!(form.html.contains("<label>People"));
+
+    let res = b.get(&format!("/find?q=reunon&date={day}&start=10:00&end=11:00&capacity=4")).await;
+    assert_eq!(res.status, 200);
+    assert!(res.html.contains("Sala de Reunión"), "{}", res.html);
+    let link = res.html.split("href=\"/book?").nth(1).expect("a booking link").split('"').next().unwrap();
+    let link = format!("/book?{}", link.replace("&#38;", "&"));
+    assert!(link.contains(&format!("date={day}&start=10:00&end=11:00")), "{link}");
+    let book = b.get(&link).await;
+    assert_eq!(book.status, 200);
+    assert!(book.html.contains("selected"), "the booking form comes prefilled");
+
+    // Nothing fits 50 people: the rooms free then, and what each lacks.
+    let res = b.get(&format!("/find?q=&date={day}&start=10:00&end=11:00&capacity=50")).await;
+    assert!(res.html.contains("No room fits"), "{}", res.html);
+    assert!(res.html.contains("Seats only 12 people"), "{}", res.html);
+    let res = b.get(&format!("/find?date={day}&start=11:00&end=10:00")).await;
+    assert!(res.html.contains("role=\"alert\""), "{}", res.html);
+
+    let live = b.get("/search/live?q=reuni").await;
+    assert_eq!(live.status, 200);
+    assert!(live.html.contains("Sala de Reunión") && !live.html.contains("<html"), "{}", live.html);
+    assert!(b.get("/search/live?q=zzzzqqq").await.html.contains("Nothing matches."));
+    assert!(!b.get("/search/live?q=").await.html.contains("<li"));
+    s.stop().await;
+}

@@ -127,8 +127,9 @@ impl FreeRoomsQuery {
     }
 }
 
-/// Active rooms free for the whole window that meet the request, best fit first: rooms that
-/// match the words well, then the size closest above the need, then the better text match.
+/// Active rooms free for the whole window that meet the request, best fit first (at most 100):
+/// rooms that match the words well, then the size closest above the need, then the better text
+/// match.
 #[utoipa::path(get, path = "/availability", tag = "rooms", security(("bearer" = [])), params(FreeRoomsQuery),
     responses((status = 200, body = Vec<RoomDto>), (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn free_rooms(

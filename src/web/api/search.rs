@@ -29,19 +29,19 @@ pub struct SearchQuery {
 #[derive(Serialize, ToSchema)]
 pub struct SearchHitDto {
     /// `room` or `resource`.
-    kind: &'static str,
+    pub kind: &'static str,
     #[schema(value_type = String, format = Uuid)]
-    id: Uuid,
-    name: String,
-    description: String,
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
     /// Rooms only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    capacity: Option<u32>,
+    pub capacity: Option<u32>,
     /// Rooms only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    location: Option<String>,
+    pub location: Option<String>,
     /// Relevance: higher is better; only the order means something.
-    score: f32,
+    pub score: f32,
 }
 
 /// Rooms and resources ranked by relevance.

@@ -13,6 +13,7 @@ mod admin_webhooks;
 pub mod assets;
 mod auth;
 mod booking;
+mod find;
 mod format;
 mod inbox;
 mod mine;
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reservations/{id}/edit", get(booking::edit_page).post(booking::update))
         .route("/reservations/{id}/cancel", get(mine::cancel_page).post(mine::cancel))
         .route("/rooms", get(rooms::directory))
+        .route("/find", get(find::page))
+        .route("/search/live", get(find::live))
         .route("/rooms/{id}", get(rooms::room_page))
         .route("/profile", get(profile::page_get).post(profile::update))
         .route("/profile/password", post(profile::password))
