@@ -269,12 +269,12 @@ impl Reservations {
         Ok(RoomAvailability { room, window, busy, free })
     }
 
-    /// Active rooms free for the whole window that meet `need`, best fit first.
     /// Whether `window` may be searched (ends after it starts, not too wide).
     pub fn check_window(&self, window: TimeRange) -> Result<()> {
         Ok(rules::check_window(window, &self.limits).into_result()?)
     }
 
+    /// Active rooms free for the whole window that meet `need`, best fit first.
     pub fn free_rooms(&self, window: TimeRange, need: &Need) -> Result<Vec<Room>> {
         rules::check_window(window, &self.limits).into_result()?;
         let view = self.store.view()?;

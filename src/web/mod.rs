@@ -41,9 +41,9 @@ pub struct AppState {
     pub notifier: crate::notify::Notifier,
     pub webhooks: crate::webhooks::Webhooks,
     pub scheduler: crate::scheduler::Scheduler,
+    pub search: crate::search::Search,
     pub reports: crate::reports::Reports,
     pub ui: Arc<UiSettings>,
-    pub search: crate::search::Search,
 }
 
 pub use ui::UiSettings;

@@ -19,7 +19,10 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
             // The stateful phase follows links schemathesis infers by guessing, which trip over
             // unrelated parameters; the three phases here send every operation its own requests.
             .args(["--phases", "examples,coverage,fuzzing"])
-            .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
+            .args([
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            ])
             .output()
             .expect("schemathesis's `st` command runs (pip install schemathesis)")
     })
