@@ -8,6 +8,9 @@ use crate::store::{StoreError, Tx};
 use crate::types::NotificationId;
 use crate::validation::FieldErrors;
 
+/// Beyond this, the bell shows "99+".
+pub const BADGE_MAX: usize = 100;
+
 impl Notifier {
     /// The actor's notifications, newest first.
     pub fn inbox(&self, actor: &Actor, unread_only: bool, limit: usize) -> Result<Vec<Notification>> {
@@ -16,8 +19,18 @@ impl Notifier {
     }
 
     pub fn unread_count(&self, actor: &Actor) -> Result<usize> {
+        self.unread_up_to(actor, usize::MAX)
+    }
+
+    /// The unread count for the header's bell, counted up to [`BADGE_MAX`] (shown as "99+"):
+    /// every page asks, so it must not read a long history.
+    pub fn unread_badge(&self, actor: &Actor) -> Result<usize> {
+        self.unread_up_to(actor, BADGE_MAX)
+    }
+
+    fn unread_up_to(&self, actor: &Actor, limit: usize) -> Result<usize> {
         actor.require(Action::ManageOwnAccount)?;
-        Ok(self.store.view()?.notifications(actor.id, true, usize::MAX)?.len())
+        Ok(self.store.view()?.notifications(actor.id, true, limit)?.len())
     }
 
     /// Marks one notification read; marking it again changes nothing.

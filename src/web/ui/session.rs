@@ -77,7 +77,7 @@ impl FromRequestParts<AppState> for Viewer {
             .as_ref()
             .and_then(|s| {
                 let actor = crate::access::Actor { id: s.user.id, role: s.user.role };
-                state.notifier.unread_count(&actor).ok()
+                state.notifier.unread_badge(&actor).ok()
             })
             .unwrap_or(0);
         Ok(Viewer { signed_in, tr: Tr::new(lang), tz, flash, path, unread })

@@ -43,7 +43,20 @@ impl TestServer {
 
     pub async fn start_with(dir: TempDir, config: salas::config::Config) -> TestServer {
         let server = salas::app::start(config).await.expect("server starts");
-        TestServer { url: format!("http://{}", server.addr), dir, server: Some(server) }
+        let s = TestServer { url: format!("http://{}", server.addr), dir, server: Some(server) };
+        s.wait_until_ready().await;
+        s
+    }
+
+    /// Polls `/readyz` as a load balancer would (the search index builds in the background).
+    pub async fn wait_until_ready(&self) {
+        for _ in 0..400 {
+            if self.anonymous().get("/readyz").await.status == 200 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not become ready within 10 s");
     }
 
     /// Stops gracefully and hands back the data directory.
@@ -215,7 +228,9 @@ impl TestServer {
         clock: salas::clock::Clock,
     ) -> TestServer {
         let server = salas::app::start_with_clock(config, clock).await.expect("server starts");
-        TestServer { url: format!("http://{}", server.addr), dir, server: Some(server) }
+        let s = TestServer { url: format!("http://{}", server.addr), dir, server: Some(server) };
+        s.wait_until_ready().await;
+        s
     }
 }
 
