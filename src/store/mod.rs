@@ -144,6 +144,15 @@ impl Store {
         let Store { db, writer, events, .. } = self;
         drop(events);
         writer.shutdown();
+        // The file stays locked until the last handle goes. Others (a connection task still
+        // dropping its router after a graceful shutdown) may outlive this call by a moment: wait
+        // for them, briefly, so that "stopped" means the data directory is free.
+        for _ in 0..500 {
+            if Arc::strong_count(&db) == 1 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         drop(db);
     }
 }
