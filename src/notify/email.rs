@@ -95,8 +95,9 @@ impl Mailer {
     }
 }
 
-/// lettre's errors say "network error"; the causes say which (refused, TLS, timeout…).
-fn describe(e: &dyn std::error::Error) -> String {
+/// An error with its chain of causes: lettre's and reqwest's errors say "network error"; the
+/// causes say which (refused, TLS, timeout…).
+pub(crate) fn describe(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

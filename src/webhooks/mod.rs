@@ -11,6 +11,7 @@ use crate::config::WebhooksConfig;
 use crate::events::Event;
 use crate::events::bus::{Consumer, Staging};
 use crate::notify::consumer::once_key;
+use crate::notify::email::describe;
 use crate::notify::model::{Channel, Delivery, DeliveryStatus, Webhook};
 use crate::notify::sender::{self, Outcome, Policy, Transport};
 use crate::store::{Store, StoreError, Tx, View};
@@ -163,17 +164,6 @@ impl Webhooks {
             .map_err(|e| describe(&e))?;
         if res.status().is_success() { Ok(()) } else { Err(format!("the receiver answered {}", res.status())) }
     }
-}
-
-fn describe(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 impl Transport for Webhooks {
