@@ -2,7 +2,7 @@
 //! numbers, instants are Excel date-times in UTC).
 
 use super::ReportError;
-use super::model::{Report, RoomRow};
+use super::model::{Report, RoomRow, Utilization};
 use crate::reservations::model::Reservation;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
@@ -57,60 +57,18 @@ pub fn utilization_table(r: &Report) -> Table {
         .rooms
         .iter()
         .map(|x| {
-            let f = &x.figures;
-            vec![
-                "room".into(),
-                x.name.clone().into(),
-                x.location.clone().into(),
-                x.capacity.into(),
-                f.open_hours.into(),
-                f.booked_hours.into(),
-                f.utilization.into(),
-                f.booked_hours_all.into(),
-                f.reservations.into(),
-            ]
+            let head = ["room".into(), x.name.clone().into(), x.location.clone().into(), x.capacity.into()];
+            utilization_row(head, &x.figures)
         })
         .collect();
     for l in &u.locations {
-        let f = &l.figures;
-        rows.push(vec![
-            "location".into(),
-            l.location.clone().into(),
-            l.location.clone().into(),
-            Value::Empty,
-            f.open_hours.into(),
-            f.booked_hours.into(),
-            f.utilization.into(),
-            f.booked_hours_all.into(),
-            f.reservations.into(),
-        ]);
+        let head = ["location".into(), l.location.clone().into(), l.location.clone().into(), Value::Empty];
+        rows.push(utilization_row(head, &l.figures));
     }
     for p in &u.periods {
-        let f = &p.figures;
-        rows.push(vec![
-            "period".into(),
-            p.period.clone().into(),
-            Value::Empty,
-            Value::Empty,
-            f.open_hours.into(),
-            f.booked_hours.into(),
-            f.utilization.into(),
-            f.booked_hours_all.into(),
-            f.reservations.into(),
-        ]);
+        rows.push(utilization_row(["period".into(), p.period.clone().into(), Value::Empty, Value::Empty], &p.figures));
     }
-    let t = &u.total;
-    rows.push(vec![
-        "total".into(),
-        "total".into(),
-        Value::Empty,
-        Value::Empty,
-        t.open_hours.into(),
-        t.booked_hours.into(),
-        t.utilization.into(),
-        t.booked_hours_all.into(),
-        t.reservations.into(),
-    ]);
+    rows.push(utilization_row(["total".into(), "total".into(), Value::Empty, Value::Empty], &u.total));
     Table {
         name: "Utilization",
         header: vec![
@@ -126,6 +84,18 @@ pub fn utilization_table(r: &Report) -> Table {
         ],
         rows,
     }
+}
+
+/// One row of the utilization table: what it is about, then the same five figures for every kind.
+fn utilization_row(head: [Value; 4], f: &Utilization) -> Vec<Value> {
+    let figures: [Value; 5] = [
+        f.open_hours.into(),
+        f.booked_hours.into(),
+        f.utilization.into(),
+        f.booked_hours_all.into(),
+        f.reservations.into(),
+    ];
+    head.into_iter().chain(figures).collect()
 }
 
 pub fn occupancy_table(r: &Report) -> Table {
