@@ -8,7 +8,7 @@ use redb::{Database, ReadableDatabase, WriteTransaction};
 
 type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions, create_v3_notifications, create_v4_series];
+const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions, create_v3_notifications, create_v4_series, create_v5];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -92,5 +92,11 @@ fn create_v4_series(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(FEED_GENERATIONS)?;
     let key: [u8; 32] = rand::random();
     txn.open_table(FEED_SECRET)?.insert("key", key.as_slice())?;
+    Ok(())
+}
+
+/// Version 5: policies, approvals, groups, audit and live-display tables. Nothing in earlier
+/// versions needs rewriting; the new tables start empty.
+fn create_v5(_txn: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
