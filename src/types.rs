@@ -55,6 +55,8 @@ id_type!(DeliveryId);
 id_type!(NotificationId);
 id_type!(WebhookId);
 id_type!(SeriesId);
+id_type!(SubscriptionId);
+id_type!(GroupId);
 
 /// A half-open interval `[start, end)` of instants. Two meetings that touch (one ends at 10:00,
 /// the next starts at 10:00) do not overlap.

@@ -97,6 +97,7 @@ fn create_v4_series(txn: &WriteTransaction) -> Result<(), StoreError> {
 
 /// Version 5: policies, approvals, groups, audit and live-display tables. Nothing in earlier
 /// versions needs rewriting; the new tables start empty.
-fn create_v5(_txn: &WriteTransaction) -> Result<(), StoreError> {
+fn create_v5(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(REPORT_SUBSCRIPTIONS)?;
     Ok(())
 }

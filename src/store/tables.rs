@@ -63,3 +63,8 @@ pub const BY_SERIES: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("
 pub const FEED_SECRET: TableDefinition<&str, &[u8]> = TableDefinition::new("feed_secret");
 /// Room or user id → how many times its feed token was replaced (absent: never).
 pub const FEED_GENERATIONS: TableDefinition<Id, u64> = TableDefinition::new("feed_generations");
+
+// Schema v5.
+
+/// Scheduled report e-mails: subscription id → subscription.
+pub const REPORT_SUBSCRIPTIONS: TableDefinition<Id, &[u8]> = TableDefinition::new("report_subscriptions");
