@@ -36,7 +36,9 @@ impl Role {
             ReadRooms | ReadReservations | ManageOwnAccount => true,
             BookRooms => self >= Role::Member,
             ManageRooms | ManageAnyReservation | BookForOthers | ReadUsers | ReadReports => self >= Role::Manager,
-            ManageUsers | ReadEventLog | ManageNotifications => self == Role::Admin,
+            ManageUsers | ReadEventLog | ManageNotifications | ReadAuditLog | ManageDisplays | ManageLocationPolicies => {
+                self == Role::Admin
+            }
         }
     }
 }
@@ -61,15 +63,206 @@ pub enum Action {
     ReadUsers,
     ManageUsers,
     ReadEventLog,
+    /// The audit log and its exports.
+    ReadAuditLog,
     /// E-mail settings, templates and delivery log, webhooks, event consumers, scheduled jobs.
     ManageNotifications,
     /// Utilization and behaviour reports and their exports.
     ReadReports,
+    /// Create and revoke room door displays' device tokens.
+    ManageDisplays,
+    /// Each location's room policy defaults (opening hours, blackouts, limits for all its rooms).
+    ManageLocationPolicies,
+}
+
+/// A room door display's device token is no user: it opens its own room's display page and the
+/// display's actions there (book now, check in, end early), and nothing else — no user API, no
+/// other room. `display_room` is the room the token was created for.
+pub fn display_may(display_room: crate::types::RoomId, room: crate::types::RoomId) -> bool {
+    display_room == room
+}
+
+/// Room policies bind everyone to opening hours, blackouts, durations and buffers (they describe
+/// the room), but those who manage a room (managers, admins, its `manage` groups) are not held
+/// to the booking horizon or the weekly quota: they book ahead for others and run events.
+pub fn exempt_from_booking_limits(rights: RoomRights) -> bool {
+    rights.manage
 }
 
 /// Members manage their own reservations; managers and admins manage all of them.
 pub fn may_manage_reservation(role: Role, is_owner: bool) -> bool {
     role.may(Action::ManageAnyReservation) || (is_owner && role.may(Action::BookRooms))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-room and per-location access rules (Indico's model). docs/access.md explains them.
+
+/// Who may do what in one room, or in every room of one location. Each list names user groups;
+/// an empty list leaves that right to the role table (today's behaviour), a non-empty one
+/// restricts it to the members of the listed groups. Rights imply the weaker ones: `manage`
+/// implies `book_without_approval`, which implies `book`, which implies `see`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRule {
+    /// Groups whose members may see the room. Empty: everyone signed in.
+    #[serde(default)]
+    pub see: Vec<crate::types::GroupId>,
+    /// Groups whose members may book it. Empty: every role from `min_role_to_book` up.
+    #[serde(default)]
+    pub book: Vec<crate::types::GroupId>,
+    /// Groups whose members' bookings skip approval in rooms that require it. Empty: only
+    /// those who manage the room.
+    #[serde(default)]
+    pub book_without_approval: Vec<crate::types::GroupId>,
+    /// Groups whose members approve and manage the room's reservations, like a manager.
+    #[serde(default)]
+    pub manage: Vec<crate::types::GroupId>,
+    /// The lowest role that may book (absent: member). Group grants to book do not lift a role
+    /// below it; `manage` does.
+    #[serde(default)]
+    pub min_role_to_book: Option<Role>,
+}
+
+impl AccessRule {
+    /// True when the rule changes nothing: storing it is the same as having none.
+    pub fn is_empty(&self) -> bool {
+        *self == AccessRule::default()
+    }
+}
+
+/// What one actor may do in one room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRights {
+    pub see: bool,
+    pub book: bool,
+    /// Bookings skip approval where the room requires it.
+    pub book_without_approval: bool,
+    /// Approve, decline, edit and cancel anyone's reservations of the room.
+    pub manage: bool,
+}
+
+impl RoomRights {
+    pub const ALL: RoomRights = RoomRights { see: true, book: true, book_without_approval: true, manage: true };
+}
+
+/// The rule that governs a room: its own if it has one, else its location's (a room rule
+/// replaces the location rule as a whole; the two are never merged).
+pub fn effective_rule<'a>(room: Option<&'a AccessRule>, location: Option<&'a AccessRule>) -> Option<&'a AccessRule> {
+    room.or(location)
+}
+
+/// The one decision of room access. `groups` are the actor's group memberships; `rule` is the
+/// [`effective_rule`] of the room (None: the role table alone decides). Admins and managers
+/// (the site's managers) pass every check whatever the rules say.
+pub fn room_rights(role: Role, groups: &[crate::types::GroupId], rule: Option<&AccessRule>) -> RoomRights {
+    if role.may(Action::ManageAnyReservation) {
+        return RoomRights::ALL;
+    }
+    let Some(rule) = rule else {
+        let book = role.may(Action::BookRooms);
+        return RoomRights { see: true, book, book_without_approval: false, manage: false };
+    };
+    let in_any = |lists: &[&Vec<crate::types::GroupId>]| lists.iter().any(|l| l.iter().any(|g| groups.contains(g)));
+    let manage = in_any(&[&rule.manage]);
+    let without_approval_grant = in_any(&[&rule.book_without_approval]);
+    let book_grant = rule.book.is_empty() || in_any(&[&rule.book, &rule.book_without_approval]);
+    let role_books = role >= rule.min_role_to_book.unwrap_or(Role::Member);
+    // Booking needs seeing: a room hidden from someone is not bookable by them either.
+    let seen = rule.see.is_empty() || in_any(&[&rule.see, &rule.book, &rule.book_without_approval]);
+    let book = manage || (seen && role_books && book_grant);
+    let book_without_approval = manage || (book && without_approval_grant);
+    let see = manage || seen;
+    RoomRights { see, book, book_without_approval, manage }
+}
+
+#[cfg(test)]
+mod room_rights_tests {
+    use super::*;
+    use crate::types::GroupId;
+
+    fn rule(f: impl FnOnce(&mut AccessRule)) -> AccessRule {
+        let mut r = AccessRule::default();
+        f(&mut r);
+        r
+    }
+
+    /// (see, book, book_without_approval, manage)
+    fn rights(r: RoomRights) -> (bool, bool, bool, bool) {
+        (r.see, r.book, r.book_without_approval, r.manage)
+    }
+
+    #[test]
+    fn the_table() {
+        let (a, b, c) = (GroupId::new(), GroupId::new(), GroupId::new());
+        let see_a = rule(|r| r.see = vec![a]);
+        let book_b = rule(|r| r.book = vec![b]);
+        let see_a_book_b = rule(|r| {
+            r.see = vec![a];
+            r.book = vec![b];
+        });
+        let bwa_b = rule(|r| r.book_without_approval = vec![b]);
+        let manage_c = rule(|r| {
+            r.see = vec![a];
+            r.manage = vec![c];
+        });
+        let viewers_book = rule(|r| r.min_role_to_book = Some(Role::Viewer));
+        let managers_only = rule(|r| r.min_role_to_book = Some(Role::Manager));
+        let empty = AccessRule::default();
+        use Role::*;
+        #[rustfmt::skip]
+        let table: Vec<(Role, Vec<GroupId>, Option<&AccessRule>, (bool, bool, bool, bool))> = vec![
+            // No rule: the role table.
+            (Viewer,  vec![],  None,                (true,  false, false, false)),
+            (Member,  vec![],  None,                (true,  true,  false, false)),
+            (Manager, vec![],  None,                (true,  true,  true,  true)),
+            (Admin,   vec![],  None,                (true,  true,  true,  true)),
+            // An empty rule is no rule.
+            (Member,  vec![],  Some(&empty),        (true,  true,  false, false)),
+            (Viewer,  vec![a], Some(&empty),        (true,  false, false, false)),
+            // Seeing restricted to group a.
+            (Member,  vec![],  Some(&see_a),        (false, false, false, false)),
+            (Member,  vec![b], Some(&see_a),        (false, false, false, false)),
+            (Member,  vec![a], Some(&see_a),        (true,  true,  false, false)),
+            (Viewer,  vec![a], Some(&see_a),        (true,  false, false, false)),
+            (Manager, vec![],  Some(&see_a),        (true,  true,  true,  true)),
+            (Admin,   vec![],  Some(&see_a),        (true,  true,  true,  true)),
+            // Booking restricted to group b; everyone still sees.
+            (Member,  vec![],  Some(&book_b),       (true,  false, false, false)),
+            (Member,  vec![b], Some(&book_b),       (true,  true,  false, false)),
+            (Viewer,  vec![b], Some(&book_b),       (true,  false, false, false)),
+            // A book grant implies seeing even where seeing is restricted.
+            (Member,  vec![b], Some(&see_a_book_b), (true,  true,  false, false)),
+            (Member,  vec![a], Some(&see_a_book_b), (true,  false, false, false)),
+            (Member,  vec![c], Some(&see_a_book_b), (false, false, false, false)),
+            // Booking without approval granted to b; booking itself stays open to members.
+            (Member,  vec![],  Some(&bwa_b),        (true,  true,  false, false)),
+            (Member,  vec![b], Some(&bwa_b),        (true,  true,  true,  false)),
+            (Viewer,  vec![b], Some(&bwa_b),        (true,  false, false, false)),
+            // Managing group c: everything in that room, whatever the role.
+            (Viewer,  vec![c], Some(&manage_c),     (true,  true,  true,  true)),
+            (Member,  vec![c], Some(&manage_c),     (true,  true,  true,  true)),
+            (Member,  vec![],  Some(&manage_c),     (false, false, false, false)),
+            // The minimum role to book.
+            (Viewer,  vec![],  Some(&viewers_book), (true,  true,  false, false)),
+            (Member,  vec![],  Some(&managers_only),(true,  false, false, false)),
+            (Manager, vec![],  Some(&managers_only),(true,  true,  true,  true)),
+        ];
+        for (i, (role, groups, rule, want)) in table.into_iter().enumerate() {
+            assert_eq!(rights(room_rights(role, &groups, rule)), want, "row {i}: {role} in {groups:?}");
+        }
+    }
+
+    #[test]
+    fn a_room_rule_replaces_its_locations() {
+        let g = GroupId::new();
+        let location = rule(|r| r.see = vec![g]);
+        let room = rule(|r| r.book = vec![g]);
+        assert_eq!(effective_rule(Some(&room), Some(&location)), Some(&room));
+        assert_eq!(effective_rule(None, Some(&location)), Some(&location));
+        assert_eq!(effective_rule(None, None), None);
+        // The room's own rule lets everyone see, although the location's would not.
+        assert!(room_rights(Role::Member, &[], effective_rule(Some(&room), Some(&location))).see);
+        assert!(!room_rights(Role::Member, &[], effective_rule(None, Some(&location))).see);
+    }
 }
 
 #[cfg(test)]
