@@ -10,7 +10,6 @@ use crate::users::{UserError, Users, token::TokenKeys};
 use crate::web::{self, AppState, Metrics};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -28,10 +27,14 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("signing key: {0}")]
     Key(std::io::Error),
+    #[error("{0}")]
+    Secrets(String),
     #[error("creating the first administrator: {0}")]
     Bootstrap(UserError),
     #[error("cannot listen on {0}: {1}")]
     Listen(String, std::io::Error),
+    #[error("tls: {0}")]
+    Tls(String),
 }
 
 /// A running server.
@@ -43,6 +46,7 @@ pub struct Server {
     task: JoinHandle<std::io::Result<()>>,
     side_effects: side_effects::SideEffects,
     clock: Clock,
+    live: crate::events::live::Live,
 }
 
 /// Opens the store, prepares the services and starts serving; returns once listening.
@@ -62,7 +66,16 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         }
     };
     let keys = TokenKeys::load_or_create(&config.data_dir).map_err(StartError::Key)?;
-    let users = Users::new(store.clone(), keys, &config.auth);
+    let mut users = Users::new(store.clone(), keys, &config.auth);
+    if config.ldap.enabled {
+        users = users.with_directory(Arc::new(crate::sso::ldap::Directory::new(config.ldap.clone())));
+    }
+    // Discovery runs in the background: a provider that is down must not keep Salas from
+    // starting; the first sign-in tries again.
+    let oidc = config.oidc.enabled.then(|| Arc::new(crate::sso::oidc::Oidc::new(config.oidc.clone())));
+    if let Some(oidc) = oidc.clone() {
+        tokio::spawn(async move { oidc.warm_up().await });
+    }
     if let Some(created) = users.bootstrap(&config.admin).await.map_err(StartError::Bootstrap)? {
         match created.generated_password {
             Some(password) => tracing::warn!(
@@ -74,6 +87,13 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         }
     }
     let side_effects = side_effects::start(&config, &store, &clock)?;
+    match side_effects.webhooks.seal_stored_secrets().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "sealed webhook secrets stored in plaintext by an older version"),
+        Err(e) => tracing::warn!(error = %e, "could not seal the stored webhook secrets; they are sealed when next written"),
+    }
+    let live = crate::events::live::Live::default();
+    live.spawn(store.clone());
     let state = AppState {
         bus: side_effects.bus.clone(),
         notifier: side_effects.notifier.clone(),
@@ -84,35 +104,55 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         users,
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),
         reservations: Reservations::new(store.clone(), &config.booking),
-        reports: crate::reports::Reports::new(store.clone(), config.report_settings()?),
+        reports: side_effects.reports.clone(),
         metrics: Arc::new(Metrics::default()),
         ui: Arc::new(web::UiSettings {
             default_timezone: config.booking.default_timezone.clone(),
-            secure_cookies: false,
+            // Under our own TLS every cookie is Secure: the browser never sends it over plain HTTP.
+            secure_cookies: config.tls.enabled(),
         }),
+        live: live.clone(),
+        displays: crate::displays::Displays::new(store.clone()),
+        groups: crate::groups::Groups::new(store.clone()),
+        oidc,
     };
-    let limits = web::Limits {
-        request_timeout: Duration::from_secs(config.http.request_timeout_seconds.into()),
-        max_body_bytes: config.http.max_body_bytes as usize,
-    };
+    let limits =
+        web::Limits { max_body_bytes: config.http.max_body_bytes as usize, gateway: web::gateway::Gateway::new(&config) };
     let app = web::router(state, limits);
+    // Read the certificate before binding, so a bad one stops the start with nothing listening.
+    let tls = if config.tls.enabled() { Some(tls_config(&config.tls).await?) } else { None };
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| StartError::Listen(config.listen.clone(), e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.listen.clone(), e))?;
-    tracing::info!("listening on http://{addr}");
+    tracing::info!("listening on {}://{addr}", if tls.is_some() { "https" } else { "http" });
 
     let (shutdown, stopped) = oneshot::channel::<()>();
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async {
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        }),
+        Some(tls) => {
+            let listener = listener.into_std().map_err(|e| StartError::Listen(config.listen.clone(), e))?;
+            let server = axum_server::tls_rustls::from_tcp_rustls(listener, tls)
+                .map_err(|e| StartError::Listen(config.listen.clone(), e))?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            // Same contract as plain HTTP: stop accepting, let requests in flight finish.
+            tokio::spawn(async move {
                 let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(Server { addr, store, admin, shutdown, task, side_effects, clock })
+                stopper.graceful_shutdown(None);
+            });
+            tokio::spawn(server.handle(handle).serve(service))
+        }
+    };
+    Ok(Server { addr, store, admin, shutdown, task, side_effects, clock, live })
 }
 
 impl Server {
@@ -124,6 +164,8 @@ impl Server {
     /// Stops accepting connections, lets in-flight requests finish, then closes the store.
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
+        // Open live streams never finish by themselves; end them so the shutdown can complete.
+        self.live.close();
         match self.task.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "server error while stopping"),
@@ -137,6 +179,21 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         tracing::info!("stopped");
     }
+}
+
+/// The certificate chain and key of `[tls]`, checked to belong together.
+async fn tls_config(tls: &crate::config::TlsConfig) -> Result<axum_server::tls_rustls::RustlsConfig, StartError> {
+    let read = |path: &std::path::Path, what: &str| {
+        std::fs::read(path).map_err(|e| StartError::Tls(format!("cannot read the {what} {}: {e}", path.display())))
+    };
+    let (cert, key) = (read(&tls.cert, "certificate")?, read(&tls.key, "private key")?);
+    axum_server::tls_rustls::RustlsConfig::from_pem(cert, key).await.map_err(|e| {
+        StartError::Tls(format!(
+            "the certificate {} and the key {} cannot be used together: {e}",
+            tls.cert.display(),
+            tls.key.display()
+        ))
+    })
 }
 
 /// `salas serve`: runs until SIGTERM or Ctrl-C.

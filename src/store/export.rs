@@ -6,9 +6,13 @@ use super::backup::{BackupError, give_to_owner_of, open_read_only};
 use super::codec::{decode, encode};
 use super::tables::*;
 use super::{DB_FILE, SCHEMA_VERSION, Store, StoreError, migrate};
+use crate::access::AccessRule;
 use crate::events::Event;
+use crate::groups::model::{Group, LocationRule};
+use crate::types::{GroupId, RoomId, UserId};
 use crate::reservations::model::Reservation;
 use crate::rooms::model::{Resource, Room};
+use crate::rooms::policy::LocationPolicy;
 use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
@@ -35,6 +39,33 @@ pub struct Export {
     pub resources: Vec<Resource>,
     pub reservations: Vec<Reservation>,
     pub events: Vec<Event>,
+    /// Each location's room policy defaults (absent in exports from before schema v5).
+    #[serde(default)]
+    pub location_policies: Vec<LocationPolicy>,
+    /// User groups, their members and the room and location access rules (absent in exports
+    /// from before schema v5).
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub group_members: Vec<MembershipRow>,
+    #[serde(default)]
+    pub room_access: Vec<RoomAccessRow>,
+    #[serde(default)]
+    pub location_access: Vec<LocationRule>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipRow {
+    pub group: GroupId,
+    pub user: UserId,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomAccessRow {
+    pub room: RoomId,
+    pub rule: AccessRule,
 }
 
 /// A browser session and the SHA-256 (hex) of its cookie secret, which keys it.
@@ -72,6 +103,25 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
         resources: rows(txn, RESOURCES)?,
         reservations: rows(txn, RESERVATIONS)?,
         events: rows(txn, EVENTS)?,
+        location_policies: rows(txn, LOCATION_POLICIES)?,
+        groups: rows(txn, GROUPS)?,
+        group_members: txn
+            .open_table(GROUP_MEMBERS)?
+            .iter()?
+            .map(|row| {
+                let (g, u) = row?.0.value();
+                Ok(MembershipRow { group: GroupId::from_bytes(g), user: UserId::from_bytes(u) })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        room_access: txn
+            .open_table(ROOM_ACCESS)?
+            .iter()?
+            .map(|row| {
+                let (k, v) = row?;
+                Ok(RoomAccessRow { room: RoomId::from_bytes(k.value()), rule: decode(v.value())? })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        location_access: rows(txn, LOCATION_ACCESS)?,
     })
 }
 
@@ -127,6 +177,7 @@ pub fn import(data_dir: &Path, json: &[u8]) -> Result<Imported, BackupError> {
     unique("user e-mail", data.users.iter().map(|u| u.email.to_lowercase())).map_err(refuse)?;
     unique("room name", data.rooms.iter().map(|r| super::queries::name_key(&r.name))).map_err(refuse)?;
     unique("resource name", data.resources.iter().map(|r| super::queries::name_key(&r.name))).map_err(refuse)?;
+    unique("group name", data.groups.iter().map(|g| super::queries::name_key(&g.name))).map_err(refuse)?;
     let path = data_dir.join(DB_FILE);
     if path.exists() {
         return Err(refuse(format!("{} already has a store; import into a new data directory", data_dir.display())));
@@ -156,7 +207,7 @@ fn unique(what: &str, keys: impl Iterator<Item = String>) -> Result<(), String> 
 }
 
 fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
-    let Export { users, api_keys, sessions, rooms, resources, reservations, events, .. } = data;
+    let Export { users, api_keys, sessions, rooms, resources, reservations, events, location_policies, groups, group_members, room_access, location_access, .. } = data;
     let counts =
         Imported { users: users.len(), rooms: rooms.len(), reservations: reservations.len(), events: events.len() };
     // The log is copied as it is (seq, id and all); the writer would number appended events anew.
@@ -187,6 +238,11 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         rooms.into_iter().for_each(|r| tx.put_room(r));
         resources.into_iter().for_each(|r| tx.put_resource(r));
         reservations.into_iter().for_each(|r| tx.put_reservation(r));
+        location_policies.into_iter().for_each(|p| tx.put_location_policy(p));
+        groups.into_iter().for_each(|g| tx.put_group(g));
+        group_members.into_iter().for_each(|m| tx.set_member(m.group, m.user, true));
+        room_access.into_iter().for_each(|r| tx.put_room_rule(r.room, Some(r.rule)));
+        location_access.into_iter().for_each(|l| tx.put_location_rule(&l.location, Some(l.rule)));
         Ok::<(), StoreError>(())
     });
     store.close();

@@ -99,5 +99,16 @@ fn create_v4_series(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// versions needs rewriting; the new tables start empty.
 fn create_v5(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(REPORT_SUBSCRIPTIONS)?;
+    txn.open_table(LOCATION_POLICIES)?;
+    txn.open_table(PENDING)?;
+    txn.open_table(AUDIT)?;
+    txn.open_table(DISPLAYS)?;
+    txn.open_table(DISPLAY_HASHES)?;
+    txn.open_table(GROUPS)?;
+    txn.open_table(GROUP_NAMES)?;
+    txn.open_table(GROUP_MEMBERS)?;
+    txn.open_table(USER_GROUPS)?;
+    txn.open_table(ROOM_ACCESS)?;
+    txn.open_table(LOCATION_ACCESS)?;
     Ok(())
 }

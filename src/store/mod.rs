@@ -2,17 +2,22 @@
 //! through [`Store::write`], which runs their command on the single writer thread and answers
 //! only after the batch it joined is durably committed.
 
+mod audit;
 mod backup;
 mod codec;
+mod displays;
 mod export;
+mod groups;
 mod migrate;
 mod outbox;
+mod policies;
 mod queries;
 mod tables;
 mod writer;
 
 pub use backup::{BackupError, Restored, backup_offline, restore};
 pub use export::{Export, Imported, export_offline, import};
+pub use groups::AccessMap;
 pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
 pub use writer::Tx;
@@ -62,6 +67,8 @@ pub struct Store {
     writer: writer::Handle,
     events: watch::Receiver<u64>,
     file: Arc<Path>,
+    /// Room access rules and group memberships in memory (the writer keeps it current).
+    access: groups::AccessCell,
 }
 
 pub const DB_FILE: &str = "salas.redb";
@@ -93,8 +100,10 @@ impl Store {
         let db = Arc::new(db);
         let last_seq = View::read(&db)?.last_event_seq()?;
         let (events_tx, events) = watch::channel(last_seq);
-        let writer = writer::spawn(db.clone(), events_tx);
-        Ok(Store { db, writer, events, file: path.into() })
+        let access = groups::AccessCell::default();
+        access.refresh(&View::read(&db)?)?;
+        let writer = writer::spawn(db.clone(), events_tx, access.clone());
+        Ok(Store { db, writer, events, file: path.into(), access })
     }
 
     /// A consistent snapshot for reading.
@@ -122,6 +131,12 @@ impl Store {
         F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
     {
         self.writer.submit_blocking(command)
+    }
+
+    /// The current room access rules and group memberships: a cheap, consistent snapshot for
+    /// per-request room checks (a write that changed them is answered only after it is here).
+    pub fn access(&self) -> Arc<AccessMap> {
+        self.access.get()
     }
 
     /// Watches the sequence number of the newest event (consumers wake on changes).

@@ -66,5 +66,27 @@ pub const FEED_GENERATIONS: TableDefinition<Id, u64> = TableDefinition::new("fee
 
 // Schema v5.
 
+/// Each location's room policy defaults: lower-cased location name → policy.
+pub const LOCATION_POLICIES: TableDefinition<&str, &[u8]> = TableDefinition::new("location_policies");
 /// Scheduled report e-mails: subscription id → subscription.
 pub const REPORT_SUBSCRIPTIONS: TableDefinition<Id, &[u8]> = TableDefinition::new("report_subscriptions");
+/// Reservations waiting for approval: (requested at, id) → (). The approval queue reads it
+/// oldest first; the writer keeps it in step with each reservation's status.
+pub const PENDING: TableDefinition<(i64, Id), ()> = TableDefinition::new("res_pending");
+/// The audit log: (at µs, record id) → record. Append-only: nothing deletes or rewrites a row.
+pub const AUDIT: TableDefinition<(i64, Id), &[u8]> = TableDefinition::new("audit_log");
+/// Room door displays: display id → display (room, name, SHA-256 of its device token).
+pub const DISPLAYS: TableDefinition<Id, &[u8]> = TableDefinition::new("displays");
+/// SHA-256 of a display's device token → display id.
+pub const DISPLAY_HASHES: TableDefinition<[u8; 32], Id> = TableDefinition::new("display_hashes");
+/// User groups: group id → group.
+pub const GROUPS: TableDefinition<Id, &[u8]> = TableDefinition::new("groups");
+/// Lower-cased group name → group id; keeps group names unique.
+pub const GROUP_NAMES: TableDefinition<&str, Id> = TableDefinition::new("group_names");
+/// Memberships: (group, user) → (), and the same pairs the other way round, (user, group) → ().
+pub const GROUP_MEMBERS: TableDefinition<(Id, Id), ()> = TableDefinition::new("group_members");
+pub const USER_GROUPS: TableDefinition<(Id, Id), ()> = TableDefinition::new("user_groups");
+/// Room access rules: room id → rule (absent: the room follows its location's rule, if any).
+pub const ROOM_ACCESS: TableDefinition<Id, &[u8]> = TableDefinition::new("room_access");
+/// Location access rules: lower-cased location name → rule.
+pub const LOCATION_ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("location_access");

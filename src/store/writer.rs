@@ -8,7 +8,7 @@ use super::codec::{decode, encode};
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
 use crate::events::{Event, NewEvent};
-use crate::reservations::model::Reservation;
+use crate::reservations::model::{Reservation, Status};
 use crate::rooms::model::{Resource, Room};
 use crate::types::{ApiKeyId, EventId, ResourceId, micros};
 use crate::users::model::{ApiKey, Session, User};
@@ -36,9 +36,12 @@ pub(super) struct Handle {
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-pub(super) fn spawn(db: Arc<Database>, events: watch::Sender<u64>) -> Handle {
+pub(super) fn spawn(db: Arc<Database>, events: watch::Sender<u64>, access: super::groups::AccessCell) -> Handle {
     let (queue, rx) = mpsc::channel();
-    let thread = std::thread::Builder::new().name("salas-writer".into()).spawn(move || run(&db, &rx, &events)).ok();
+    let thread = std::thread::Builder::new()
+        .name("salas-writer".into())
+        .spawn(move || run(&db, &rx, &events, &access))
+        .ok();
     Handle { queue, thread: Arc::new(Mutex::new(thread)) }
 }
 
@@ -99,7 +102,7 @@ impl Handle {
     }
 }
 
-fn run(db: &Database, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>) {
+fn run(db: &Database, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, access: &super::groups::AccessCell) {
     while let Ok(Msg::Job(first)) = rx.recv() {
         let mut jobs = vec![first];
         let mut stop = false;
@@ -113,14 +116,14 @@ fn run(db: &Database, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>) {
                 Err(_) => break,
             }
         }
-        commit_batch(db, jobs, events);
+        commit_batch(db, jobs, events, access);
         if stop {
             break;
         }
     }
 }
 
-fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>) {
+fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>, access: &super::groups::AccessCell) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
@@ -134,7 +137,7 @@ fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>) {
     let mut tx = Tx::new(&txn);
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
-    let (failed, last_seq, appended) = (tx.failed.take(), tx.last_seq, tx.appended);
+    let (failed, last_seq, appended, access_changed) = (tx.failed.take(), tx.last_seq, tx.appended, tx.access_changed);
     drop(tx);
     let result = match failed {
         Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
@@ -144,6 +147,12 @@ fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>) {
         tracing::error!(error = %e, "write batch failed; nothing of it was stored");
     } else if appended {
         events.send_replace(last_seq);
+    }
+    // Before answering: whoever changed a rule or a room sees the change in their next request.
+    if result.is_ok() && access_changed {
+        if let Err(e) = View::read(db).and_then(|view| access.refresh(&view)) {
+            tracing::error!(error = %e, "could not reload the room access rules; the previous ones stay in force");
+        }
     }
     tracing::trace!(size = completions.len(), "write batch done");
     for complete in completions {
@@ -165,6 +174,10 @@ pub(super) enum Op {
     PurgeSessions(chrono::DateTime<chrono::Utc>),
     Notify(super::outbox::NotifyOp),
     FeedGeneration([u8; 16], u64),
+    LocationPolicy(Box<crate::rooms::policy::LocationPolicy>),
+    Display(super::displays::DisplayOp),
+    Audit(Box<crate::audit::AuditRecord>),
+    Groups(super::groups::GroupOp),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -176,6 +189,8 @@ pub struct Tx<'a> {
     failed: Option<StoreError>,
     last_seq: u64,
     appended: bool,
+    /// A room, group, membership or access rule was written: the access map must be rebuilt.
+    access_changed: bool,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -192,7 +207,7 @@ impl<'a> Tx<'a> {
             Ok(seq) => (seq, None),
             Err(e) => (0, Some(e)),
         };
-        Tx { view, staged: Vec::new(), failed, last_seq, appended: false }
+        Tx { view, staged: Vec::new(), failed, last_seq, appended: false, access_changed: false }
     }
 
     fn txn(&self) -> &'a WriteTransaction {
@@ -294,6 +309,7 @@ impl<'a> Tx<'a> {
                 }
             }
             Op::Room(room) => {
+                self.access_changed = true;
                 let old = self.view.room(room.id)?;
                 let mut names = txn.open_table(ROOM_NAMES)?;
                 if let Some(old) = old {
@@ -335,8 +351,15 @@ impl<'a> Tx<'a> {
                 table.retain(|_, v| decode::<Session>(v).is_ok_and(|s| s.expires_at > now))?;
             }
             Op::Notify(op) => super::outbox::apply(txn, &self.view, op)?,
+            Op::LocationPolicy(p) => super::policies::apply(txn, &p)?,
             Op::FeedGeneration(owner, generation) => {
                 txn.open_table(FEED_GENERATIONS)?.insert(owner, generation)?;
+            }
+            Op::Display(op) => super::displays::apply(txn, &self.view, op)?,
+            Op::Audit(record) => super::audit::append(txn, &record)?,
+            Op::Groups(op) => {
+                self.access_changed = true;
+                super::groups::apply(txn, &self.view, op)?
             }
             Op::Event(e) => {
                 let event = Event {
@@ -362,6 +385,9 @@ fn index(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
     if r.status.is_live() {
         txn.open_table(LIVE_BY_ROOM)?.insert((r.room_id.bytes(), start, id), micros(r.end))?;
     }
+    if r.status == Status::Pending {
+        txn.open_table(PENDING)?.insert((micros(r.created_at), id), ())?;
+    }
     txn.open_table(BY_ROOM)?.insert((r.room_id.bytes(), start, id), ())?;
     txn.open_table(BY_USER)?.insert((r.user_id.bytes(), start, id), ())?;
     txn.open_table(BY_START)?.insert((start, id), ())?;
@@ -374,6 +400,7 @@ fn index(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
 fn unindex(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
     let (id, start) = (r.id.bytes(), micros(r.start));
     txn.open_table(LIVE_BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
+    txn.open_table(PENDING)?.remove((micros(r.created_at), id))?;
     txn.open_table(BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
     txn.open_table(BY_USER)?.remove((r.user_id.bytes(), start, id))?;
     txn.open_table(BY_START)?.remove((start, id))?;

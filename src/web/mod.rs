@@ -2,7 +2,9 @@
 //! module that names axum.
 
 pub mod api;
+mod buckets;
 mod extract;
+pub mod gateway;
 mod observe;
 mod openapi;
 pub mod problem;
@@ -21,11 +23,10 @@ use axum::{Json, Router};
 pub use observe::Metrics;
 use problem::Problem;
 use std::sync::Arc;
-use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -44,6 +45,13 @@ pub struct AppState {
     pub search: crate::search::Search,
     pub reports: crate::reports::Reports,
     pub ui: Arc<UiSettings>,
+    /// `[oidc]`: the "Sign in with …" button and its callback; None when not configured.
+    pub oidc: Option<Arc<crate::sso::oidc::Oidc>>,
+    /// Live fan-out of the event log (SSE streams, live pages, door displays).
+    pub live: crate::events::live::Live,
+    pub displays: crate::displays::Displays,
+    /// User groups and room access rules; `groups.rights(actor, room)` for room checks.
+    pub groups: crate::groups::Groups,
 }
 
 pub use ui::UiSettings;
@@ -52,7 +60,7 @@ pub use ui::UiSettings;
 #[openapi(
     info(title = "Salas", description = "Room and resource booking. Errors are RFC 9457 problem+json; times are RFC 3339 with an offset."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"), (name = "notifications"), (name = "webhooks"), (name = "operations"), (name = "reports"))
+    tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"), (name = "audit"), (name = "groups"), (name = "notifications"), (name = "webhooks"), (name = "operations"), (name = "reports"))
 )]
 struct ApiDoc;
 
@@ -66,11 +74,13 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub struct Limits {
-    pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    /// Client addresses, rate limits, the request timeout, HSTS.
+    pub gateway: gateway::Gateway,
 }
 
 pub fn router(state: AppState, limits: Limits) -> Router {
+    let gateway = Arc::new(limits.gateway);
     let (api, mut openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api::router()).split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_string();
@@ -90,9 +100,16 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )))
         .fallback(fallback)
         .layer(middleware::from_fn(problem_bodies))
+        // Audit records made while handling a request name its client address.
+        .layer(middleware::from_fn(audit_origin))
+        // Rate limits and the request timeout, inside the access log so their 429s and 503s
+        // are logged and counted like any answer.
+        .layer(middleware::from_fn_with_state((state.clone(), gateway.clone()), gateway::guard))
         .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
+        // Extractors stop at the limit; the layer also caps bodies nothing extracts.
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(gateway, gateway::identify))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server")
                 .into_response()
@@ -145,6 +162,12 @@ async fn problem_bodies(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// Handles the request with its client address (as the gateway established it) as the origin
+/// of the audit records it makes.
+async fn audit_origin(extract::ClientAddr(addr): extract::ClientAddr, req: Request, next: Next) -> Response {
+    crate::audit::with_origin(addr, next.run(req)).await
 }
 
 /// Unknown paths: problem+json under /api, a friendly page elsewhere.

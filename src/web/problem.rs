@@ -152,8 +152,36 @@ impl From<UserError> for Problem {
             UserError::BadCredentials => Problem::new(StatusCode::UNAUTHORIZED, "bad-credentials", e.to_string()),
             UserError::LockedOut { retry_after_secs } => Problem::rate_limited(retry_after_secs, e.to_string()),
             UserError::Unauthenticated(why) => Problem::unauthenticated(why),
+            UserError::LocalPasswordsOff => {
+                Problem::new(StatusCode::FORBIDDEN, "local-passwords-disabled", e.to_string())
+            }
+            UserError::DirectoryUnavailable(_) => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "directory-unavailable", e.to_string())
+            }
             UserError::Denied(d) => d.into(),
             UserError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::groups::GroupError> for Problem {
+    fn from(e: crate::groups::GroupError) -> Problem {
+        use crate::groups::GroupError;
+        match e {
+            GroupError::Invalid(errors) => Problem::invalid(errors),
+            GroupError::NotFound => Problem::not_found("group"),
+            GroupError::UserNotFound => Problem::not_found("user"),
+            GroupError::RoomNotFound => Problem::not_found("room"),
+            GroupError::NameTaken => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "name-taken", e.to_string());
+                p.errors = FieldErrors::one("name", "taken", "is already taken").0;
+                p
+            }
+            GroupError::StaleVersion { .. } => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", e.to_string())
+            }
+            GroupError::Denied(d) => d.into(),
+            GroupError::Store(s) => s.into(),
         }
     }
 }
@@ -209,6 +237,13 @@ impl From<ReservationError> for Problem {
                 p.conflicts = Some(list.iter().map(Into::into).collect());
                 p
             }
+            ReservationError::BufferClash { minutes, ref neighbours } => {
+                // Like a conflict (the slot is not free), with the field error a form shows.
+                let mut p = Problem::new(StatusCode::CONFLICT, "buffer", e.to_string());
+                p.conflicts = Some(neighbours.iter().map(Into::into).collect());
+                p.errors = crate::reservations::policy::buffer_error(minutes).0;
+                p
+            }
             ReservationError::SeriesConflict(ref clashes) => {
                 let mut p = Problem::new(StatusCode::CONFLICT, "conflict", e.to_string());
                 let mut in_the_way: Vec<&crate::reservations::model::Reservation> = Vec::new();
@@ -226,6 +261,10 @@ impl From<ReservationError> for Problem {
             }
             ReservationError::Cancelled => Problem::new(StatusCode::CONFLICT, "cancelled", e.to_string()),
             ReservationError::Ended => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "ended", e.to_string()),
+            ReservationError::NotPending(_) => Problem::new(StatusCode::CONFLICT, "not_pending", e.to_string()),
+            ReservationError::Closed(_) => Problem::new(StatusCode::CONFLICT, "closed", e.to_string()),
+            ReservationError::CheckIn { code, .. } => Problem::new(StatusCode::CONFLICT, code, e.to_string()),
+            ReservationError::NotUnderWay(code) => Problem::new(StatusCode::CONFLICT, code, e.to_string()),
             ReservationError::Denied(d) => d.into(),
             ReservationError::Store(s) => s.into(),
         }
@@ -272,6 +311,31 @@ impl From<SchedulerError> for Problem {
         match e {
             SchedulerError::NotFound => Problem::not_found("job"),
             SchedulerError::Denied(d) => d.into(),
+        }
+    }
+}
+
+impl From<crate::displays::DisplayError> for Problem {
+    fn from(e: crate::displays::DisplayError) -> Problem {
+        use crate::displays::DisplayError;
+        match e {
+            DisplayError::Invalid(errors) => Problem::invalid(errors),
+            DisplayError::NotFound => Problem::not_found("display"),
+            DisplayError::RoomNotFound => Problem::not_found("room"),
+            // Like a revoked feed token: the address simply does not exist (any more).
+            DisplayError::BadToken => Problem::not_found("display"),
+            DisplayError::Denied(d) => d.into(),
+            DisplayError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::audit::AuditError> for Problem {
+    fn from(e: crate::audit::AuditError) -> Problem {
+        use crate::audit::AuditError;
+        match e {
+            AuditError::Denied(d) => d.into(),
+            AuditError::Store(s) => s.into(),
         }
     }
 }

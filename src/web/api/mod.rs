@@ -1,20 +1,26 @@
 //! The JSON API under `/api/v1`. DTOs live here, apart from the stored models, so the wire format
 //! can stay stable while storage evolves.
 
+pub mod approvals;
+pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod email;
 pub mod events;
 pub mod feeds;
+pub mod groups;
 pub mod notifications;
 pub mod operations;
 pub mod outbox;
+pub mod policies;
+pub mod report_subscriptions;
 pub mod reports;
 pub mod reservations;
 pub mod resources;
 pub mod rooms;
 pub mod search;
 pub mod series;
+pub mod stream;
 pub mod users;
 pub mod webhooks;
 
@@ -36,6 +42,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_key))
         .routes(routes!(rooms::list, rooms::create))
         .routes(routes!(rooms::get, rooms::update, rooms::archive))
+        .routes(routes!(policies::get, policies::put))
+        .routes(routes!(groups::list, groups::create))
+        .routes(routes!(groups::get, groups::update, groups::delete))
+        .routes(routes!(groups::add_member, groups::remove_member))
+        .routes(routes!(groups::get_room_access, groups::put_room_access))
+        .routes(routes!(groups::my_rights))
+        .routes(routes!(groups::list_location_access))
+        .routes(routes!(groups::put_location_access))
         .routes(routes!(availability::room))
         .routes(routes!(availability::free_rooms))
         .routes(routes!(availability::find_room))
@@ -45,12 +59,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reservations::list, reservations::create))
         .routes(routes!(reservations::get, reservations::update))
         .routes(routes!(reservations::cancel))
+        .routes(routes!(approvals::approve))
+        .routes(routes!(approvals::decline))
+        .routes(routes!(approvals::check_in))
+        .routes(routes!(approvals::list))
         .routes(routes!(series::get))
         .routes(routes!(feeds::room))
         .routes(routes!(feeds::user))
         .routes(routes!(feeds::reset_room))
         .routes(routes!(feeds::reset_mine))
         .routes(routes!(events::list))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(stream::stream))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread_count))
         .routes(routes!(notifications::mark_read))
@@ -75,6 +96,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::behaviour))
         .routes(routes!(reports::summary))
         .routes(routes!(reports::reservations))
+        .routes(routes!(report_subscriptions::list, report_subscriptions::create))
+        .routes(routes!(report_subscriptions::delete))
 }
 
 /// An instant on the wire: RFC 3339 with an offset (`2026-05-04T10:00:00+02:00`), stored to the
