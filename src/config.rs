@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use toml::Value;
 
 mod backup;
+mod gateway;
 mod notifications;
 mod reports;
 mod store;
 pub use backup::BackupConfig;
+pub use gateway::{LimitsConfig, TlsConfig};
 pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
 pub use reports::ReportsConfig;
 pub use store::StoreConfig;
@@ -31,6 +33,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub booking: BookingConfig,
     pub http: HttpConfig,
+    pub limits: LimitsConfig,
+    pub tls: TlsConfig,
     pub smtp: SmtpConfig,
     pub scheduler: SchedulerConfig,
     pub webhooks: WebhooksConfig,
@@ -63,8 +67,11 @@ pub struct AuthConfig {
     pub token_ttl_minutes: u32,
     /// Failed sign-ins for one e-mail address before it is locked for a while.
     pub login_max_failures: u32,
-    /// How long such a lock lasts; it always ends, so nobody can lock a user out for good.
+    /// The longest such a lock lasts; it always ends, so nobody can lock a user out for good.
     pub login_lockout_minutes: u32,
+    /// The first lock's length; each further failure after a lock doubles it, up to
+    /// `login_lockout_minutes`.
+    pub login_lockout_first_seconds: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -89,6 +96,9 @@ pub struct BookingConfig {
 pub struct HttpConfig {
     pub request_timeout_seconds: u32,
     pub max_body_bytes: u32,
+    /// Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -101,6 +111,8 @@ impl Default for Config {
             auth: AuthConfig::default(),
             booking: BookingConfig::default(),
             http: HttpConfig::default(),
+            limits: LimitsConfig::default(),
+            tls: TlsConfig::default(),
             smtp: SmtpConfig::default(),
             scheduler: SchedulerConfig::default(),
             webhooks: WebhooksConfig::default(),
@@ -119,7 +131,12 @@ impl Default for LogConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { token_ttl_minutes: 60, login_max_failures: 5, login_lockout_minutes: 15 }
+        Self {
+            token_ttl_minutes: 60,
+            login_max_failures: 5,
+            login_lockout_minutes: 15,
+            login_lockout_first_seconds: 30,
+        }
     }
 }
 
@@ -138,7 +155,7 @@ impl Default for BookingConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { request_timeout_seconds: 30, max_body_bytes: 256 * 1024 }
+        Self { request_timeout_seconds: 30, max_body_bytes: 256 * 1024, trusted_proxies: Vec::new() }
     }
 }
 
@@ -244,6 +261,7 @@ impl Config {
         range("auth.token_ttl_minutes", self.auth.token_ttl_minutes, 1, 60 * 24 * 30)?;
         range("auth.login_max_failures", self.auth.login_max_failures, 1, 1000)?;
         range("auth.login_lockout_minutes", self.auth.login_lockout_minutes, 1, 24 * 60)?;
+        range("auth.login_lockout_first_seconds", self.auth.login_lockout_first_seconds, 1, 24 * 3600)?;
         range("booking.max_duration_hours", self.booking.max_duration_hours, 1, 24 * 31)?;
         range("booking.past_grace_minutes", self.booking.past_grace_minutes, 0, 24 * 60)?;
         range("booking.max_window_days", self.booking.max_window_days, 1, 3660)?;
@@ -261,6 +279,7 @@ impl Config {
         self.validate_backup()?;
         self.validate_reports()?;
         self.validate_store()?;
+        self.validate_gateway()?;
         Ok(())
     }
 }
@@ -312,6 +331,10 @@ fn set_from_env(tree: &mut Value, path: &[String], name: &str, raw: &str) -> Res
         Some(Value::Boolean(_)) => {
             Value::Boolean(raw.trim().parse().map_err(|_| err(format!("{name}: `{raw}` is not true or false")))?)
         }
+        // A list from the environment is comma-separated: SALAS_HTTP_TRUSTED_PROXIES=10.0.0.0/8,::1
+        Some(Value::Array(_)) => Value::Array(
+            raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string())).collect(),
+        ),
         _ => Value::String(raw.to_string()),
     };
     let keys: Vec<&str> = path.iter().map(String::as_str).collect();

@@ -69,7 +69,11 @@ impl Users {
         Users {
             store,
             keys,
-            limiter: Arc::new(LoginLimiter::new(auth.login_max_failures, auth.login_lockout_minutes)),
+            limiter: Arc::new(LoginLimiter::new(
+                auth.login_max_failures,
+                auth.login_lockout_first_seconds,
+                auth.login_lockout_minutes,
+            )),
             token_ttl_minutes: auth.token_ttl_minutes,
         }
     }
@@ -151,7 +155,7 @@ impl Users {
         let ok = verify_blocking(password.to_string(), hash).await && user.is_some();
         match user {
             Some(user) if ok => {
-                self.limiter.succeeded(email);
+                self.limiter.succeeded(email, client);
                 Ok(user)
             }
             _ => {

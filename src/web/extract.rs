@@ -2,6 +2,7 @@
 //! field, and `If-Match`.
 
 use super::AppState;
+use super::gateway::Client;
 use super::problem::Problem;
 use crate::access::Actor;
 use crate::validation::FieldErrors;
@@ -116,18 +117,15 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The client's address, for rate limits.
+/// The client's address, as the gateway settled it: the peer's, or the one a trusted proxy
+/// reports (`[http] trusted_proxies`). For sign-in lockouts, logs and the audit trail.
 pub struct ClientAddr(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientAddr(addr))
+        let ip = parts.extensions.get::<Client>().and_then(|c| c.ip);
+        Ok(ClientAddr(ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())))
     }
 }

@@ -130,15 +130,18 @@ pub async fn observe(State(state): State<super::AppState>, req: Request, next: N
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let path = req.uri().path().to_string();
     let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+    // The address the gateway settled on (behind a trusted proxy, the proxy's client).
+    let client = req.extensions().get::<super::gateway::Client>().and_then(|c| c.ip).map(|ip| ip.to_string());
+    let client = client.unwrap_or_else(|| "-".into());
     let res = next.run(req).await;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
     state.metrics.record(&method, &route, status, elapsed.as_secs_f64());
     let ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
     if let Some(cause) = res.extensions().get::<InternalCause>() {
-        tracing::error!(%request_id, %method, %path, status, ms, cause = %cause.0, "request failed");
+        tracing::error!(%request_id, %client, %method, %path, status, ms, cause = %cause.0, "request failed");
     } else {
-        tracing::info!(%request_id, %method, %path, status, ms, "request");
+        tracing::info!(%request_id, %client, %method, %path, status, ms, "request");
     }
     res
 }

@@ -179,6 +179,7 @@ pub fn error_page(v: &Viewer, problem: Problem) -> Response {
     let key = match problem.status {
         403 => "error_403",
         404 => "error_404",
+        429 => "error_429",
         s if s >= 500 => "error_500",
         _ => "error_generic",
     };

@@ -26,6 +26,9 @@ pub fn config(data_dir: &Path) -> salas::config::Config {
         salas::config::Config { listen: "127.0.0.1:0".into(), data_dir: data_dir.to_path_buf(), ..Default::default() };
     c.admin.email = ADMIN_EMAIL.into();
     c.admin.password = ADMIN_PASSWORD.into();
+    // Every test client comes from 127.0.0.1 and signs in often; tests/it/gateway.rs turns the
+    // rate limits on with small numbers where it tests them.
+    c.limits = salas::config::LimitsConfig::off();
     c
 }
 

@@ -42,6 +42,10 @@ impl Running {
             .arg(dir)
             .env("SALAS_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SALAS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // Rate limits off, as in the in-process test server (every client is 127.0.0.1).
+            .env("SALAS_LIMITS_PER_IP_PER_MINUTE", "0")
+            .env("SALAS_LIMITS_PER_CREDENTIAL_PER_MINUTE", "0")
+            .env("SALAS_LIMITS_SIGN_IN_PER_MINUTE", "0")
             .stdout(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
