@@ -301,7 +301,70 @@ mod tests {
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub id: crate::types::UserId,
+    /// The role this request acts with: the user's, lowered to the API key's [`Scope`] when the
+    /// request came with a scoped key (so every role check below also honours the scope).
     pub role: Role,
+    /// What the credential may be used for; sessions and access tokens are [`Scope::Admin`].
+    pub scope: Scope,
+}
+
+/// What an API key may be used for. A key's rights are its owner's role ∩ its scope: the scope
+/// is a ceiling, never a grant. Keys stored before scopes existed read as `admin` (their owner's
+/// full rights, as before).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Look only: rooms, availability, reservations (a viewer's rights).
+    Read,
+    /// Also book, and change and cancel one's own reservations (a member's rights).
+    Book,
+    /// Everything the owner's role allows, including their account and API keys.
+    #[default]
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Book, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Book => "book",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    /// The highest role a key of this scope acts with.
+    fn ceiling(self) -> Role {
+        match self {
+            Scope::Read => Role::Viewer,
+            Scope::Book => Role::Member,
+            Scope::Admin => Role::Admin,
+        }
+    }
+
+    /// Whether this scope lets a key ask for `action` at all (the role decides the rest). The
+    /// owner's account (password, profile, API keys) is only for `admin` keys: a read key that
+    /// could mint itself a wider key would be no limit at all.
+    pub fn allows(self, action: Action) -> bool {
+        self == Scope::Admin || (action != Action::ManageOwnAccount && self.ceiling().may(action))
+    }
+
+    /// Room rights (from groups and room rules) lowered to the scope: group grants cannot lift a
+    /// read key to booking, nor a book key to managing a room.
+    pub fn limit(self, r: RoomRights) -> RoomRights {
+        let book = r.book && self >= Scope::Book;
+        RoomRights {
+            see: r.see,
+            book,
+            book_without_approval: r.book_without_approval && book,
+            manage: r.manage && self == Scope::Admin,
+        }
+    }
 }
 
 /// A request wanted something its role does not allow.
@@ -310,7 +373,72 @@ pub struct Actor {
 pub struct Denied;
 
 impl Actor {
+    /// A user signed in with a password, a session or an access token: their full role.
+    pub fn user(id: crate::types::UserId, role: Role) -> Actor {
+        Actor { id, role, scope: Scope::Admin }
+    }
+
+    /// A user acting through an API key: their role ∩ the key's scope.
+    pub fn with_key(id: crate::types::UserId, role: Role, scope: Scope) -> Actor {
+        Actor { id, role: role.min(scope.ceiling()), scope }
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action) && self.scope.allows(action)
+    }
+
     pub fn require(&self, action: Action) -> Result<(), Denied> {
-        if self.role.may(action) { Ok(()) } else { Err(Denied) }
+        if self.may(action) { Ok(()) } else { Err(Denied) }
+    }
+
+    /// [`room_rights`] for this actor, lowered to its scope.
+    pub fn room_rights(&self, groups: &[crate::types::GroupId], rule: Option<&AccessRule>) -> RoomRights {
+        self.scope.limit(room_rights(self.role, groups, rule))
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+    use crate::types::{GroupId, UserId};
+
+    #[test]
+    fn a_keys_rights_are_its_owners_role_within_its_scope() {
+        let id = UserId::new();
+        let read = Actor::with_key(id, Role::Admin, Scope::Read);
+        assert!(read.may(Action::ReadRooms) && read.may(Action::ReadReservations));
+        assert!(!read.may(Action::BookRooms) && !read.may(Action::ManageRooms) && !read.may(Action::ManageUsers));
+        assert!(!read.may(Action::ManageOwnAccount), "no minting a wider key");
+
+        let book = Actor::with_key(id, Role::Manager, Scope::Book);
+        assert!(book.may(Action::BookRooms));
+        assert!(!book.may(Action::ManageRooms) && !book.may(Action::ManageAnyReservation));
+        assert!(!book.may(Action::ManageOwnAccount));
+
+        // The scope is a ceiling, never a grant.
+        let viewer = Actor::with_key(id, Role::Viewer, Scope::Admin);
+        assert!(!viewer.may(Action::BookRooms) && viewer.may(Action::ManageOwnAccount));
+        let manager = Actor::with_key(id, Role::Manager, Scope::Admin);
+        assert!(manager.may(Action::ManageRooms) && !manager.may(Action::ManageUsers));
+        assert_eq!(Actor::user(id, Role::Admin).scope, Scope::Admin);
+    }
+
+    #[test]
+    fn group_grants_stay_within_the_scope() {
+        let g = GroupId::new();
+        let rule = AccessRule { manage: vec![g], ..Default::default() };
+        let id = UserId::new();
+        assert_eq!(Actor::user(id, Role::Member).room_rights(&[g], Some(&rule)), RoomRights::ALL);
+        let book = Actor::with_key(id, Role::Member, Scope::Book).room_rights(&[g], Some(&rule));
+        assert!(book.book && book.book_without_approval && !book.manage);
+        let read = Actor::with_key(id, Role::Member, Scope::Read).room_rights(&[g], Some(&rule));
+        assert!(read.see && !read.book && !read.manage);
+    }
+
+    #[test]
+    fn scopes_parse_and_default_to_the_owners_rights() {
+        assert_eq!(Scope::parse(" Book"), Some(Scope::Book));
+        assert_eq!(Scope::parse("write"), None);
+        assert_eq!(Scope::default(), Scope::Admin);
     }
 }

@@ -9,6 +9,7 @@
 //! writing it to a path the client names: under systemd's ProtectSystem=strict it could not
 //! write anywhere but its own data directory.
 
+use crate::audit::{AuditAction, Entry};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -90,7 +91,7 @@ async fn serve(conn: UnixStream, store: Store, own_uid: u32, dir: PathBuf) {
         Err(e) => return tracing::warn!(error = %e, "admin socket: cannot use the connection"),
     };
     let result = tokio::task::spawn_blocking(move || match uid {
-        Ok(uid) if uid == own_uid || uid == 0 => answer(conn, &store, &dir),
+        Ok(uid) if uid == own_uid || uid == 0 => answer(conn, &store, &dir, uid),
         Ok(uid) => {
             tracing::warn!(uid, "admin socket: refused a caller running as another user");
             write_line(&conn, &refusal("only the server's own user or root may use this socket"))
@@ -108,7 +109,7 @@ fn refusal(error: &str) -> Answer {
     Answer { ok: false, bytes: None, error: Some(error.to_string()) }
 }
 
-fn answer(conn: StdStream, store: &Store, dir: &Path) -> std::io::Result<()> {
+fn answer(conn: StdStream, store: &Store, dir: &Path, uid: u32) -> std::io::Result<()> {
     let mut line = String::new();
     BufReader::new((&conn).take(4096)).read_line(&mut line)?;
     let command = match serde_json::from_str::<Request>(&line) {
@@ -122,6 +123,15 @@ fn answer(conn: StdStream, store: &Store, dir: &Path) -> std::io::Result<()> {
         Command::Backup => store.backup_to(&tmp).map_err(|e| e.to_string()),
         Command::Export => store.export_json().map_err(|e| e.to_string()).and_then(|json| write_private(&tmp, &json)),
     };
+    let action = match command {
+        Command::Backup => AuditAction::DataBackedUp,
+        Command::Export => AuditAction::DataExported,
+    };
+    let entry = Entry::new(action, None).origin(&format!("admin socket (uid {uid})"));
+    let entry = if produced.is_ok() { entry } else { entry.failed() };
+    if let Err(e) = store.write_blocking(move |tx| entry.stage(tx)) {
+        tracing::error!(error = %e, "admin socket: could not write the audit record");
+    }
     let result = match produced {
         Ok(()) => send_file(&conn, &tmp),
         Err(e) => write_line(&conn, &refusal(&e)),

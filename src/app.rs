@@ -90,7 +90,9 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
     match side_effects.webhooks.seal_stored_secrets().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(count = n, "sealed webhook secrets stored in plaintext by an older version"),
-        Err(e) => tracing::warn!(error = %e, "could not seal the stored webhook secrets; they are sealed when next written"),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not seal the stored webhook secrets; they are sealed when next written")
+        }
     }
     let live = crate::events::live::Live::default();
     live.spawn(store.clone());
@@ -102,8 +104,8 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         search: side_effects.search.clone(),
         store: store.clone(),
         users,
-        rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()),
-        reservations: Reservations::new(store.clone(), &config.booking),
+        rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()).with_policy(config.global_policy()?),
+        reservations: Reservations::new(store.clone(), &config.booking).with_policy(config.global_policy()?),
         reports: side_effects.reports.clone(),
         metrics: Arc::new(Metrics::default()),
         ui: Arc::new(web::UiSettings {

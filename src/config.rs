@@ -13,12 +13,16 @@ use toml::Value;
 mod backup;
 mod gateway;
 mod notifications;
+mod policies;
 mod reports;
+mod sso;
 mod store;
 pub use backup::BackupConfig;
 pub use gateway::{LimitsConfig, TlsConfig};
+pub use policies::PoliciesConfig;
 pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
 pub use reports::ReportsConfig;
+pub use sso::{LdapConfig, OidcConfig};
 pub use store::StoreConfig;
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -30,6 +34,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub log: LogConfig,
     pub admin: AdminConfig,
+    pub secret: SecretConfig,
     pub auth: AuthConfig,
     pub booking: BookingConfig,
     pub http: HttpConfig,
@@ -41,6 +46,9 @@ pub struct Config {
     pub backup: BackupConfig,
     pub store: StoreConfig,
     pub reports: ReportsConfig,
+    pub policies: PoliciesConfig,
+    pub oidc: OidcConfig,
+    pub ldap: LdapConfig,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -60,6 +68,14 @@ pub struct AdminConfig {
     pub password: String,
 }
 
+/// The key stored secrets are sealed with (src/secrets.rs).
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretConfig {
+    /// 64 hex digits; empty: DATA_DIR/secret.key (made on first start).
+    pub key: String,
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
@@ -72,6 +88,9 @@ pub struct AuthConfig {
     /// The first lock's length; each further failure after a lock doubles it, up to
     /// `login_lockout_minutes`.
     pub login_lockout_first_seconds: u32,
+    /// Sign-in with passwords kept by Salas (the form and `POST /api/v1/auth/token`); turn it
+    /// off when everyone signs in through `[oidc]` or `[ldap]`.
+    pub local_passwords: bool,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -89,6 +108,11 @@ pub struct BookingConfig {
     pub max_occurrences: u32,
     /// How far ahead (in days) the last occurrence of a recurring series may start.
     pub max_series_days: u32,
+    /// How many minutes before its start a reservation may be checked in.
+    pub checkin_early_minutes: u32,
+    /// In rooms that require check-in: minutes after the start before an unchecked reservation
+    /// is released as a no-show (rooms may set their own).
+    pub checkin_window_minutes: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -108,6 +132,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./salas-data"),
             log: LogConfig::default(),
             admin: AdminConfig::default(),
+            secret: SecretConfig::default(),
             auth: AuthConfig::default(),
             booking: BookingConfig::default(),
             http: HttpConfig::default(),
@@ -119,6 +144,9 @@ impl Default for Config {
             backup: BackupConfig::default(),
             store: StoreConfig::default(),
             reports: ReportsConfig::default(),
+            policies: PoliciesConfig::default(),
+            oidc: OidcConfig::default(),
+            ldap: LdapConfig::default(),
         }
     }
 }
@@ -136,6 +164,7 @@ impl Default for AuthConfig {
             login_max_failures: 5,
             login_lockout_minutes: 15,
             login_lockout_first_seconds: 30,
+            local_passwords: true,
         }
     }
 }
@@ -149,6 +178,8 @@ impl Default for BookingConfig {
             default_timezone: "UTC".into(),
             max_occurrences: 366,
             max_series_days: 730,
+            checkin_early_minutes: 10,
+            checkin_window_minutes: 15,
         }
     }
 }
@@ -267,6 +298,8 @@ impl Config {
         range("booking.max_window_days", self.booking.max_window_days, 1, 3660)?;
         range("booking.max_occurrences", self.booking.max_occurrences, 1, 5000)?;
         range("booking.max_series_days", self.booking.max_series_days, 1, 1826)?;
+        range("booking.checkin_early_minutes", self.booking.checkin_early_minutes, 0, 240)?;
+        range("booking.checkin_window_minutes", self.booking.checkin_window_minutes, 1, 240)?;
         if !crate::rooms::rules::is_valid_timezone(&self.booking.default_timezone) {
             return Err(err(format!(
                 "booking.default_timezone: `{}` is not an IANA time zone such as Europe/Madrid",
@@ -278,8 +311,10 @@ impl Config {
         self.validate_notifications()?;
         self.validate_backup()?;
         self.validate_reports()?;
+        self.validate_policies()?;
         self.validate_store()?;
         self.validate_gateway()?;
+        self.validate_sso()?;
         Ok(())
     }
 }

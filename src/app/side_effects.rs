@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::events::bus::Bus;
 use crate::notify::Notifier;
+use crate::reports::Reports;
 use crate::scheduler::{BackupPlan, Scheduler};
 use crate::search::Search;
 use crate::store::Store;
@@ -19,18 +20,24 @@ pub(super) struct SideEffects {
     pub webhooks: Webhooks,
     pub scheduler: Scheduler,
     pub search: Search,
+    pub reports: Reports,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<SideEffects, StartError> {
     let failed = |e: String| StartError::Notifications(e);
+    let reports = Reports::new(store.clone(), config.report_settings()?);
     let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.scheduler)
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| failed(e.to_string()))?
+        .with_reports(reports.clone());
     if !notifier.email_enabled() {
         tracing::info!("e-mail is off: no [smtp] host is configured (SALAS_SMTP_HOST)");
     }
-    let webhooks = Webhooks::new(store.clone(), clock.clone(), &config.webhooks).map_err(|e| failed(e.to_string()))?;
+    let sealer = crate::secrets::Sealer::load(&config.data_dir, &config.secret.key, true)
+        .map_err(|e| StartError::Secrets(e.to_string()))?;
+    let webhooks =
+        Webhooks::new(store.clone(), clock.clone(), &config.webhooks, sealer).map_err(|e| failed(e.to_string()))?;
     let backups = BackupPlan { dir: config.backup_dir(), keep: config.backup.keep as usize };
     let scheduler = Scheduler::new(
         &config.scheduler,
@@ -39,6 +46,7 @@ pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<Sid
         store.clone(),
         clock.clone(),
         notifier.clone(),
+        crate::reservations::Reservations::new(store.clone(), &config.booking),
     )
     .map_err(failed)?;
     let (stop, stopped) = watch::channel(false);
@@ -53,7 +61,7 @@ pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<Sid
     // The index is opened now and (re)built in the background: /readyz says when it is usable.
     let (search, rebuild) = Search::open(&config.data_dir, store).map_err(|e| StartError::Search(e.to_string()))?;
     tasks.push(tokio::spawn(search.clone().run(store.clone(), clock.clone(), bus.clone(), rebuild, stopped.clone())));
-    Ok(SideEffects { bus, notifier, webhooks, scheduler, search, stop, tasks })
+    Ok(SideEffects { bus, notifier, webhooks, scheduler, search, reports, stop, tasks })
 }
 
 impl SideEffects {

@@ -9,14 +9,18 @@ mod error;
 pub mod ics;
 mod inbox;
 pub mod model;
+pub mod report_mail;
 pub mod sender;
+mod series;
 pub mod templates;
 
 pub use error::NotifyError;
 
 use crate::access::{Action, Actor};
+use crate::audit::{self, AuditAction, Entry};
 use crate::clock::Clock;
 use crate::config::{SchedulerConfig, SmtpConfig};
+use crate::reports;
 use crate::store::Store;
 use crate::types::DeliveryId;
 use chrono::Duration;
@@ -38,6 +42,8 @@ pub struct Notifier {
     policy: Policy,
     default_lead: u32,
     smtp: Arc<SmtpConfig>,
+    /// Computes the reports of scheduled report e-mails (absent: none are sent).
+    reports: Option<crate::reports::Reports>,
 }
 
 /// What the admin API says about e-mail (never the password).
@@ -61,7 +67,14 @@ impl Notifier {
             policy: Policy { max_attempts: smtp.max_attempts, retry: Duration::seconds(smtp.retry_seconds.into()) },
             default_lead: scheduler.reminder_lead_minutes,
             smtp: Arc::new(smtp.clone()),
+            reports: None,
         })
+    }
+
+    /// Lets this notifier send scheduled reports, computed by `reports`.
+    pub fn with_reports(mut self, reports: crate::reports::Reports) -> Notifier {
+        self.reports = Some(reports);
+        self
     }
 
     pub fn email_enabled(&self) -> bool {
@@ -119,6 +132,24 @@ impl Notifier {
         Ok(count)
     }
 
+    /// Stages the scheduled report e-mails that are due (the scheduler's job); returns how many.
+    pub async fn dispatch_reports(&self) -> Result<usize> {
+        let Some(reports) = &self.reports else { return Ok(0) };
+        let (now, zone) = (self.clock.now(), reports.settings().zone);
+        let view = self.store.view()?;
+        let any_due = view.report_subscriptions()?.iter().any(|s| reports::subscriptions::due(s, now, zone).is_some());
+        if !any_due {
+            return Ok(0);
+        }
+        // Without e-mail the periods stay unsent, so they go out once it is configured.
+        if !self.email_enabled() {
+            return Err(NotifyError::EmailOff);
+        }
+        let staged = self.store.write(move |tx: &mut crate::store::Tx| report_mail::stage_due(tx, now, zone)).await?;
+        self.wake.notify_one();
+        Ok(staged)
+    }
+
     /// The delivery log, newest first.
     pub fn deliveries(&self, actor: &Actor, status: Option<DeliveryStatus>, limit: usize) -> Result<Vec<Delivery>> {
         actor.require(Action::ManageNotifications)?;
@@ -139,7 +170,10 @@ impl Notifier {
         let mailer = self.mailer.as_ref().ok_or(NotifyError::EmailOff)?;
         let message = email::test_message(&mailer.from, to)
             .map_err(|e| NotifyError::Invalid(crate::validation::FieldErrors::one("to", "not_email", e)))?;
-        Ok(mailer.send(message).await)
+        let entry = Entry::new(AuditAction::EmailTestSent, Some(actor.id)).target("email", "", to.trim());
+        let sent = mailer.send(message).await;
+        audit::record(&self.store, if sent.is_ok() { entry } else { entry.failed() }).await?;
+        Ok(sent)
     }
 
     /// The template in use: the admin's edit, or the shipped default.
@@ -156,10 +190,11 @@ impl Notifier {
         templates::check_name(kind, lang)?;
         let rendered = templates::validate(&t, kind, lang)?;
         let key = templates::key(kind, lang);
+        let audit = Entry::new(AuditAction::EmailTemplateSaved, Some(actor.id)).target("email_template", &key, &key);
         self.store
             .write(move |tx: &mut crate::store::Tx| {
                 tx.put_email_template(&key, t);
-                Ok::<(), crate::store::StoreError>(())
+                audit.stage(tx)
             })
             .await?;
         Ok(rendered)
@@ -170,10 +205,11 @@ impl Notifier {
         actor.require(Action::ManageNotifications)?;
         templates::check_name(kind, lang)?;
         let key = templates::key(kind, lang);
+        let audit = Entry::new(AuditAction::EmailTemplateReset, Some(actor.id)).target("email_template", &key, &key);
         self.store
             .write(move |tx: &mut crate::store::Tx| {
                 tx.delete_email_template(&key);
-                Ok::<(), crate::store::StoreError>(())
+                audit.stage(tx)
             })
             .await?;
         Ok(())
@@ -194,6 +230,9 @@ impl Notifier {
         let Some(mailer) = self.mailer.as_ref() else {
             return Outcome { subject: None, result: Err("e-mail is off".into()) };
         };
+        if d.kind == report_mail::KIND {
+            return self.send_report(mailer, d).await;
+        }
         let rendered = serde_json::from_value::<MailData>(d.payload.clone())
             .map_err(|e| format!("payload: {e}"))
             .and_then(|data| {
@@ -211,6 +250,35 @@ impl Notifier {
             Err(e) => Err(e),
         };
         Outcome { subject, result }
+    }
+}
+
+impl Notifier {
+    /// A scheduled report: computed now, as the subscriber, with the PDF and workbook attached.
+    async fn send_report(&self, mailer: &Mailer, d: &Delivery) -> Outcome {
+        let (message, subject) = match self.prepare_report(&mailer.from, d) {
+            Ok(p) => p,
+            Err(e) => return Outcome { subject: None, result: Err(e) },
+        };
+        Outcome { subject: Some(subject), result: mailer.send(message).await.map(|_| ()) }
+    }
+
+    fn prepare_report(
+        &self,
+        from: &lettre::message::Mailbox,
+        d: &Delivery,
+    ) -> std::result::Result<(lettre::Message, String), String> {
+        let reports = self.reports.as_ref().ok_or("reports are not available")?;
+        let mail: report_mail::ReportMail =
+            serde_json::from_value(d.payload.clone()).map_err(|e| format!("payload: {e}"))?;
+        let view = self.store.view().map_err(|e| e.to_string())?;
+        let user = view.user(mail.user_id).map_err(|e| e.to_string())?.ok_or("the subscriber no longer exists")?;
+        let report = report_mail::compute(reports, &mail, user.role)?;
+        let (template, _) = self.template(&d.kind, &d.language).map_err(|e| e.to_string())?;
+        let context = report_mail::context(d, &mail, &report, reports.settings().zone);
+        let rendered = templates::render(&template, &context).map_err(|e| e.to_string())?;
+        let message = report_mail::compose(from, d, &mail, &rendered, &report)?;
+        Ok((message, rendered.subject))
     }
 }
 

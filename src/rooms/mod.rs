@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod model;
+pub mod policy;
 mod resources;
 pub mod rules;
 
@@ -9,6 +10,7 @@ pub use error::RoomError;
 pub use resources::{ResourceInput, ResourcePatch};
 
 use crate::access::{Action, Actor};
+use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
 use crate::reservations;
@@ -17,6 +19,7 @@ use crate::types::{ResourceId, RoomId, TimeRange};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use model::Room;
+use policy::{LocationPolicy, Policy, PolicyOverrides};
 
 type Result<T> = std::result::Result<T, RoomError>;
 
@@ -24,6 +27,8 @@ type Result<T> = std::result::Result<T, RoomError>;
 pub struct Rooms {
     store: Store,
     default_timezone: String,
+    /// The `[policies]` defaults every location and room starts from.
+    global_policy: Policy,
 }
 
 pub struct RoomInput {
@@ -35,6 +40,9 @@ pub struct RoomInput {
     /// Resource ids or names.
     pub resources: Vec<String>,
     pub requires_approval: bool,
+    pub checkin: model::CheckIn,
+    /// The room's own policy settings (empty: inherit everything).
+    pub policy: PolicyOverrides,
 }
 
 #[derive(Default)]
@@ -46,6 +54,11 @@ pub struct RoomPatch {
     pub timezone: Option<String>,
     pub resources: Option<Vec<String>>,
     pub requires_approval: Option<bool>,
+    pub checkin_required: Option<bool>,
+    /// `Some(None)` returns the room to the configured default window.
+    pub checkin_window_minutes: Option<Option<u32>>,
+    /// Replaces the room's own policy settings as a whole.
+    pub policy: Option<PolicyOverrides>,
     pub active: Option<bool>,
 }
 
@@ -58,7 +71,71 @@ pub enum FutureReservations {
 
 impl Rooms {
     pub fn new(store: Store, default_timezone: String) -> Rooms {
-        Rooms { store, default_timezone }
+        Rooms { store, default_timezone, global_policy: Policy::default() }
+    }
+
+    /// Sets the global policy defaults (from `[policies]`).
+    pub fn with_policy(mut self, global: Policy) -> Rooms {
+        self.global_policy = global;
+        self
+    }
+
+    pub fn global_policy(&self) -> &Policy {
+        &self.global_policy
+    }
+
+    /// The policy that applies to `room`: global defaults, its location's, its own.
+    pub fn effective_policy(&self, room: &Room) -> Result<Policy> {
+        Ok(policy::for_room(&self.store.view()?, &self.global_policy, room)?)
+    }
+
+    /// A location's own settings (empty when it has none) and what they give with the global
+    /// defaults (what a room of the location without settings of its own gets).
+    pub fn location_policy(&self, actor: &Actor, location: &str) -> Result<(PolicyOverrides, Policy)> {
+        actor.require(Action::ReadRooms)?;
+        let own = self.store.view()?.location_policy(location)?.map(|l| l.policy).unwrap_or_default();
+        let effective = policy::effective(&self.global_policy, Some(&own), &PolicyOverrides::default());
+        Ok((own, effective))
+    }
+
+    /// Every location that has settings of its own, by name.
+    pub fn location_policies(&self) -> Result<Vec<LocationPolicy>> {
+        let mut all = self.store.view()?.location_policies()?;
+        all.sort_by_key(|l| l.location.to_lowercase());
+        Ok(all)
+    }
+
+    /// Replaces a location's settings; an empty set removes them. Every room of the location
+    /// that inherits must still get a consistent policy (say, a minimum no longer than the
+    /// maximum), else nothing changes.
+    pub async fn set_location_policy(
+        &self,
+        actor: &Actor,
+        location: &str,
+        overrides: PolicyOverrides,
+    ) -> Result<(PolicyOverrides, Policy)> {
+        actor.require(Action::ManageLocationPolicies)?;
+        let mut errors = FieldErrors::new();
+        errors.text("location", location, 1, 200);
+        policy::check_overrides(&mut errors, "", &overrides);
+        errors.into_result()?;
+        let (now, global, location) = (clock::now(), self.global_policy.clone(), location.trim().to_string());
+        self.store
+            .write(move |tx: &mut Tx| {
+                let effective = policy::effective(&global, Some(&overrides), &PolicyOverrides::default());
+                let mut errors = FieldErrors::new();
+                policy::check_effective(&mut errors, "", &effective);
+                for room in tx.rooms()?.iter().filter(|r| r.location.eq_ignore_ascii_case(&location)) {
+                    let p = policy::effective(&global, Some(&overrides), &room.policy);
+                    if errors.is_empty() {
+                        policy::check_effective(&mut errors, "", &p);
+                    }
+                }
+                errors.into_result()?;
+                tx.put_location_policy(LocationPolicy { location, policy: overrides.clone(), updated_at: now });
+                Ok((overrides, effective))
+            })
+            .await
     }
 
     pub fn get(&self, id: RoomId) -> Result<Room> {
@@ -77,9 +154,13 @@ impl Rooms {
         rules::check_capacity(&mut errors, input.capacity);
         rules::check_timezone(&mut errors, &timezone);
         rules::check_details(&mut errors, input.location.as_deref(), input.description.as_deref());
+        rules::check_checkin_window(&mut errors, input.checkin.window_minutes);
+        policy::check_overrides(&mut errors, "policy.", &input.policy);
         errors.into_result()?;
+        let global = self.global_policy.clone();
         let now = clock::now();
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::RoomCreated, Some(actor_id));
         self.store
             .write(move |tx: &mut Tx| {
                 let resources = resolve_resources(tx, &input.resources)?;
@@ -95,13 +176,17 @@ impl Rooms {
                     timezone,
                     resources,
                     requires_approval: input.requires_approval,
+                    checkin: input.checkin,
+                    policy: input.policy,
                     active: true,
                     version: 1,
                     created_at: now,
                     updated_at: now,
                 };
+                check_room_policy(tx, &global, &room)?;
                 tx.put_room(room.clone());
                 tx.append_event(room_event(EventKind::RoomCreated, actor_id, &room, now));
+                audit.target("room", room.id, &room.name).stage(tx)?;
                 Ok(room)
             })
             .await
@@ -127,12 +212,19 @@ impl Rooms {
             rules::check_timezone(&mut errors, zone);
         }
         rules::check_details(&mut errors, patch.location.as_deref(), patch.description.as_deref());
+        rules::check_checkin_window(&mut errors, patch.checkin_window_minutes.flatten());
+        if let Some(p) = &patch.policy {
+            policy::check_overrides(&mut errors, "policy.", p);
+        }
         errors.into_result()?;
+        let global = self.global_policy.clone();
         let now = clock::now();
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::RoomUpdated, Some(actor_id));
         self.store
             .write(move |tx: &mut Tx| {
                 let mut room = tx.room(id)?.ok_or(RoomError::NotFound)?;
+                let before = serde_json::to_value(&room).unwrap_or_default();
                 if expected_version.is_some_and(|v| v != room.version) {
                     return Err(RoomError::StaleVersion { current: room.version });
                 }
@@ -150,11 +242,18 @@ impl Rooms {
                 room.description = patch.description.map(|s| s.trim().to_string()).unwrap_or(room.description);
                 room.timezone = patch.timezone.unwrap_or(room.timezone);
                 room.requires_approval = patch.requires_approval.unwrap_or(room.requires_approval);
+                room.checkin.required = patch.checkin_required.unwrap_or(room.checkin.required);
+                room.checkin.window_minutes = patch.checkin_window_minutes.unwrap_or(room.checkin.window_minutes);
                 room.active = patch.active.unwrap_or(room.active);
+                room.policy = patch.policy.unwrap_or(room.policy);
+                check_room_policy(tx, &global, &room)?;
                 room.version += 1;
                 room.updated_at = now;
                 tx.put_room(room.clone());
                 tx.append_event(room_event(EventKind::RoomUpdated, actor_id, &room, now));
+                let detail =
+                    serde_json::json!({"fields": audit::changed_fields(&before, &room), "version": room.version});
+                audit.target("room", room.id, &room.name).detail(detail).stage(tx)?;
                 Ok(room)
             })
             .await
@@ -166,11 +265,13 @@ impl Rooms {
         actor.require(Action::ManageRooms)?;
         let now = clock::now();
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::RoomArchived, Some(actor_id));
         self.store
             .write(move |tx: &mut Tx| {
                 let mut room = tx.room(id)?.ok_or(RoomError::NotFound)?;
                 let upcoming = TimeRange::new(now, DateTime::<Utc>::MAX_UTC);
                 let pending = tx.conflicts(id, upcoming, None)?;
+                let upcoming_count = pending.len();
                 match (future, pending.is_empty()) {
                     (None, false) => return Err(RoomError::HasFutureReservations(pending)),
                     (Some(FutureReservations::Cancel), false) => {
@@ -185,10 +286,22 @@ impl Rooms {
                 room.updated_at = now;
                 tx.put_room(room.clone());
                 tx.append_event(room_event(EventKind::RoomArchived, actor_id, &room, now));
+                let detail = serde_json::json!({
+                    "future_reservations": upcoming_count,
+                    "cancelled": future == Some(FutureReservations::Cancel) && upcoming_count > 0,
+                });
+                audit.target("room", room.id, &room.name).detail(detail).stage(tx)?;
                 Ok(room)
             })
             .await
     }
+}
+
+/// The room's settings combined with its location's and the global ones must make sense.
+fn check_room_policy(view: &View, global: &Policy, room: &Room) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    policy::check_effective(&mut errors, "policy.", &policy::for_room(view, global, room)?);
+    Ok(errors.into_result()?)
 }
 
 /// Turns resource ids or names into ids; names are matched case-insensitively.

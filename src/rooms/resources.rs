@@ -3,6 +3,7 @@
 use super::model::Resource;
 use super::{Result, RoomError, Rooms, rules};
 use crate::access::{Action, Actor};
+use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
 use crate::store::Tx;
@@ -38,6 +39,7 @@ impl Rooms {
         errors.into_result()?;
         let now = clock::now();
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::ResourceCreated, Some(actor_id));
         self.store
             .write(move |tx: &mut Tx| {
                 if tx.resource_id_by_name(&input.name)?.is_some() {
@@ -52,6 +54,7 @@ impl Rooms {
                 };
                 tx.put_resource(resource.clone());
                 tx.append_event(resource_event(EventKind::ResourceCreated, actor_id, &resource, now));
+                audit.target("resource", resource.id, &resource.name).stage(tx)?;
                 Ok(resource)
             })
             .await
@@ -67,9 +70,11 @@ impl Rooms {
         errors.into_result()?;
         let now = clock::now();
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::ResourceUpdated, Some(actor_id));
         self.store
             .write(move |tx: &mut Tx| {
                 let mut resource = tx.resource(id)?.ok_or(RoomError::ResourceNotFound)?;
+                let before = serde_json::to_value(&resource).unwrap_or_default();
                 if let Some(name) = patch.name {
                     if tx.resource_id_by_name(&name)?.is_some_and(|other| other != id) {
                         return Err(RoomError::NameTaken("resource"));
@@ -82,6 +87,8 @@ impl Rooms {
                 resource.updated_at = now;
                 tx.put_resource(resource.clone());
                 tx.append_event(resource_event(EventKind::ResourceUpdated, actor_id, &resource, now));
+                let detail = serde_json::json!({"fields": audit::changed_fields(&before, &resource)});
+                audit.target("resource", resource.id, &resource.name).detail(detail).stage(tx)?;
                 Ok(resource)
             })
             .await
@@ -92,6 +99,7 @@ impl Rooms {
         actor.require(Action::ManageRooms)?;
         let now = clock::now();
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::ResourceDeleted, Some(actor_id));
         self.store
             .write(move |tx: &mut Tx| {
                 let resource = tx.resource(id)?.ok_or(RoomError::ResourceNotFound)?;
@@ -104,6 +112,7 @@ impl Rooms {
                 }
                 tx.delete_resource(id);
                 tx.append_event(resource_event(EventKind::ResourceDeleted, actor_id, &resource, now));
+                audit.target("resource", resource.id, &resource.name).stage(tx)?;
                 Ok(())
             })
             .await

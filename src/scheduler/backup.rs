@@ -2,6 +2,7 @@
 //! `salas backup`) into a directory, then the oldest copies beyond the number to keep are
 //! deleted. Only files this job names (`salas-<UTC time>.redb`) are ever counted or deleted.
 
+use crate::audit::{AuditAction, Entry};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -43,7 +44,11 @@ pub fn run(store: &Store, plan: &BackupPlan, now: DateTime<Utc>) -> Result<Strin
     if out.exists() {
         return Err(format!("{} already exists", out.display()));
     }
-    if let Err(e) = store.backup_to(&out) {
+    let written = store.backup_to(&out);
+    let entry = Entry::new(AuditAction::DataBackedUp, None).target("backup", "", out.display().to_string());
+    let entry = if written.is_ok() { entry } else { entry.failed() };
+    store.write_blocking(move |tx| entry.stage(tx)).map_err(|e| format!("audit log: {e}"))?;
+    if let Err(e) = written {
         // A half-written copy must not count as a backup (nor push a good one out).
         let _ = std::fs::remove_file(&out);
         return Err(format!("{}: {e}", out.display()));

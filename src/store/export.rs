@@ -7,6 +7,7 @@ use super::codec::{decode, encode};
 use super::tables::*;
 use super::{DB_FILE, SCHEMA_VERSION, Store, StoreError, migrate};
 use crate::access::AccessRule;
+use crate::audit::AuditRecord;
 use crate::events::Event;
 use crate::groups::model::{Group, LocationRule};
 use crate::types::{GroupId, RoomId, UserId};
@@ -52,6 +53,9 @@ pub struct Export {
     pub room_access: Vec<RoomAccessRow>,
     #[serde(default)]
     pub location_access: Vec<LocationRule>,
+    /// The audit log, oldest first (absent in exports from before schema v5).
+    #[serde(default)]
+    pub audit: Vec<AuditRecord>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -122,6 +126,7 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
             })
             .collect::<Result<_, StoreError>>()?,
         location_access: rows(txn, LOCATION_ACCESS)?,
+        audit: txn.open_table(AUDIT)?.iter()?.map(|row| decode(row?.1.value())).collect::<Result<_, StoreError>>()?,
     })
 }
 
@@ -207,7 +212,7 @@ fn unique(what: &str, keys: impl Iterator<Item = String>) -> Result<(), String> 
 }
 
 fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
-    let Export { users, api_keys, sessions, rooms, resources, reservations, events, location_policies, groups, group_members, room_access, location_access, .. } = data;
+    let Export { users, api_keys, sessions, rooms, resources, reservations, events, location_policies, groups, group_members, room_access, location_access, audit, .. } = data;
     let counts =
         Imported { users: users.len(), rooms: rooms.len(), reservations: reservations.len(), events: events.len() };
     // The log is copied as it is (seq, id and all); the writer would number appended events anew.
@@ -220,6 +225,10 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
             for event in &events {
                 log.insert(event.seq, encode(event)?.as_slice()).map_err(StoreError::from)?;
             }
+        }
+        // So is the audit log: it records what happened, it is not something to redo.
+        for record in &audit {
+            super::audit::append(&txn, record)?;
         }
         txn.commit().map_err(StoreError::from)?;
     }

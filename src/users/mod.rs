@@ -1,5 +1,6 @@
 //! Users: accounts, roles, sign-in, access tokens and API keys.
 
+pub mod directory;
 pub mod error;
 mod limiter;
 pub mod model;
@@ -8,10 +9,12 @@ pub mod rules;
 mod sessions;
 pub mod token;
 
+pub use directory::{DirectoryFuture, Identity, PasswordDirectory};
 pub use error::UserError;
 pub use sessions::SignedIn;
 
-use crate::access::{Action, Actor, Role};
+use crate::access::{Action, Actor, Role, Scope};
+use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::config::{AdminConfig, AuthConfig};
 use crate::events::{EventKind, NewEvent};
@@ -33,6 +36,10 @@ pub struct Users {
     keys: TokenKeys,
     limiter: Arc<LoginLimiter>,
     token_ttl_minutes: u32,
+    /// `[auth] local_passwords`: whether passwords kept here are accepted at all.
+    local_passwords: bool,
+    /// LDAP / Active Directory: tried for whoever a local password does not sign in.
+    directory: Option<Arc<dyn PasswordDirectory>>,
 }
 
 pub struct NewUser {
@@ -75,7 +82,15 @@ impl Users {
                 auth.login_lockout_minutes,
             )),
             token_ttl_minutes: auth.token_ttl_minutes,
+            local_passwords: auth.local_passwords,
+            directory: None,
         }
+    }
+
+    /// Passwords the local store does not accept are checked against this directory.
+    pub fn with_directory(mut self, directory: Arc<dyn PasswordDirectory>) -> Users {
+        self.directory = Some(directory);
+        self
     }
 
     /// On a store with no users, creates the configured administrator (or `admin@localhost`
@@ -123,6 +138,7 @@ impl Users {
             tokens_valid_after: now,
         };
         let actor_id = actor.map(|a| a.id);
+        let audit = Entry::new(AuditAction::UserCreated, actor_id);
         let user = self
             .store
             .write(move |tx: &mut Tx| {
@@ -131,6 +147,8 @@ impl Users {
                 }
                 tx.put_user(user.clone());
                 tx.append_event(user_event(EventKind::UserCreated, actor_id, &user, now));
+                let detail = json!({"role": user.role});
+                audit.target("user", user.id, &user.email).detail(detail).stage(tx)?;
                 Ok(user)
             })
             .await?;
@@ -139,15 +157,45 @@ impl Users {
 
     /// Checks an e-mail address and password and issues an access token.
     pub async fn sign_in(&self, email: &str, password: &str, client: &str) -> Result<Issued> {
-        let user = self.check_credentials(email, password, client).await?;
+        let checked = self.check_credentials(email, password, client).await;
+        let user = self.audit_sign_in_failure(checked, email, "api").await?;
+        let entry = Entry::new(AuditAction::SignIn, Some(user.id))
+            .target("user", user.id, &user.email)
+            .detail(json!({"via": "api"}));
+        audit::record(&self.store, entry).await?;
         Ok(self.keys.issue(user.id, clock::now(), self.token_ttl_minutes))
     }
 
-    /// The user with this e-mail address and password, counting failures against the limiter.
+    /// Records a refused sign-in in the audit log (in the name of the address tried, since
+    /// nobody is signed in), then passes the result on.
+    async fn audit_sign_in_failure<T>(&self, result: Result<T>, email: &str, via: &str) -> Result<T> {
+        let reason = match &result {
+            Err(UserError::BadCredentials) => "bad_credentials",
+            Err(UserError::LockedOut { .. }) => "locked_out",
+            Err(UserError::LocalPasswordsOff) => "local_passwords_off",
+            Err(UserError::DirectoryUnavailable(_)) => "directory_unavailable",
+            _ => return result,
+        };
+        let entry = Entry::new(AuditAction::SignInFailed, None)
+            .attempted(email)
+            .detail(json!({"via": via, "reason": reason}))
+            .failed();
+        audit::record(&self.store, entry).await?;
+        result
+    }
+
+    /// The user with this e-mail address (or directory login) and password, counting failures
+    /// against the limiter: a local password first, then the directory if there is one.
     async fn check_credentials(&self, email: &str, password: &str, client: &str) -> Result<User> {
+        if !self.local_passwords && self.directory.is_none() {
+            return Err(UserError::LocalPasswordsOff);
+        }
         let now = clock::now();
         if let Some(retry_after_secs) = self.limiter.locked_for(email, client, now) {
             return Err(UserError::LockedOut { retry_after_secs });
+        }
+        if let Some(directory) = &self.directory {
+            return self.check_with_directory(directory.as_ref(), email, password, client, now).await;
         }
         let user = self.store.view()?.user_by_email(email)?.filter(|u| u.active);
         // Verify against a dummy hash when there is no such user, so timing does not tell.
@@ -169,15 +217,22 @@ impl Users {
     pub fn authenticate(&self, bearer: &str) -> Result<Actor> {
         const INVALID: UserError = UserError::Unauthenticated("the token is invalid or has expired");
         let view = self.store.view()?;
-        let user = if bearer.starts_with(token::API_KEY_PREFIX) {
-            let key = view.api_key_by_hash(token::secret_hash(bearer))?.ok_or(INVALID)?;
-            view.user(key.user_id)?
+        let (user, scope) = if bearer.starts_with(token::API_KEY_PREFIX) {
+            let Some(key) = view.api_key_by_hash(token::secret_hash(bearer))? else {
+                // Nothing of the key presented is recorded: a mistyped key is still most of one.
+                audit::record_detached(&self.store, Entry::new(AuditAction::ApiKeyRejected, None).failed());
+                return Err(INVALID);
+            };
+            (view.user(key.user_id)?, Some(key.scope))
         } else {
             let verified = self.keys.verify(bearer).ok_or(INVALID)?;
-            view.user(verified.user)?.filter(|u| verified.issued_at_ms >= u.tokens_valid_after.timestamp_millis())
+            let user =
+                view.user(verified.user)?.filter(|u| verified.issued_at_ms >= u.tokens_valid_after.timestamp_millis());
+            (user, None)
         };
-        match user {
-            Some(u) if u.active => Ok(Actor { id: u.id, role: u.role }),
+        match (user, scope) {
+            (Some(u), Some(scope)) if u.active => Ok(Actor::with_key(u.id, u.role, scope)),
+            (Some(u), None) if u.active => Ok(Actor::user(u.id, u.role)),
             _ => Err(INVALID),
         }
     }
@@ -210,10 +265,9 @@ impl Users {
     /// last active admin cannot be demoted or deactivated.
     pub async fn update(&self, actor: Option<&Actor>, id: UserId, patch: UserPatch) -> Result<User> {
         let admin = actor.is_none_or(|a| a.role.may(Action::ManageUsers));
-        if let Some(actor) = actor
-            && actor.id != id
-        {
-            actor.require(Action::ManageUsers)?;
+        if let Some(actor) = actor {
+            // One's own account too needs the right: a read-only API key changes nothing.
+            actor.require(if actor.id == id { Action::ManageOwnAccount } else { Action::ManageUsers })?;
         }
         let current = self.store.view()?.user(id)?.ok_or(UserError::NotFound)?;
         let mut errors = FieldErrors::new();
@@ -261,9 +315,12 @@ impl Users {
         };
         let now = clock::now();
         let actor_id = actor.map(|a| a.id);
+        let audit = Entry::new(AuditAction::UserUpdated, actor_id);
+        let password_changed = password_hash.is_some();
         self.store
             .write(move |tx: &mut Tx| {
                 let mut user = tx.user(id)?.ok_or(UserError::NotFound)?;
+                let before = user.clone();
                 if let Some(email) = patch.email.map(|e| rules::normalize_email(&e))
                     && email != user.email
                 {
@@ -305,6 +362,7 @@ impl Users {
                 user.updated_at = now;
                 tx.put_user(user.clone());
                 tx.append_event(user_event(EventKind::UserUpdated, actor_id, &user, now));
+                stage_user_audit(tx, &audit, &before, &user, password_changed)?;
                 Ok(user)
             })
             .await
@@ -319,7 +377,7 @@ impl Users {
     }
 
     /// Creates an API key for the actor; the secret is returned once and only its hash kept.
-    pub async fn create_api_key(&self, actor: &Actor, name: &str) -> Result<(ApiKey, String)> {
+    pub async fn create_api_key(&self, actor: &Actor, name: &str, scope: Scope) -> Result<(ApiKey, String)> {
         actor.require(Action::ManageOwnAccount)?;
         let mut errors = FieldErrors::new();
         errors.text("name", name, 1, 100);
@@ -333,13 +391,19 @@ impl Users {
             secret_hash,
             prefix: secret.chars().take(token::API_KEY_PREFIX.len() + 6).collect(),
             created_at: now,
+            scope,
         };
         let actor_id = actor.id;
+        let audit = Entry::new(AuditAction::ApiKeyCreated, Some(actor_id));
         let key = self
             .store
             .write(move |tx: &mut Tx| {
                 tx.put_api_key(key.clone());
                 tx.append_event(key_event(EventKind::ApiKeyCreated, actor_id, &key, now));
+                audit
+                    .target("api_key", key.id, &key.name)
+                    .detail(json!({"prefix": key.prefix, "scope": key.scope}))
+                    .stage(tx)?;
                 Ok::<_, UserError>(key)
             })
             .await?;
@@ -354,8 +418,10 @@ impl Users {
 
     /// Revokes one of the actor's keys (admins may revoke anyone's).
     pub async fn revoke_api_key(&self, actor: &Actor, id: ApiKeyId) -> Result<()> {
+        actor.require(Action::ManageOwnAccount)?;
         let actor = actor.clone();
         let now = clock::now();
+        let audit = Entry::new(AuditAction::ApiKeyRevoked, Some(actor.id));
         self.store
             .write(move |tx: &mut Tx| {
                 let key = tx.api_key(id)?.ok_or(UserError::KeyNotFound)?;
@@ -364,10 +430,42 @@ impl Users {
                 }
                 tx.delete_api_key(id);
                 tx.append_event(key_event(EventKind::ApiKeyRevoked, actor.id, &key, now));
+                let detail = json!({"prefix": key.prefix, "owner": key.user_id});
+                audit.target("api_key", key.id, &key.name).detail(detail).stage(tx)?;
                 Ok(())
             })
             .await
     }
+}
+
+/// The audit records of one edit of a user: role, activation and password changes each on their
+/// own (they are what an auditor looks for), the other fields together.
+fn stage_user_audit(tx: &mut Tx, base: &Entry, before: &User, after: &User, password: bool) -> Result<()> {
+    let on_user = |action| base.also(action).target("user", after.id, &after.email);
+    if before.role != after.role {
+        on_user(AuditAction::RoleChanged).detail(json!({"from": before.role, "to": after.role})).stage(tx)?;
+    }
+    if before.active != after.active {
+        on_user(if after.active { AuditAction::UserEnabled } else { AuditAction::UserDisabled }).stage(tx)?;
+    }
+    if password {
+        on_user(AuditAction::PasswordChanged).stage(tx)?;
+    }
+    let changed = [
+        ("email", before.email != after.email),
+        ("name", before.name != after.name),
+        ("language", before.language != after.language),
+        ("timezone", before.timezone != after.timezone),
+    ];
+    let fields: Vec<&str> = changed.iter().filter(|(_, c)| *c).map(|(f, _)| *f).collect();
+    if !fields.is_empty() {
+        let mut detail = json!({"fields": fields});
+        if before.email != after.email {
+            detail["email"] = json!({"from": before.email, "to": after.email});
+        }
+        on_user(AuditAction::UserUpdated).detail(detail).stage(tx)?;
+    }
+    Ok(())
 }
 
 fn active_admins(tx: &Tx) -> Result<usize> {
@@ -381,7 +479,7 @@ fn user_event(kind: EventKind, actor: Option<UserId>, u: &User, at: DateTime<Utc
 }
 
 fn key_event(kind: EventKind, actor: UserId, k: &ApiKey, at: DateTime<Utc>) -> NewEvent {
-    let data = json!({"id": k.id, "user_id": k.user_id, "name": k.name, "prefix": k.prefix});
+    let data = json!({"id": k.id, "user_id": k.user_id, "name": k.name, "prefix": k.prefix, "scope": k.scope});
     NewEvent::new(kind, Some(actor), k.id.0, at, data)
 }
 

@@ -3,6 +3,7 @@
 
 use super::model::{Session, User};
 use super::{Result, UserError, Users, token};
+use crate::audit::{AuditAction, Entry};
 use crate::clock;
 use crate::store::Tx;
 use chrono::Duration;
@@ -34,7 +35,14 @@ impl Users {
         client: &str,
         remember: bool,
     ) -> Result<(String, SignedIn)> {
-        let user = self.check_credentials(email, password, client).await?;
+        let checked = self.check_credentials(email, password, client).await;
+        let user = self.audit_sign_in_failure(checked, email, "ui").await?;
+        self.open_session(user, remember).await
+    }
+
+    /// Opens a session for a user already signed in some other way (an identity provider);
+    /// returns the cookie secret.
+    pub async fn open_session(&self, user: User, remember: bool) -> Result<(String, SignedIn)> {
         let now = clock::now();
         let lifetime = if remember { Duration::days(REMEMBERED_DAYS) } else { Duration::hours(SESSION_HOURS) };
         let session = Session {
@@ -47,11 +55,15 @@ impl Users {
         let secret = random_hex(32);
         let hash = token::secret_hash(&secret);
         let stored = session.clone();
+        let audit = Entry::new(AuditAction::SignIn, Some(user.id))
+            .target("user", user.id, &user.email)
+            .detail(serde_json::json!({"via": "ui", "remember": remember}));
         self.store
             .write(move |tx: &mut Tx| {
                 // Sign-in is a good moment to drop sessions that have expired.
                 tx.purge_expired_sessions(now);
                 tx.put_session(hash, stored);
+                audit.stage(tx)?;
                 Ok::<_, UserError>(())
             })
             .await?;
@@ -74,8 +86,13 @@ impl Users {
 
     pub async fn end_session(&self, secret: &str) -> Result<()> {
         let hash = token::secret_hash(secret);
+        let audit = Entry::new(AuditAction::SignOut, None);
         self.store
             .write(move |tx: &mut Tx| {
+                if let Some(session) = tx.session(hash)? {
+                    let email = tx.user(session.user_id)?.map(|u| u.email).unwrap_or_default();
+                    audit.by(session.user_id).target("user", session.user_id, email).stage(tx)?;
+                }
                 tx.delete_session(hash);
                 Ok::<_, UserError>(())
             })

@@ -265,6 +265,7 @@ impl From<ReservationError> for Problem {
             ReservationError::Closed(_) => Problem::new(StatusCode::CONFLICT, "closed", e.to_string()),
             ReservationError::CheckIn { code, .. } => Problem::new(StatusCode::CONFLICT, code, e.to_string()),
             ReservationError::NotUnderWay(code) => Problem::new(StatusCode::CONFLICT, code, e.to_string()),
+            ReservationError::NotBookable(_) => Problem::new(StatusCode::FORBIDDEN, "room-not-bookable", e.to_string()),
             ReservationError::Denied(d) => d.into(),
             ReservationError::Store(s) => s.into(),
         }

@@ -6,6 +6,7 @@
 //! the Unix time in `X-Salas-Timestamp`, so a receiver can also refuse replays.
 
 use crate::access::{Action, Actor};
+use crate::audit::{AuditAction, Entry};
 use crate::clock::Clock;
 use crate::config::WebhooksConfig;
 use crate::events::Event;
@@ -14,6 +15,7 @@ use crate::notify::consumer::once_key;
 use crate::notify::email::describe;
 use crate::notify::model::{Channel, Delivery, DeliveryStatus, Webhook};
 use crate::notify::sender::{self, Outcome, Policy, Transport};
+use crate::secrets::Sealer;
 use crate::store::{Store, StoreError, Tx, View};
 use crate::types::{DeliveryId, WebhookId};
 use crate::validation::FieldErrors;
@@ -44,6 +46,8 @@ pub struct Webhooks {
     client: reqwest::Client,
     wake: Arc<Notify>,
     policy: Policy,
+    /// Signing secrets are stored sealed (src/secrets.rs).
+    sealer: Sealer,
 }
 
 pub struct NewWebhook {
@@ -62,14 +66,32 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 impl Webhooks {
-    pub fn new(store: Store, clock: Clock, c: &WebhooksConfig) -> Result<Webhooks> {
+    pub fn new(store: Store, clock: Clock, c: &WebhooksConfig, sealer: Sealer) -> Result<Webhooks> {
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(c.timeout_seconds.into()))
             .user_agent(concat!("Salas/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| WebhookError::Store(StoreError::Storage(format!("HTTP client: {e}"))))?;
         let policy = Policy { max_attempts: c.max_attempts, retry: Duration::seconds(c.retry_seconds.into()) };
-        Ok(Webhooks { store, clock, client, wake: Arc::new(Notify::new()), policy })
+        Ok(Webhooks { store, clock, client, wake: Arc::new(Notify::new()), policy, sealer })
+    }
+
+    /// Seals signing secrets stored in plaintext by an older Salas; returns how many. Run at
+    /// start, so the plaintext leaves the store's live pages soon after an upgrade.
+    pub async fn seal_stored_secrets(&self) -> Result<usize> {
+        let sealer = self.sealer.clone();
+        self.store
+            .write(move |tx: &mut Tx| {
+                let plain: Vec<Webhook> =
+                    tx.webhooks()?.into_iter().filter(|h| !Sealer::is_sealed(&h.secret)).collect();
+                let count = plain.len();
+                for mut hook in plain {
+                    hook.secret = sealer.seal(&hook.secret);
+                    tx.put_webhook(hook);
+                }
+                Ok(count)
+            })
+            .await
     }
 
     pub fn consumer(&self) -> Arc<dyn Consumer> {
@@ -110,22 +132,27 @@ impl Webhooks {
             active: true,
             created_at: self.clock.now(),
         };
-        let saved = hook.clone();
+        let saved = Webhook { secret: self.sealer.seal(&hook.secret), ..hook.clone() };
+        let detail = serde_json::json!({"events": hook.events});
+        let audit = Entry::new(AuditAction::WebhookCreated, Some(actor.id)).target("webhook", hook.id, &hook.url);
         self.store
             .write(move |tx: &mut Tx| {
                 tx.put_webhook(saved);
-                Ok::<(), StoreError>(())
+                audit.detail(detail).stage(tx)
             })
             .await?;
+        // The caller shows the secret once; the store keeps it sealed.
         Ok(hook)
     }
 
     pub async fn delete(&self, actor: &Actor, id: WebhookId) -> Result<()> {
         actor.require(Action::ManageNotifications)?;
+        let audit = Entry::new(AuditAction::WebhookDeleted, Some(actor.id));
         self.store
             .write(move |tx: &mut Tx| {
-                tx.webhook(id)?.ok_or(WebhookError::NotFound("webhook"))?;
+                let hook = tx.webhook(id)?.ok_or(WebhookError::NotFound("webhook"))?;
                 tx.delete_webhook(id);
+                audit.target("webhook", id, &hook.url).stage(tx)?;
                 Ok(())
             })
             .await
@@ -148,6 +175,7 @@ impl Webhooks {
         let id = d.recipient.parse::<WebhookId>().map_err(|e| e.to_string())?;
         let hook = self.store.view().map_err(|e| e.to_string())?.webhook(id).map_err(|e| e.to_string())?;
         let hook = hook.ok_or("the webhook was deleted")?;
+        let secret = self.sealer.open(&hook.secret).map_err(|e| e.to_string())?;
         let body = serde_json::to_vec(&d.payload).map_err(|e| e.to_string())?;
         let timestamp = self.clock.now().timestamp();
         let res = self
@@ -157,7 +185,7 @@ impl Webhooks {
             .header("x-salas-event", d.kind.as_str())
             .header("x-salas-delivery", d.id.to_string())
             .header("x-salas-timestamp", timestamp.to_string())
-            .header("x-salas-signature", sign(&hook.secret, timestamp, &body))
+            .header("x-salas-signature", sign(&secret, timestamp, &body))
             .body(body)
             .send()
             .await

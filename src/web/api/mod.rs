@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod availability;
+pub mod displays;
 pub mod email;
 pub mod events;
 pub mod feeds;
@@ -72,6 +73,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
         .routes(routes!(stream::stream))
+        .routes(routes!(displays::list, displays::create))
+        .routes(routes!(displays::revoke))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread_count))
         .routes(routes!(notifications::mark_read))

@@ -1,0 +1,491 @@
+//! The audit log: an append-only record of security-relevant and administrative actions (who,
+//! what, when, from where, and whether it worked), for admins to review and export.
+//!
+//! A change that goes through the writer stages its record in the same transaction
+//! ([`Entry::stage`]), so no change is stored without its record and no record outlives a
+//! refused change. Failures (a wrong password, an unknown API key) change nothing, so their
+//! records are written on their own ([`record`], [`record_detached`]).
+//!
+//! Records name people and things, never secrets: no password, token, key or webhook secret is
+//! ever put in `detail`.
+//!
+//! Where a request came from travels with the request's task ([`with_origin`], set once per
+//! request by the web layer from `ClientAddr`, like a tracing span), so domain services need no
+//! extra parameter for it. An [`Entry`] reads it when it is made, on the request's task; the
+//! command line and background jobs have no origin and record `cli`/`system` (see [`origin`]).
+
+use crate::store::{Store, StoreError, Tx};
+use crate::types::UserId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What was done. The string forms (`auth.sign_in`…) are what the API, the export and the
+/// filters use; add new actions at the end of [`AuditAction::ALL`] too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuditAction {
+    #[serde(rename = "auth.sign_in")]
+    SignIn,
+    #[serde(rename = "auth.sign_in_failed")]
+    SignInFailed,
+    #[serde(rename = "auth.sign_out")]
+    SignOut,
+    /// A bearer API key that matches no key (revoked, or never issued).
+    #[serde(rename = "auth.api_key_rejected")]
+    ApiKeyRejected,
+    #[serde(rename = "user.created")]
+    UserCreated,
+    /// Name, e-mail address, language or time zone.
+    #[serde(rename = "user.updated")]
+    UserUpdated,
+    #[serde(rename = "user.password_changed")]
+    PasswordChanged,
+    #[serde(rename = "user.role_changed")]
+    RoleChanged,
+    #[serde(rename = "user.disabled")]
+    UserDisabled,
+    #[serde(rename = "user.enabled")]
+    UserEnabled,
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
+    #[serde(rename = "room.created")]
+    RoomCreated,
+    #[serde(rename = "room.updated")]
+    RoomUpdated,
+    #[serde(rename = "room.archived")]
+    RoomArchived,
+    #[serde(rename = "resource.created")]
+    ResourceCreated,
+    #[serde(rename = "resource.updated")]
+    ResourceUpdated,
+    #[serde(rename = "resource.deleted")]
+    ResourceDeleted,
+    /// For the approvals workflow: stage with [`Entry::stage`] in the approve/decline command.
+    #[serde(rename = "reservation.approved")]
+    ReservationApproved,
+    #[serde(rename = "reservation.declined")]
+    ReservationDeclined,
+    #[serde(rename = "webhook.created")]
+    WebhookCreated,
+    #[serde(rename = "webhook.deleted")]
+    WebhookDeleted,
+    #[serde(rename = "email.template_saved")]
+    EmailTemplateSaved,
+    #[serde(rename = "email.template_reset")]
+    EmailTemplateReset,
+    #[serde(rename = "email.test_sent")]
+    EmailTestSent,
+    /// `salas export` (or the admin socket's export).
+    #[serde(rename = "data.exported")]
+    DataExported,
+    /// `salas backup`, online or offline, and scheduled backups.
+    #[serde(rename = "data.backed_up")]
+    DataBackedUp,
+    /// An admin downloaded the audit log itself.
+    #[serde(rename = "audit.exported")]
+    AuditExported,
+}
+
+impl AuditAction {
+    pub const ALL: &[AuditAction] = &[
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignOut,
+        AuditAction::ApiKeyRejected,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::PasswordChanged,
+        AuditAction::RoleChanged,
+        AuditAction::UserDisabled,
+        AuditAction::UserEnabled,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
+        AuditAction::RoomCreated,
+        AuditAction::RoomUpdated,
+        AuditAction::RoomArchived,
+        AuditAction::ResourceCreated,
+        AuditAction::ResourceUpdated,
+        AuditAction::ResourceDeleted,
+        AuditAction::ReservationApproved,
+        AuditAction::ReservationDeclined,
+        AuditAction::WebhookCreated,
+        AuditAction::WebhookDeleted,
+        AuditAction::EmailTemplateSaved,
+        AuditAction::EmailTemplateReset,
+        AuditAction::EmailTestSent,
+        AuditAction::DataExported,
+        AuditAction::DataBackedUp,
+        AuditAction::AuditExported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        let i = AuditAction::ALL.iter().position(|a| *a == self);
+        i.and_then(|i| NAMES.get(i)).copied().unwrap_or("unknown")
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
+    }
+}
+
+/// The string forms in the order of [`AuditAction::ALL`] (checked by a unit test).
+const NAMES: &[&str] = &[
+    "auth.sign_in",
+    "auth.sign_in_failed",
+    "auth.sign_out",
+    "auth.api_key_rejected",
+    "user.created",
+    "user.updated",
+    "user.password_changed",
+    "user.role_changed",
+    "user.disabled",
+    "user.enabled",
+    "api_key.created",
+    "api_key.revoked",
+    "room.created",
+    "room.updated",
+    "room.archived",
+    "resource.created",
+    "resource.updated",
+    "resource.deleted",
+    "reservation.approved",
+    "reservation.declined",
+    "webhook.created",
+    "webhook.deleted",
+    "email.template_saved",
+    "email.template_reset",
+    "email.test_sent",
+    "data.exported",
+    "data.backed_up",
+    "audit.exported",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+/// What an action was done to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// `user`, `room`, `resource`, `reservation`, `api_key`, `webhook`, `email_template`, `store`…
+    pub kind: String,
+    /// Its id (a UUID, or a name such as `reminder/en` for a template); empty when there is none.
+    pub id: String,
+    /// Something a person recognises: an e-mail address, a room's name.
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// UUIDv7: unique, and in creation order within the same microsecond.
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// Who acted; None for an anonymous attempt, the command line or the system.
+    pub actor_id: Option<UserId>,
+    /// The actor's e-mail address then; for an anonymous sign-in attempt the address tried.
+    pub actor_email: String,
+    pub action: AuditAction,
+    pub target: Option<Target>,
+    /// The client's IP address; `cli` for the command line, `system` for background jobs.
+    pub from: String,
+    pub outcome: Outcome,
+    /// What changed or why it failed (field names, old and new role…); never a secret.
+    #[serde(default)]
+    pub detail: serde_json::Value,
+}
+
+tokio::task_local! {
+    static ORIGIN: String;
+}
+
+/// Runs `f` (a request's handling) with `addr` as the origin of the audit records it makes.
+pub async fn with_origin<F: std::future::Future>(addr: String, f: F) -> F::Output {
+    ORIGIN.scope(addr, f).await
+}
+
+/// Where the current task's work comes from: the request's client address; outside a request,
+/// `system` inside the async runtime (jobs, consumers) and `cli` outside it (the command line
+/// runs its commands with `block_on`, and says so with [`with_origin`] too).
+pub fn origin() -> String {
+    ORIGIN.try_with(|o| o.clone()).unwrap_or_else(|_| "system".to_string())
+}
+
+/// A record being made. Made on the request's task (it reads the origin and the time there),
+/// then staged in the writer's transaction or written on its own.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    record: AuditRecord,
+}
+
+impl Entry {
+    pub fn new(action: AuditAction, actor: Option<UserId>) -> Entry {
+        Entry {
+            record: AuditRecord {
+                id: Uuid::now_v7(),
+                at: crate::clock::now(),
+                actor_id: actor,
+                actor_email: String::new(),
+                action,
+                target: None,
+                from: origin(),
+                outcome: Outcome::Success,
+                detail: serde_json::Value::Null,
+            },
+        }
+    }
+
+    /// The actor, when only the command's transaction knows it (the session being ended).
+    pub fn by(mut self, actor: UserId) -> Entry {
+        self.record.actor_id = Some(actor);
+        self
+    }
+
+    /// Where the action came from, when it is not a web request (the admin socket).
+    pub fn origin(mut self, from: &str) -> Entry {
+        self.record.from = from.to_string();
+        self
+    }
+
+    /// An anonymous attempt in the name of `email` (a failed sign-in).
+    pub fn attempted(mut self, email: &str) -> Entry {
+        self.record.actor_email = email.trim().chars().take(320).collect();
+        self
+    }
+
+    pub fn target(mut self, kind: &str, id: impl ToString, label: impl Into<String>) -> Entry {
+        self.record.target = Some(Target { kind: kind.into(), id: id.to_string(), label: label.into() });
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Entry {
+        self.record.detail = detail;
+        self
+    }
+
+    pub fn failed(mut self) -> Entry {
+        self.record.outcome = Outcome::Failure;
+        self
+    }
+
+    pub fn action(&self) -> AuditAction {
+        self.record.action
+    }
+
+    /// Another record of the same request (same actor, origin and time) for another action:
+    /// one change may be several actions (a new role and a new password in one edit).
+    pub fn also(&self, action: AuditAction) -> Entry {
+        let mut record = self.record.clone();
+        record.id = Uuid::now_v7();
+        record.action = action;
+        Entry { record }
+    }
+
+    /// The record, with the actor's e-mail address as `view` knows it.
+    fn finish(mut self, view: &crate::store::View) -> Result<AuditRecord, StoreError> {
+        if let Some(id) = self.record.actor_id
+            && let Some(user) = view.user(id)?
+        {
+            self.record.actor_email = user.email;
+        }
+        Ok(self.record)
+    }
+
+    /// Stages the record in the command's transaction: it is stored exactly when the change is.
+    pub fn stage(self, tx: &mut Tx) -> Result<(), StoreError> {
+        let record = self.finish(tx)?;
+        tx.append_audit(record);
+        Ok(())
+    }
+}
+
+/// The top-level fields of a record that differ after a change (an audit record's `fields`).
+pub fn changed_fields(before: &serde_json::Value, after: &impl serde::Serialize) -> Vec<String> {
+    let after = serde_json::to_value(after).unwrap_or_default();
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else { return Vec::new() };
+    a.iter()
+        .filter(|(k, v)| !matches!(k.as_str(), "version" | "updated_at") && b.get(k.as_str()) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Writes a record on its own (for failures, which change nothing else).
+pub async fn record(store: &Store, entry: Entry) -> Result<(), StoreError> {
+    store.write(move |tx: &mut Tx| entry.stage(tx)).await
+}
+
+/// [`record`] without waiting for the disk, for code that must not wait (or cannot: it is not
+/// async). A record that cannot be written is logged, never an error for the request.
+pub fn record_detached(store: &Store, entry: Entry) {
+    let store = store.clone();
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let action = entry.action();
+        if let Err(e) = record(&store, entry).await {
+            tracing::error!(error = %e, action = action.as_str(), "could not write an audit record");
+        }
+    });
+}
+
+/// Which records a listing wants; newest first.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// A user id, or (part of) an e-mail address, case-insensitive.
+    pub actor: Option<String>,
+    pub action: Option<AuditAction>,
+    /// Continue after this record (from a previous page's `next`).
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: usize,
+}
+
+impl Query {
+    /// Whether `r` passes the actor and action filters (the time window is the store's range).
+    pub fn matches(&self, r: &AuditRecord) -> bool {
+        self.action.is_none_or(|a| r.action == a)
+            && self.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()).is_none_or(|a| {
+                r.actor_id.is_some_and(|id| id.to_string() == a)
+                    || r.actor_email.to_lowercase().contains(&a.to_lowercase())
+            })
+    }
+}
+
+/// A page of records and the cursor of the next one.
+pub struct Page {
+    pub items: Vec<AuditRecord>,
+    pub next: Option<String>,
+}
+
+/// The cursor after `r`: its time (µs) and id.
+pub fn cursor_of(r: &AuditRecord) -> String {
+    format!("{}.{}", crate::types::micros(r.at), r.id.simple())
+}
+
+pub fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    let (t, id) = s.split_once('.')?;
+    Some((crate::types::from_micros(t.parse().ok()?), Uuid::parse_str(id).ok()?))
+}
+
+/// A page of the log for admins.
+pub fn list(store: &Store, actor: &crate::access::Actor, mut q: Query) -> Result<Page, AuditError> {
+    actor.require(crate::access::Action::ReadAuditLog)?;
+    q.limit = q.limit.clamp(1, 1000);
+    let mut items = store.view()?.audit(&q, q.limit + 1)?;
+    let next = (items.len() > q.limit).then(|| {
+        items.truncate(q.limit);
+        items.last().map(cursor_of)
+    });
+    Ok(Page { items, next: next.flatten() })
+}
+
+/// Every record the filter matches (oldest first), for an export; the export is itself recorded.
+pub async fn export(
+    store: &Store,
+    actor: &crate::access::Actor,
+    mut q: Query,
+    format: &str,
+) -> Result<Vec<AuditRecord>, AuditError> {
+    actor.require(crate::access::Action::ReadAuditLog)?;
+    q.before = None;
+    let mut items = store.view()?.audit(&q, usize::MAX)?;
+    items.reverse();
+    let entry = Entry::new(AuditAction::AuditExported, Some(actor.id))
+        .detail(serde_json::json!({"format": format, "records": items.len()}));
+    record(store, entry).await?;
+    Ok(items)
+}
+
+/// CSV of records: one row each, RFC 4180 quoting.
+pub fn to_csv(records: &[AuditRecord]) -> String {
+    let mut out =
+        String::from("at,actor_id,actor_email,action,target_kind,target_id,target_label,from,outcome,detail\r\n");
+    for r in records {
+        let t = r.target.clone().unwrap_or(Target { kind: String::new(), id: String::new(), label: String::new() });
+        let detail = if r.detail.is_null() { String::new() } else { r.detail.to_string() };
+        let cells = [
+            r.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+            r.actor_email.clone(),
+            r.action.as_str().to_string(),
+            t.kind,
+            t.id,
+            t.label,
+            r.from.clone(),
+            if r.outcome == Outcome::Success { "success" } else { "failure" }.to_string(),
+            detail,
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Quotes a cell when needed; a leading `=`, `+`, `-` or `@` is defused so a spreadsheet does not
+/// run a name someone chose as a formula.
+fn csv_cell(c: &str) -> String {
+    let c = if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { c.to_string() };
+    if c.contains([',', '"', '\r', '\n']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Denied(#[from] crate::access::Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_serde_and_parse_back() {
+        assert_eq!(AuditAction::ALL.len(), NAMES.len());
+        for (a, n) in AuditAction::ALL.iter().zip(NAMES) {
+            assert_eq!(serde_json::to_value(a).unwrap(), serde_json::json!(n));
+            assert_eq!(a.as_str(), *n);
+            assert_eq!(AuditAction::parse(n), Some(*a));
+        }
+        assert_eq!(AuditAction::parse("nope"), None);
+    }
+
+    fn rec(email: &str, action: AuditAction) -> AuditRecord {
+        Entry::new(action, Some(UserId::new())).attempted(email).record
+    }
+
+    #[test]
+    fn filters_by_actor_and_action() {
+        let r = rec("Ana@Example.org", AuditAction::SignIn);
+        let q = |actor: Option<&str>, action| Query { actor: actor.map(String::from), action, ..Default::default() };
+        assert!(q(None, None).matches(&r));
+        assert!(q(Some("ana@example"), Some(AuditAction::SignIn)).matches(&r));
+        assert!(q(Some(&r.actor_id.unwrap().to_string()), None).matches(&r));
+        assert!(!q(Some("bob"), None).matches(&r));
+        assert!(!q(None, Some(AuditAction::SignOut)).matches(&r));
+    }
+
+    #[test]
+    fn cursor_round_trip_and_csv_quoting() {
+        let r = rec("a@b.c", AuditAction::SignIn);
+        assert_eq!(parse_cursor(&cursor_of(&r)), Some((r.at, r.id)));
+        assert_eq!(parse_cursor("x"), None);
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(csv_cell("=cmd()"), "'=cmd()");
+        let csv = to_csv(&[r]);
+        assert!(csv.starts_with("at,actor_id"));
+        assert!(csv.contains(",auth.sign_in,"));
+    }
+
+    #[test]
+    fn outside_a_request_the_origin_is_the_system() {
+        assert_eq!(origin(), "system");
+    }
+}
