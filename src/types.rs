@@ -57,6 +57,7 @@ id_type!(WebhookId);
 id_type!(SeriesId);
 id_type!(SubscriptionId);
 id_type!(GroupId);
+id_type!(DisplayId);
 
 /// A half-open interval `[start, end)` of instants. Two meetings that touch (one ends at 10:00,
 /// the next starts at 10:00) do not overlap.

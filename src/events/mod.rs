@@ -3,6 +3,7 @@
 //! metrics) read it through durable cursors and are woken by the store's "new events" signal.
 
 pub mod bus;
+pub mod live;
 
 use crate::types::{EventId, UserId};
 use chrono::{DateTime, Utc};
@@ -37,6 +38,20 @@ pub enum EventKind {
     ReservationUpdated,
     #[serde(rename = "reservation.cancelled")]
     ReservationCancelled,
+    #[serde(rename = "reservation.approved")]
+    ReservationApproved,
+    #[serde(rename = "reservation.declined")]
+    ReservationDeclined,
+    #[serde(rename = "reservation.checked_in")]
+    ReservationCheckedIn,
+    /// Not checked in within the room's window: released by the scheduler.
+    #[serde(rename = "reservation.no_show")]
+    ReservationNoShow,
+    /// A room door display's device token was created or revoked (never the token itself).
+    #[serde(rename = "display.created")]
+    DisplayCreated,
+    #[serde(rename = "display.revoked")]
+    DisplayRevoked,
 }
 
 /// An event as it is appended; the store gives it its `seq` when the write is applied.

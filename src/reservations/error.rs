@@ -14,12 +14,32 @@ pub enum ReservationError {
     /// Occurrences of a series that are taken, each with the reservations in its way.
     #[error("the room is already booked at some occurrences of the series")]
     SeriesConflict(Vec<crate::reservations::series::Clash>),
+    /// Too close to other reservations for the room's buffer (a policy).
+    #[error("the room keeps {minutes} minutes free between bookings")]
+    BufferClash { minutes: u32, neighbours: Vec<Reservation> },
     #[error("the reservation was changed by someone else (now at version {current})")]
     StaleVersion { current: u64 },
     #[error("the reservation is cancelled and cannot be changed")]
     Cancelled,
     #[error("the reservation has already ended")]
     Ended,
+    /// Approve and decline act on pending requests only.
+    #[error("the reservation is {}, not pending approval", .0.as_str())]
+    NotPending(super::model::Status),
+    /// Declined and no-show reservations are history, like cancelled ones.
+    #[error("the reservation is {} and cannot be changed", .0.as_str())]
+    Closed(super::model::Status),
+    /// Check-in is not possible now; the code says why (`checkin_not_open`, `checkin_closed`,
+    /// `not_confirmed`…).
+    #[error("{message}")]
+    CheckIn { code: &'static str, message: String },
+    /// "End early" at a door display: the meeting is not under way (`not_started`,
+    /// `already_over`, `not_live`).
+    #[error("only a meeting under way can end early ({0})")]
+    NotUnderWay(&'static str),
+    /// The actor may see the room but its access rules do not let them book it.
+    #[error("you may not book {0}: its access rules reserve booking for certain groups or roles")]
+    NotBookable(String),
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]

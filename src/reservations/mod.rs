@@ -2,15 +2,22 @@
 //! reservations of one room never overlap. The conflict check and the write happen in the same
 //! write transaction (see `store::writer`), so no interleaving of requests can slip past it.
 
+mod approval;
 pub mod availability;
+mod checkin;
+pub mod walkup;
 mod checks;
 pub mod error;
 pub mod feed;
 pub mod model;
+pub mod policy;
 pub mod recurrence;
 pub mod rules;
 pub mod series;
 
+pub use approval::Decision;
+pub use checkin::CheckInWindow;
+pub use checks::rights;
 pub use error::ReservationError;
 
 use crate::access::{Action, Actor};
@@ -34,6 +41,8 @@ pub struct Reservations {
     store: Store,
     limits: Limits,
     series: series::SeriesLimits,
+    checkin: CheckInWindow,
+    policies: policy::Policies,
 }
 
 pub struct NewReservation {
@@ -96,22 +105,42 @@ impl Reservations {
             max_occurrences: booking.max_occurrences as usize,
             horizon: Duration::days(booking.max_series_days.into()),
         };
-        Reservations { store, limits, series }
+        let checkin = CheckInWindow {
+            early: Duration::minutes(booking.checkin_early_minutes.into()),
+            default_window: Duration::minutes(booking.checkin_window_minutes.into()),
+        };
+        let policies = policy::Policies {
+            global: crate::rooms::policy::Policy::default(),
+            week_zone: booking.default_timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
+        };
+        Reservations { store, limits, series, checkin, policies }
+    }
+
+    /// Sets the global room policy defaults (from `[policies]`).
+    pub fn with_policy(mut self, global: crate::rooms::policy::Policy) -> Reservations {
+        self.policies.global = global;
+        self
     }
 
     pub async fn create(&self, actor: &Actor, input: NewReservation) -> Result<Reservation> {
         let owner = self.check_new_booking(actor, &input)?;
-        let (now, actor_id) = (clock::now(), actor.id);
+        let (now, actor, actor_id) = (clock::now(), actor.clone(), actor.id);
         let range = TimeRange::new(input.start, input.end);
+        let policies = self.policies.clone();
         self.store
             .write(move |tx: &mut Tx| {
-                check_room(tx, input.room_id)?;
+                let room = check_room(tx, input.room_id)?;
+                checks::check_may_book(tx, &actor, &room)?;
                 check_owner(tx, owner, actor_id)?;
                 let conflicts = tx.conflicts(input.room_id, range, None)?;
                 if !conflicts.is_empty() {
                     return Err(ReservationError::Conflict(conflicts));
                 }
-                let r = new_reservation(&input, owner, actor_id, range, now);
+                let guard = policy::Guard::new(tx, &policies.global, &actor, &room, now)?;
+                let mut quota = guard.quota(owner, policies.week_zone, Vec::new());
+                guard.check(tx, room.id, range, &[], &[], &mut quota)??;
+                let mut r = new_reservation(&input, owner, actor_id, range, now);
+                r.status = checks::initial_status(tx, &actor, &room)?;
                 tx.put_reservation(r.clone());
                 tx.append_event(event(EventKind::ReservationCreated, actor_id, &r, now));
                 Ok(r)
@@ -121,7 +150,13 @@ impl Reservations {
 
     /// Checks a new booking's permission and fields; returns whom it is for.
     fn check_new_booking(&self, actor: &Actor, input: &NewReservation) -> Result<UserId> {
-        actor.require(Action::BookRooms)?;
+        // Refusals come before field errors. The write checks again in its transaction.
+        if !actor.scope.limit(self.store.access().rights(actor.role, actor.id, input.room_id)).book {
+            let view = self.store.view()?;
+            if let Some(room) = view.room(input.room_id)? {
+                checks::check_may_book(&view, actor, &room)?;
+            }
+        }
         let owner = input.user_id.unwrap_or(actor.id);
         if owner != actor.id {
             actor.require(Action::BookForOthers)?;
@@ -149,6 +184,11 @@ impl Reservations {
         Ok(attendees)
     }
 
+    /// The configured check-in timing (pages show when check-in opens).
+    pub fn checkin_window(&self) -> CheckInWindow {
+        self.checkin
+    }
+
     pub fn get(&self, id: ReservationId) -> Result<Reservation> {
         self.store.view()?.reservation(id)?.ok_or(ReservationError::NotFound)
     }
@@ -163,23 +203,33 @@ impl Reservations {
     ) -> Result<Reservation> {
         let attendees = self.check_patch_text(&patch)?;
         let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
+        let policies = self.policies.clone();
         self.store
             .write(move |tx: &mut Tx| {
                 let mut r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
-                check_may_manage(&actor, &r, expected_version)?;
+                check_may_manage(tx, &actor, &r, expected_version)?;
                 let range = TimeRange::new(patch.start.unwrap_or(r.start), patch.end.unwrap_or(r.end));
                 let room_id = patch.room_id.unwrap_or(r.room_id);
                 if range != r.range() {
                     rules::check_reschedule(&r, range, now, &limits).into_result()?;
                 }
                 if room_id != r.room_id || range != r.range() {
-                    if room_id != r.room_id {
-                        check_room(tx, room_id)?;
-                    }
+                    let room = if room_id != r.room_id {
+                        let room = check_room(tx, room_id)?;
+                        checks::check_may_book(tx, &actor, &room)?;
+                        room
+                    } else {
+                        tx.room(room_id)?.ok_or(ReservationError::NotFound)?
+                    };
                     let conflicts = tx.conflicts(room_id, range, Some(id))?;
                     if !conflicts.is_empty() {
                         return Err(ReservationError::Conflict(conflicts));
                     }
+                    // A move is held to the policy like a new booking (a title edit is not, so
+                    // a policy tightened later does not lock existing reservations).
+                    let guard = policy::Guard::new(tx, &policies.global, &actor, &room, now)?;
+                    let mut quota = guard.quota(r.user_id, policies.week_zone, vec![id]);
+                    guard.check(tx, room_id, range, &[id], &[], &mut quota)??;
                 }
                 r.room_id = room_id;
                 r.start = range.start;
@@ -204,10 +254,10 @@ impl Reservations {
             .write(move |tx: &mut Tx| {
                 let r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
                 if r.status == Status::Cancelled {
-                    check_permission(&actor, &r)?;
+                    check_permission(tx, &actor, &r)?;
                     return Ok(r);
                 }
-                check_may_manage(&actor, &r, expected_version)?;
+                check_may_manage(tx, &actor, &r, expected_version)?;
                 if r.end < now - grace {
                     return Err(ReservationError::Ended);
                 }
@@ -240,7 +290,7 @@ impl Reservations {
             format!("must be between 1 and {MAX_PAGE}"),
         );
         errors.into_result()?;
-        let filter = ListFilter {
+        let mut filter = ListFilter {
             room: q.room,
             user: if q.mine { Some(actor.id) } else { q.user },
             window,
@@ -248,7 +298,20 @@ impl Reservations {
             after,
             limit: q.limit + 1,
         };
-        let mut items = self.store.view()?.list(&filter)?;
+        // Reservations in rooms the actor may not see are left out (their own stay). Pages are
+        // filled by reading on past the hidden ones.
+        let (view, access) = (self.store.view()?, self.store.access());
+        let visible = |r: &Reservation| r.user_id == actor.id || access.may_see(actor.role, actor.id, r.room_id);
+        let mut items = Vec::new();
+        loop {
+            let batch = view.list(&filter)?;
+            let exhausted = batch.len() < filter.limit;
+            filter.after = batch.last().map(|r| (r.start, r.id));
+            items.extend(batch.into_iter().filter(|r| visible(r)));
+            if exhausted || items.len() > q.limit {
+                break;
+            }
+        }
         let next_cursor = if items.len() > q.limit {
             items.truncate(q.limit);
             items.last().map(|r| format!("{}.{}", micros(r.start), r.id))

@@ -5,16 +5,33 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Confirmed,
     Cancelled,
+    /// Waiting for a manager's approval (rooms that require it); it holds its slot meanwhile.
+    Pending,
+    /// Refused by an approver; the slot is free again.
+    Declined,
+    /// Not checked in within the room's check-in window; released automatically.
+    NoShow,
 }
 
 impl Status {
-    /// A live reservation holds its slot; a cancelled one is history.
+    /// A live reservation holds its slot (a pending request does too, so the slot cannot be
+    /// given away while it waits); the others are history.
     pub fn is_live(self) -> bool {
-        self == Status::Confirmed
+        matches!(self, Status::Confirmed | Status::Pending)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Confirmed => "confirmed",
+            Status::Cancelled => "cancelled",
+            Status::Pending => "pending",
+            Status::Declined => "declined",
+            Status::NoShow => "no_show",
+        }
     }
 }
 
@@ -39,6 +56,21 @@ pub struct Reservation {
     /// The series this is an occurrence of, when booked with a recurrence rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series_id: Option<SeriesId>,
+    /// When the owner (or a manager) confirmed the meeting is taking place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// Who approved or declined the request, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The approver's reason for declining, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    /// The room door display a walk-up booking was made on ("book now" at the door); such a
+    /// booking belongs to the admin who set the display up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked_via: Option<crate::types::DisplayId>,
 }
 
 impl Reservation {

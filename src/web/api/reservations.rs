@@ -2,8 +2,8 @@ use super::series::{OnConflictDto, ScopeQuery, SeriesCreatedDto};
 use super::{Instant, created, with_etag};
 use crate::access::Actor;
 use crate::reservations::model::{Reservation, Status};
-use crate::reservations::{ListQuery, NewReservation, ReservationError, ReservationPatch};
-use crate::types::{ReservationId, RoomId, SeriesId, UserId};
+use crate::reservations::{ListQuery, NewReservation, Page, ReservationError, ReservationPatch};
+use crate::types::{DisplayId, ReservationId, RoomId, SeriesId, UserId};
 use crate::validation::FieldErrors;
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery, IfMatch};
@@ -30,7 +30,8 @@ pub struct ReservationDto {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     attendees: Vec<String>,
-    /// `confirmed` or `cancelled`.
+    /// `confirmed`, `pending` (waiting for approval; it holds its slot), `cancelled`,
+    /// `declined` or `no_show` (not checked in within the room's window; released).
     #[schema(value_type = String, example = "confirmed")]
     status: Status,
     /// Send it back in `If-Match` when changing the reservation.
@@ -43,6 +44,17 @@ pub struct ReservationDto {
     /// The recurring series this is an occurrence of (see `GET /series/{id}`).
     #[schema(value_type = Option<String>, format = Uuid)]
     series_id: Option<SeriesId>,
+    /// When the meeting was checked in.
+    checked_in_at: Option<DateTime<Utc>>,
+    /// Who approved or declined the request, and when.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    decided_by: Option<UserId>,
+    decided_at: Option<DateTime<Utc>>,
+    /// The approver's reason for declining, if given.
+    decline_reason: Option<String>,
+    /// The room door display a walk-up booking was made on (`GET /displays`).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    booked_via: Option<DisplayId>,
 }
 
 impl From<&Reservation> for ReservationDto {
@@ -64,6 +76,11 @@ impl From<&Reservation> for ReservationDto {
             updated_at: r.updated_at,
             cancelled_at: r.cancelled_at,
             series_id: r.series_id,
+            checked_in_at: r.checked_in_at,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            decline_reason: r.decline_reason,
+            booked_via: r.booked_via,
         }
     }
 }
@@ -157,6 +174,12 @@ pub async fn list(
         limit: q.limit.unwrap_or(100),
     };
     let page = state.reservations.list(&actor, query)?;
+    Ok(paged(&uri, page))
+}
+
+/// A page of reservations with the next page's address in `Link` (`rel="next"`) and its cursor in
+/// `X-Next-Cursor`.
+pub(super) fn paged(uri: &axum::http::Uri, page: Page) -> Response {
     let items: Vec<ReservationDto> = page.items.iter().map(Into::into).collect();
     let mut res = axum::Json(items).into_response();
     if let Some(cursor) = page.next_cursor {
@@ -172,7 +195,7 @@ pub async fn list(
             res.headers_mut().insert("x-next-cursor", cursor);
         }
     }
-    Ok(res)
+    res
 }
 
 /// Book a room. An overlap with a live reservation of the room is a 409 listing the conflicts.
@@ -219,8 +242,15 @@ pub async fn create(
 #[utoipa::path(get, path = "/reservations/{id}", tag = "reservations", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = ReservationDto), (status = 404, body = Problem)))]
-pub async fn get(State(state): State<AppState>, _: Actor, Path(id): Path<ReservationId>) -> Result<Response, Problem> {
+pub async fn get(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<ReservationId>,
+) -> Result<Response, Problem> {
     let r = state.reservations.get(id)?;
+    if !state.groups.may_see_reservation(&actor, &r) {
+        return Err(crate::reservations::ReservationError::NotFound.into());
+    }
     Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
 }
 

@@ -6,22 +6,29 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod admin_displays;
 mod admin_email;
 mod admin_ops;
 mod admin_templates;
 mod admin_webhooks;
+mod approvals;
 pub mod assets;
 mod auth;
 mod booking;
+mod display;
 mod find;
 mod format;
 mod inbox;
 mod mine;
 mod profile;
+mod qr;
+mod repeat;
 mod report_charts;
+mod report_subscriptions;
 mod reports;
 mod rooms;
 pub mod session;
+mod sso;
 mod timeline;
 
 use super::AppState;
@@ -45,13 +52,20 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(timeline::day))
         .route("/login", get(auth::login_page).post(auth::login))
+        .route("/login/oidc", get(sso::start))
+        .route("/login/oidc/callback", get(sso::callback))
         .route("/logout", post(auth::logout))
         .route("/book", get(booking::new_page).post(booking::create))
         .route("/book/check", get(booking::check))
+        .route("/book/repeat", get(repeat::preview))
         .route("/my", get(mine::list))
         .route("/reservations/{id}", get(mine::detail))
         .route("/reservations/{id}/edit", get(booking::edit_page).post(booking::update))
         .route("/reservations/{id}/cancel", get(mine::cancel_page).post(mine::cancel))
+        .route("/reservations/{id}/check-in", post(approvals::check_in))
+        .route("/approvals", get(approvals::page))
+        .route("/approvals/{id}/approve", post(approvals::approve))
+        .route("/approvals/{id}/decline", post(approvals::decline))
         .route("/rooms", get(rooms::directory))
         .route("/find", get(find::page))
         .route("/search/live", get(find::live))
@@ -85,7 +99,17 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/webhooks/deliveries/{id}/retry", post(admin_webhooks::retry))
         .route("/reports", get(reports::page))
         .route("/reports/export/{section}", get(reports::export))
+        .route("/reports/subscriptions", post(report_subscriptions::subscribe))
+        .route("/reports/subscriptions/{id}/delete", post(report_subscriptions::unsubscribe))
         .route("/static/{hash}/{*name}", get(assets::serve))
+        .route("/admin/displays", get(admin_displays::list).post(admin_displays::create))
+        .route("/admin/displays/{id}/revoke", post(admin_displays::revoke))
+        .route("/display/{token}", get(display::page))
+        .route("/display/{token}/panel", get(display::panel))
+        .route("/display/{token}/events", get(display::events))
+        .route("/display/{token}/book", post(display::book))
+        .route("/display/{token}/end", post(display::end_early))
+        .route("/display/{token}/check-in", post(display::check_in))
 }
 
 /// The content security policy of pages: only this server's scripts and styles, no inline code.
