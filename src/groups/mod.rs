@@ -58,11 +58,16 @@ impl Groups {
     /// What `actor` may do in `room` (a lookup in memory, cheap enough for every row of a
     /// listing).
     pub fn rights(&self, actor: &Actor, room: RoomId) -> RoomRights {
-        self.store.access().rights(actor.role, actor.id, room)
+        actor.scope.limit(self.store.access().rights(actor.role, actor.id, room))
     }
 
     pub fn may_see(&self, actor: &Actor, room: RoomId) -> bool {
         self.rights(actor, room).see
+    }
+
+    /// A reservation is visible to its owner and to those who may see its room.
+    pub fn may_see_reservation(&self, actor: &Actor, r: &crate::reservations::model::Reservation) -> bool {
+        r.user_id == actor.id || self.may_see(actor, r.room_id)
     }
 
     /// Keeps the rooms `actor` may see, in their order.

@@ -2,9 +2,9 @@
 
 use super::model::{Reservation, Status};
 use super::{MAX_ATTENDEES, NewReservation, ReservationError, Result};
-use crate::access::{Actor, may_manage_reservation};
+use crate::access::{Actor, RoomRights, may_manage_reservation};
 use crate::rooms::model::Room;
-use crate::store::Tx;
+use crate::store::{StoreError, Tx, View};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId};
 use crate::users::rules::{is_plausible_email, normalize_email};
 use crate::validation::FieldErrors;
@@ -53,18 +53,65 @@ pub(super) fn new_reservation(
         updated_at: now,
         cancelled_at: None,
         series_id: None,
+        checked_in_at: None,
+        decided_by: None,
+        decided_at: None,
+        decline_reason: None,
+        booked_via: None,
     }
 }
 
-pub(super) fn check_permission(actor: &Actor, r: &Reservation) -> Result<()> {
-    if may_manage_reservation(actor.role, r.user_id == actor.id) { Ok(()) } else { Err(crate::access::Denied.into()) }
+/// What `actor` may do in `room`, decided by [`crate::access::room_rights`] from the room's
+/// access rule (its own or its location's) and the actor's groups, read in the same transaction
+/// as the write it guards.
+pub fn rights(view: &View, actor: &Actor, room: &Room) -> std::result::Result<RoomRights, StoreError> {
+    Ok(actor.room_rights(&view.groups_of(actor.id)?, view.rule_for_room(room)?.as_ref()))
+}
+
+/// `actor` may book `room`: a room they may not see is "no such room" (as if it did not exist);
+/// one they see but may not book is refused with a 403 that says so.
+/// Without a rule the role alone refused, and the answer stays the role table's.
+pub(super) fn check_may_book(view: &View, actor: &Actor, room: &Room) -> Result<RoomRights> {
+    let rule = view.rule_for_room(room)?;
+    let rights = actor.room_rights(&view.groups_of(actor.id)?, rule.as_ref());
+    if !rights.see {
+        return Err(FieldErrors::one("room_id", "no_room", "no such room").into());
+    }
+    match (rights.book, rule) {
+        (true, _) => Ok(rights),
+        (false, None) => Err(crate::access::Denied.into()),
+        (false, Some(_)) => Err(ReservationError::NotBookable(room.name.clone())),
+    }
+}
+
+/// The status a new booking of `room` gets: pending where the room requires approval and the
+/// actor may not book it without.
+pub(super) fn initial_status(view: &View, actor: &Actor, room: &Room) -> Result<Status> {
+    if room.requires_approval && !rights(view, actor, room)?.book_without_approval {
+        Ok(Status::Pending)
+    } else {
+        Ok(Status::Confirmed)
+    }
+}
+
+/// Owners manage their reservations, managers all, and a room's `manage` groups that room's.
+pub(super) fn check_permission(view: &View, actor: &Actor, r: &Reservation) -> Result<()> {
+    if may_manage_reservation(actor.role, r.user_id == actor.id) {
+        return Ok(());
+    }
+    match view.room(r.room_id)? {
+        Some(room) if rights(view, actor, &room)?.manage => Ok(()),
+        _ => Err(crate::access::Denied.into()),
+    }
 }
 
 /// The actor may change `r`, it is still live, and it is the version the client last saw.
-pub(super) fn check_may_manage(actor: &Actor, r: &Reservation, expected_version: Option<u64>) -> Result<()> {
-    check_permission(actor, r)?;
-    if r.status == Status::Cancelled {
-        return Err(ReservationError::Cancelled);
+pub(super) fn check_may_manage(view: &View, actor: &Actor, r: &Reservation, expected_version: Option<u64>) -> Result<()> {
+    check_permission(view, actor, r)?;
+    match r.status {
+        Status::Cancelled => return Err(ReservationError::Cancelled),
+        Status::Declined | Status::NoShow => return Err(ReservationError::Closed(r.status)),
+        Status::Confirmed | Status::Pending => {}
     }
     match expected_version {
         Some(v) if v != r.version => Err(ReservationError::StaleVersion { current: r.version }),

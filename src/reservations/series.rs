@@ -3,7 +3,7 @@
 //! ordinary reservation carrying the series id; the no-overlap guarantee covers it as any other.
 
 use super::checks::{check_may_manage, check_owner, check_permission, check_room, new_reservation};
-use super::model::{Reservation, Status};
+use super::model::Reservation;
 use super::recurrence::{self, Caps, local, resolve};
 use super::{NewReservation, ReservationError, ReservationPatch, Reservations, Result, rules};
 use crate::access::{Action, Actor};
@@ -11,7 +11,9 @@ use crate::clock;
 use crate::events::EventKind;
 use crate::store::Tx;
 use crate::types::{ReservationId, RoomId, SeriesId, TimeRange};
-use crate::validation::FieldErrors;
+use super::policy::{Guard, Policies, Violation};
+use std::collections::HashMap;
+use crate::validation::{FieldError, FieldErrors};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
@@ -40,6 +42,18 @@ pub enum Scope {
 pub struct Clash {
     pub range: TimeRange,
     pub conflicts: Vec<Reservation>,
+    /// The room policy rules it breaks (closed, blackout, too close for the buffer, over the
+    /// quota…); empty when it is simply taken.
+    pub reasons: Vec<FieldError>,
+}
+
+/// A series as it would be booked: see [`Reservations::plan_series`].
+pub struct SeriesPlan {
+    pub rule: recurrence::Rule,
+    /// The room's zone, in which the rule is read.
+    pub timezone: Tz,
+    /// Every occurrence; `conflicts` is empty where the room is free.
+    pub occurrences: Vec<Clash>,
 }
 
 pub struct SeriesBooked {
@@ -61,32 +75,56 @@ impl Reservations {
         let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
         let now = clock::now();
         let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
-        let actor_id = actor.id;
+        let (actor, actor_id) = (actor.clone(), actor.id);
         let first = TimeRange::new(input.start, input.end);
+        let policies = self.policies.clone();
         self.store
             .write(move |tx: &mut Tx| {
                 let room = check_room(tx, input.room_id)?;
+                super::checks::check_may_book(tx, &actor, &room)?;
                 check_owner(tx, owner, actor_id)?;
                 let tz = zone(&room.timezone);
                 let ranges = recurrence::expand(&rule, tz, first, caps)
                     .map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+                let guard = Guard::new(tx, &policies.global, &actor, &room, now)?;
+                let mut quota = guard.quota(owner, policies.week_zone, Vec::new());
                 let (mut free, mut skipped) = (Vec::new(), Vec::new());
                 for range in ranges {
                     let conflicts = tx.conflicts(input.room_id, range, None)?;
-                    if conflicts.is_empty() {
-                        free.push(range);
-                    } else {
-                        skipped.push(Clash { range, conflicts });
+                    if !conflicts.is_empty() {
+                        skipped.push(Clash { range, conflicts, reasons: Vec::new() });
+                        continue;
                     }
+                    match guard.check(tx, room.id, range, &[], &free, &mut quota)? {
+                        Ok(()) => free.push(range),
+                        Err(v) => {
+                            let reasons = v.reasons();
+                            let conflicts = match v {
+                                Violation::Buffer { neighbours, .. } => neighbours,
+                                Violation::Rules(_) => Vec::new(),
+                            };
+                            skipped.push(Clash { range, conflicts, reasons });
+                        }
+                    }
+                }
+                if free.is_empty() && skipped.iter().all(|c| c.conflicts.is_empty() && !c.reasons.is_empty()) {
+                    // Nothing is bookable and nothing is in the way: the request itself breaks
+                    // the room's rules (say, too long for every occurrence). Answer as for a
+                    // single booking, with the first occurrence's reasons.
+                    let first = skipped.first().map(|c| c.reasons.clone()).unwrap_or_default();
+                    return Err(ReservationError::Invalid(FieldErrors(first)));
                 }
                 if free.is_empty() || (on_conflict == OnConflict::Fail && !skipped.is_empty()) {
                     return Err(ReservationError::SeriesConflict(skipped));
                 }
                 let series_id = SeriesId::new();
+                // Every occurrence of a series in a room that needs approval waits for it.
+                let status = super::checks::initial_status(tx, &actor, &room)?;
                 let mut booked = Vec::with_capacity(free.len());
                 for range in free {
                     let mut r = new_reservation(&input, owner, actor_id, range, now);
                     r.series_id = Some(series_id);
+                    r.status = status;
                     tx.put_reservation(r.clone());
                     tx.append_event(super::event(EventKind::ReservationCreated, actor_id, &r, now));
                     booked.push(r);
@@ -96,10 +134,32 @@ impl Reservations {
             .await
     }
 
+    /// What [`Reservations::create_series`] would book, booking nothing: every occurrence in the
+    /// room's zone (same rule, same caps) and the live reservations in its way now. The booking
+    /// form's preview; the write still judges each occurrence again in its own transaction.
+    pub fn plan_series(&self, actor: &Actor, room_id: RoomId, first: TimeRange, rrule: &str) -> Result<SeriesPlan> {
+        actor.require(Action::BookRooms)?;
+        let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        let view = self.store.view()?;
+        let room = view.room(room_id)?.ok_or_else(|| FieldErrors::one("room_id", "no_room", "no such room"))?;
+        let tz = zone(&room.timezone);
+        let now = clock::now();
+        let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
+        let ranges =
+            recurrence::expand(&rule, tz, first, caps).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        let mut occurrences = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            occurrences.push(Clash { range, conflicts: view.conflicts(room_id, range, None)?, reasons: Vec::new() });
+        }
+        Ok(SeriesPlan { rule, timezone: tz, occurrences })
+    }
+
     /// Every occurrence of a series, cancelled ones too, in start order.
     pub fn series(&self, actor: &Actor, id: SeriesId) -> Result<Vec<Reservation>> {
         actor.require(Action::ReadReservations)?;
-        let occurrences = self.store.view()?.series(id)?;
+        let access = self.store.access();
+        let mut occurrences = self.store.view()?.series(id)?;
+        occurrences.retain(|r| r.user_id == actor.id || access.may_see(actor.role, actor.id, r.room_id));
         if occurrences.is_empty() {
             return Err(ReservationError::NotFound);
         }
@@ -122,16 +182,23 @@ impl Reservations {
         };
         let attendees = self.check_patch_text(&patch)?;
         let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
+        let policies = self.policies.clone();
         self.store
             .write(move |tx: &mut Tx| {
                 let target = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
-                check_may_manage(&actor, &target, expected_version)?;
+                check_may_manage(tx, &actor, &target, expected_version)?;
                 let occurrences = targets(tx, series_id, &target, scope, now - limits.past_grace)?;
                 for o in &occurrences {
-                    check_permission(&actor, o)?;
+                    check_permission(tx, &actor, o)?;
                 }
                 let room_id = patch.room_id.unwrap_or(target.room_id);
-                let room = if room_id != target.room_id { check_room(tx, room_id)? } else { tx_room(tx, room_id)? };
+                let room = if room_id != target.room_id {
+                    let room = check_room(tx, room_id)?;
+                    super::checks::check_may_book(tx, &actor, &room)?;
+                    room
+                } else {
+                    tx_room(tx, room_id)?
+                };
                 let tz = zone(&room.timezone);
                 let new_first = TimeRange::new(patch.start.unwrap_or(target.start), patch.end.unwrap_or(target.end));
                 let shift = local(tz, new_first.start) - local(tz, target.start);
@@ -149,6 +216,7 @@ impl Reservations {
                     moved.push((o, room, range));
                 }
                 check_changed(tx, &moved)?;
+                check_moved_policy(tx, &policies, &actor, target.user_id, &moved, now)?;
                 let mut changed_target = target.clone();
                 for (mut r, room, range) in moved {
                     r.room_id = room;
@@ -185,13 +253,13 @@ impl Reservations {
         self.store
             .write(move |tx: &mut Tx| {
                 let target = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
-                check_permission(&actor, &target)?;
+                check_permission(tx, &actor, &target)?;
                 if expected_version.is_some_and(|v| v != target.version) {
                     return Err(ReservationError::StaleVersion { current: target.version });
                 }
                 let mut result = target.clone();
                 for o in targets(tx, series_id, &target, scope, now - grace)? {
-                    check_permission(&actor, &o)?;
+                    check_permission(tx, &actor, &o)?;
                     let cancelled = super::stage_cancel(tx, o, Some(actor.id), now);
                     if cancelled.id == id {
                         result = cancelled;
@@ -222,7 +290,7 @@ fn targets(
     Ok(tx
         .series(series)?
         .into_iter()
-        .filter(|o| o.status == Status::Confirmed)
+        .filter(|o| o.status.is_live())
         .filter(|o| match scope {
             Scope::Following => o.start >= target.start,
             _ => o.end >= ended_before || o.id == target.id,
@@ -248,7 +316,47 @@ fn check_changed(tx: &Tx, moved: &[(Reservation, RoomId, TimeRange)]) -> Result<
         let conflicts: Vec<Reservation> =
             tx.conflicts(*room, *range, None)?.into_iter().filter(|c| !ours.contains(&c.id)).collect();
         if !conflicts.is_empty() {
-            clashes.push(Clash { range: *range, conflicts });
+            clashes.push(Clash { range: *range, conflicts, reasons: Vec::new() });
+        }
+    }
+    if clashes.is_empty() { Ok(()) } else { Err(ReservationError::SeriesConflict(clashes)) }
+}
+
+/// Every occurrence whose time or room changes is held to its room's policy like a new booking;
+/// all or nothing, with each breaking occurrence and its reasons in the answer.
+fn check_moved_policy(
+    tx: &Tx,
+    policies: &Policies,
+    actor: &Actor,
+    owner: crate::types::UserId,
+    moved: &[(Reservation, RoomId, TimeRange)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let changed: Vec<_> = moved.iter().filter(|(o, room, range)| o.room_id != *room || o.range() != *range).collect();
+    let Some((_, first_room, _)) = changed.first() else { return Ok(()) };
+    let ours: Vec<ReservationId> = moved.iter().map(|(r, _, _)| r.id).collect();
+    let mut guards: HashMap<RoomId, Guard> = HashMap::new();
+    // One weekly quota for the owner, with the limit of the (first) room moved to; the stored
+    // times of the moving occurrences give way to their new ones.
+    let moving: Vec<ReservationId> = changed.iter().map(|(o, _, _)| o.id).collect();
+    let mut quota =
+        Guard::new(tx, &policies.global, actor, &tx_room(tx, *first_room)?, now)?.quota(owner, policies.week_zone, moving);
+    let mut clashes = Vec::new();
+    for (_, room, range) in changed {
+        if !guards.contains_key(room) {
+            guards.insert(*room, Guard::new(tx, &policies.global, actor, &tx_room(tx, *room)?, now)?);
+        }
+        // The buffer holds between occurrences of the series too: each is checked against the
+        // others' new times in the same room.
+        let others: Vec<TimeRange> =
+            moved.iter().filter(|(_, r, t)| r == room && t != range).map(|(_, _, t)| *t).collect();
+        if let Err(v) = guards[room].check(tx, *room, *range, &ours, &others, &mut quota)? {
+            let reasons = v.reasons();
+            let conflicts = match v {
+                Violation::Buffer { neighbours, .. } => neighbours,
+                Violation::Rules(_) => Vec::new(),
+            };
+            clashes.push(Clash { range: *range, conflicts, reasons });
         }
     }
     if clashes.is_empty() { Ok(()) } else { Err(ReservationError::SeriesConflict(clashes)) }

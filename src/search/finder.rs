@@ -54,14 +54,22 @@ pub struct Answer {
 }
 
 /// The rooms free for all of `window` that meet `req`, best fit first, with alternatives when
-/// there are none. The window must have been validated.
-pub async fn find(search: &Search, store: &Store, window: TimeRange, req: &Request) -> Result<Answer, SearchError> {
+/// there are none; only rooms `who` may see. The window must have been validated.
+pub async fn find(
+    search: &Search,
+    store: &Store,
+    who: &crate::access::Actor,
+    window: TimeRange,
+    req: &Request,
+) -> Result<Answer, SearchError> {
     let scores =
         if query::words(&req.text).0.is_empty() { None } else { Some(search.room_scores(&req.text, 0).await?) };
     let view = store.view()?;
     let resources = view.resources()?;
     let (mut candidates, mut near) = (Vec::new(), Vec::new());
-    for room in view.rooms()?.into_iter().filter(|r| r.active) {
+    let access = store.access();
+    let visible = |r: &Room| r.active && access.may_see(who.role, who.id, r.id);
+    for room in view.rooms()?.into_iter().filter(visible) {
         let misses = judge(&room, req, scores.as_ref(), &resources);
         match misses.len() {
             0 => {
@@ -183,6 +191,7 @@ mod tests {
             timezone: "UTC".into(),
             resources: vec![],
             requires_approval: false,
+            checkin: Default::default(),
             active: true,
             version: 1,
             created_at: now,

@@ -189,6 +189,14 @@ impl View<'_> {
         })
     }
 
+    /// The rule governing `room`: its own, else its location's (see [`crate::access::effective_rule`]).
+    pub fn rule_for_room(&self, room: &Room) -> Result<Option<AccessRule>> {
+        match self.room_rule(room.id)? {
+            Some(rule) => Ok(Some(rule)),
+            None => Ok(self.location_rule(&room.location)?.map(|l| l.rule)),
+        }
+    }
+
     /// Every location rule, by location key.
     pub fn location_rules(&self) -> Result<Vec<LocationRule>> {
         with_table!(self, LOCATION_ACCESS, |t| {

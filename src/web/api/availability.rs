@@ -67,6 +67,9 @@ pub async fn room(
     ApiQuery(w): ApiQuery<Window>,
 ) -> Result<Json<RoomAvailabilityDto>, Problem> {
     actor.require(Action::ReadRooms)?;
+    if !state.groups.may_see(&actor, id) {
+        return Err(Problem::not_found("room"));
+    }
     let window = TimeRange::new(w.from.0, w.to.0);
     let a = state.reservations.room_availability(id, window).map_err(|e| match e {
         crate::reservations::ReservationError::NotFound => Problem::not_found("room"),
@@ -139,7 +142,7 @@ pub async fn free_rooms(
 ) -> Result<Json<Vec<RoomDto>>, Problem> {
     actor.require(Action::ReadRooms)?;
     let (window, request) = q.request(&state)?;
-    let answer = finder::find(&state.search, &state.store, window, &request).await?;
+    let answer = finder::find(&state.search, &state.store, &actor, window, &request).await?;
     Ok(Json(answer.rooms.into_iter().map(Into::into).collect()))
 }
 
@@ -197,7 +200,7 @@ pub async fn find_room(
 ) -> Result<Json<FindRoomDto>, Problem> {
     actor.require(Action::ReadRooms)?;
     let (window, request) = q.request(&state)?;
-    let answer = finder::find(&state.search, &state.store, window, &request).await?;
+    let answer = finder::find(&state.search, &state.store, &actor, window, &request).await?;
     Ok(Json(FindRoomDto {
         rooms: answer.rooms.into_iter().map(Into::into).collect(),
         next_windows: answer

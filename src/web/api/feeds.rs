@@ -13,6 +13,7 @@ use crate::notify::ics::{fold, text, utc};
 use crate::reservations::feed::{Feed, FeedOwner};
 use crate::reservations::model::Status;
 use crate::rooms::model::Room;
+use crate::rooms::policy::Policy;
 use crate::types::{RoomId, UserId};
 use crate::web::AppState;
 use crate::web::problem::Problem;
@@ -28,6 +29,8 @@ use utoipa::ToSchema;
 pub struct RoomWithFeed {
     #[serde(flatten)]
     pub room: RoomDto,
+    /// What applies to the room: the server's defaults, then its location's, then its own.
+    pub effective_policy: Policy,
     /// Subscribe to the room's reservations from a calendar client. Secret: anyone with it can
     /// read the feed; managers replace it with `POST /rooms/{id}/feed-token`.
     pub ics_url: String,
@@ -54,7 +57,8 @@ pub struct FeedUrl {
 pub fn with_feed(state: &AppState, headers: &HeaderMap, room: Room) -> Result<RoomWithFeed, Problem> {
     let owner = FeedOwner::Room(room.id);
     let ics_url = ics_url(headers, owner, &state.reservations.feed_token(owner)?);
-    Ok(RoomWithFeed { room: RoomDto::from(room), ics_url })
+    let effective_policy = state.rooms.effective_policy(&room)?;
+    Ok(RoomWithFeed { room: RoomDto::from(room), effective_policy, ics_url })
 }
 
 /// The feed's absolute address, on the host and scheme the client used to reach the API.
@@ -100,6 +104,9 @@ pub async fn reset_room(
     headers: HeaderMap,
     Path(id): Path<RoomId>,
 ) -> Result<Json<FeedUrl>, Problem> {
+    if !state.groups.may_see(&actor, id) {
+        return Err(Problem::not_found("room"));
+    }
     let owner = FeedOwner::Room(id);
     let token = state.reservations.reset_feed_token(&actor, owner).await?;
     Ok(Json(FeedUrl { ics_url: ics_url(&headers, owner, &token) }))

@@ -1,7 +1,8 @@
 use super::feeds::{RoomWithFeed, with_feed};
 use super::{created, with_etag};
 use crate::access::Actor;
-use crate::rooms::model::Room;
+use crate::rooms::model::{CheckIn, Room};
+use crate::rooms::policy::PolicyOverrides;
 use crate::rooms::{FutureReservations, RoomInput, RoomPatch};
 use crate::types::{ResourceId, RoomId};
 use crate::web::AppState;
@@ -29,6 +30,13 @@ pub struct RoomDto {
     #[schema(value_type = Vec<String>)]
     pub resources: Vec<ResourceId>,
     pub requires_approval: bool,
+    /// Reservations must be checked in; those that are not are released as no-shows.
+    pub checkin_required: bool,
+    /// Minutes after the start check-in stays open; null: the server's default.
+    pub checkin_window_minutes: Option<u32>,
+    /// The room's own policy settings; absent ones inherit its location's and the server's
+    /// (`effective_policy` in single-room answers shows the result).
+    pub policy: PolicyOverrides,
     /// False once archived.
     pub active: bool,
     pub version: u64,
@@ -47,6 +55,9 @@ impl From<Room> for RoomDto {
             timezone: r.timezone,
             resources: r.resources,
             requires_approval: r.requires_approval,
+            checkin_required: r.checkin.required,
+            checkin_window_minutes: r.checkin.window_minutes,
+            policy: r.policy,
             active: r.active,
             version: r.version,
             created_at: r.created_at,
@@ -70,6 +81,14 @@ pub struct CreateRoom {
     resources: Vec<String>,
     #[serde(default)]
     requires_approval: bool,
+    /// Reservations must be checked in within the window or are released as no-shows.
+    #[serde(default)]
+    checkin_required: bool,
+    /// 1 to 240; absent: the server's `booking.checkin_window_minutes`.
+    checkin_window_minutes: Option<u32>,
+    /// The room's own policy settings (opening hours, blackouts, limits); absent ones inherit.
+    #[serde(default)]
+    policy: PolicyOverrides,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -82,6 +101,11 @@ pub struct UpdateRoom {
     timezone: Option<String>,
     resources: Option<Vec<String>>,
     requires_approval: Option<bool>,
+    checkin_required: Option<bool>,
+    /// 1 to 240, or 0 to return to the server's default.
+    checkin_window_minutes: Option<u32>,
+    /// Replaces the room's own policy settings as a whole (`{}` inherits everything).
+    policy: Option<PolicyOverrides>,
     /// `true` brings an archived room back.
     active: Option<bool>,
 }
@@ -114,10 +138,11 @@ enum FutureChoice {
     responses((status = 200, body = Vec<RoomDto>)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Actor,
+    actor: Actor,
     ApiQuery(q): ApiQuery<ListRooms>,
 ) -> Result<Json<Vec<RoomDto>>, Problem> {
-    Ok(Json(state.rooms.list(q.include_archived)?.into_iter().map(Into::into).collect()))
+    let rooms = state.groups.visible(&actor, state.rooms.list(q.include_archived)?);
+    Ok(Json(rooms.into_iter().map(Into::into).collect()))
 }
 
 /// Create a room (managers and admins).
@@ -137,6 +162,8 @@ pub async fn create(
         timezone: b.timezone,
         resources: b.resources,
         requires_approval: b.requires_approval,
+        checkin: CheckIn { required: b.checkin_required, window_minutes: b.checkin_window_minutes },
+        policy: b.policy,
     };
     let room = state.rooms.create(&actor, input).await?;
     let (location, version) = (format!("/api/v1/rooms/{}", room.id), room.version);
@@ -149,11 +176,14 @@ pub async fn create(
     responses((status = 200, body = RoomWithFeed), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
-    _: Actor,
+    actor: Actor,
     headers: HeaderMap,
     Path(id): Path<RoomId>,
 ) -> Result<Response, Problem> {
     let room = state.rooms.get(id)?;
+    if !state.groups.may_see(&actor, room.id) {
+        return Err(crate::rooms::RoomError::NotFound.into());
+    }
     Ok(with_etag(StatusCode::OK, room.version, with_feed(&state, &headers, room)?))
 }
 
@@ -179,6 +209,9 @@ pub async fn update(
         timezone: b.timezone,
         resources: b.resources,
         requires_approval: b.requires_approval,
+        checkin_required: b.checkin_required,
+        checkin_window_minutes: b.checkin_window_minutes.map(|m| (m != 0).then_some(m)),
+        policy: b.policy,
         active: b.active,
     };
     let room = state.rooms.update(&actor, id, patch, version).await?;

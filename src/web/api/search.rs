@@ -53,12 +53,14 @@ pub async fn search(
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Vec<SearchHitDto>>, Problem> {
     actor.require(Action::ReadRooms)?;
-    Ok(Json(hits(&state, &q.q, q.capacity, q.limit.unwrap_or(20).clamp(1, MAX_LIMIT)).await?))
+    Ok(Json(hits(&state, &actor, &q.q, q.capacity, q.limit.unwrap_or(20).clamp(1, MAX_LIMIT)).await?))
 }
 
-/// The hits for `text` with what a list shows of each (also used by the pages).
+/// The hits for `text` with what a list shows of each (also used by the pages); rooms `who`
+/// may not see are left out.
 pub async fn hits(
     state: &AppState,
+    who: &Actor,
     text: &str,
     capacity: Option<u32>,
     limit: usize,
@@ -78,13 +80,14 @@ pub async fn hits(
         }
         None => state.search.find(text, limit).await?,
     };
-    let view = state.store.view()?;
+    let (view, access) = (state.store.view()?, state.store.access());
     let mut out = Vec::with_capacity(found.len());
     // The index may be a moment behind the store: a hit deleted meanwhile is skipped.
     for hit in found {
         match hit.kind {
             Kind::Room => {
-                if let Some(r) = view.room(RoomId(hit.id))?.filter(|r| r.active) {
+                let visible = |r: &crate::rooms::model::Room| r.active && access.may_see(who.role, who.id, r.id);
+                if let Some(r) = view.room(RoomId(hit.id))?.filter(visible) {
                     out.push(SearchHitDto {
                         kind: "room",
                         id: hit.id,
