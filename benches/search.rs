@@ -81,6 +81,8 @@ fn catalogue(rooms: usize, resources: usize, rng: &mut Rng) -> (Vec<Room>, Vec<R
                 timezone: "Europe/Madrid".into(),
                 resources: equipment,
                 requires_approval: false,
+                checkin: Default::default(),
+                policy: Default::default(),
                 active: true,
                 version: 1,
                 created_at: at,
@@ -116,6 +118,11 @@ fn reservations(rooms: &[Room], count: usize, start: DateTime<Utc>, rng: &mut Rn
                 updated_at: start,
                 cancelled_at: None,
                 series_id: None,
+                checked_in_at: None,
+                decided_by: None,
+                decided_at: None,
+                decline_reason: None,
+                booked_via: None,
             }
         })
         .collect()

@@ -29,6 +29,10 @@ pub struct SmtpConfig {
 pub struct SchedulerConfig {
     pub reminders: String,
     pub session_cleanup: String,
+    /// Releases reservations not checked in within their check-in window.
+    pub no_shows: String,
+    /// E-mails the scheduled reports whose period is over.
+    pub reports: String,
     /// Minutes before a meeting its reminder goes out, for users who did not choose.
     pub reminder_lead_minutes: u32,
 }
@@ -61,7 +65,13 @@ impl Default for SmtpConfig {
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
-        Self { reminders: "* * * * *".into(), session_cleanup: "17 * * * *".into(), reminder_lead_minutes: 15 }
+        Self {
+            reminders: "* * * * *".into(),
+            session_cleanup: "17 * * * *".into(),
+            no_shows: "* * * * *".into(),
+            reports: "0 6 * * *".into(),
+            reminder_lead_minutes: 15,
+        }
     }
 }
 
@@ -85,9 +95,12 @@ impl Config {
         range("smtp.timeout_seconds", self.smtp.timeout_seconds, 1, 600)?;
         range("smtp.max_attempts", self.smtp.max_attempts, 1, 100)?;
         range("smtp.retry_seconds", self.smtp.retry_seconds, 1, 24 * 3600)?;
-        for (key, expr) in
-            [("reminders", &self.scheduler.reminders), ("session_cleanup", &self.scheduler.session_cleanup)]
-        {
+        for (key, expr) in [
+            ("reminders", &self.scheduler.reminders),
+            ("session_cleanup", &self.scheduler.session_cleanup),
+            ("no_shows", &self.scheduler.no_shows),
+            ("reports", &self.scheduler.reports),
+        ] {
             if let Err(e) = crate::scheduler::parse_schedule(expr) {
                 return Err(err(format!("scheduler.{key}: {e}")));
             }

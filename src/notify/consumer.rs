@@ -3,11 +3,12 @@
 //! inbox entries, each under a "once" key, so a replayed event or a second reminder run adds none.
 
 use super::email::MailData;
+use super::series;
 use super::model::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
 use crate::clock::Clock;
 use crate::events::bus::{Consumer, Staging};
 use crate::events::{Event, EventKind};
-use crate::reservations::model::Reservation;
+use crate::reservations::model::{Reservation, Status};
 use crate::store::{StoreError, Tx, View};
 use crate::types::{DeliveryId, NotificationId, UserId, micros};
 use chrono::{DateTime, Duration, Utc};
@@ -86,6 +87,7 @@ fn mail_data(view: &View, r: &Reservation, minutes_before: Option<u32>) -> Resul
         owner_email: owner.map(|o| o.email).unwrap_or_default(),
         recipient_name: String::new(),
         minutes_before,
+        occurrences: Vec::new(),
     })
 }
 
@@ -115,14 +117,29 @@ fn title(kind: &str, lang: &str, data: &MailData) -> String {
     let when = data.reservation.start.with_timezone(&tz).format("%Y-%m-%d %H:%M");
     let (t, room) = (&data.reservation.title, &data.room_name);
     let minutes = data.minutes_before.unwrap_or(0);
+    let n = data.occurrences.len();
     match (lang, kind) {
         ("es", "reservation.created") => format!("Reservada: {t} — {room}, {when}"),
         ("es", "reservation.updated") => format!("Cambiada: {t} — {room}, {when}"),
         ("es", "reservation.cancelled") => format!("Cancelada: {t} — {room}, {when}"),
+        ("es", "reservation.requested") => format!("Pendiente de aprobación: {t} — {room}, {when}"),
+        ("es", "reservation.approved") => format!("Aprobada: {t} — {room}, {when}"),
+        ("es", "reservation.declined") => format!("Rechazada: {t} — {room}, {when}"),
+        ("es", "reservation.no_show") => format!("Liberada sin check-in: {t} — {room}, {when}"),
+        ("es", "approval.requested") => format!("Aprobación pendiente: {t} — {room}, {when}"),
+        ("es", series::CREATED) => format!("Reservadas {n} fechas: {t} — {room}, desde {when}"),
+        ("es", series::CANCELLED) => format!("Canceladas {n} fechas: {t} — {room}, desde {when}"),
         ("es", _) => format!("Empieza en {minutes} min: {t} — {room}"),
         (_, "reservation.created") => format!("Booked: {t} — {room}, {when}"),
         (_, "reservation.updated") => format!("Changed: {t} — {room}, {when}"),
         (_, "reservation.cancelled") => format!("Cancelled: {t} — {room}, {when}"),
+        (_, "reservation.requested") => format!("Waiting for approval: {t} — {room}, {when}"),
+        (_, "reservation.approved") => format!("Approved: {t} — {room}, {when}"),
+        (_, "reservation.declined") => format!("Declined: {t} — {room}, {when}"),
+        (_, "reservation.no_show") => format!("Released, not checked in: {t} — {room}, {when}"),
+        (_, "approval.requested") => format!("Approval needed: {t} — {room}, {when}"),
+        (_, series::CREATED) => format!("Booked {n} dates: {t} — {room}, from {when}"),
+        (_, series::CANCELLED) => format!("Cancelled {n} dates: {t} — {room}, from {when}"),
         _ => format!("Starting in {minutes} min: {t} — {room}"),
     }
 }
@@ -145,9 +162,84 @@ fn reservation_event(event: &Event) -> Option<(&'static str, Result<Reservation,
         EventKind::ReservationCreated => "reservation.created",
         EventKind::ReservationUpdated => "reservation.updated",
         EventKind::ReservationCancelled => "reservation.cancelled",
+        EventKind::ReservationApproved => "reservation.approved",
+        EventKind::ReservationDeclined => "reservation.declined",
+        EventKind::ReservationNoShow => "reservation.no_show",
         _ => return None,
     };
-    Some((kind, serde_json::from_value(event.data.clone()).map_err(|e| format!("reservation snapshot: {e}"))))
+    let r: Result<Reservation, String> =
+        serde_json::from_value(event.data.clone()).map_err(|e| format!("reservation snapshot: {e}"));
+    // A booking that waits for approval is a request, not yet a booking.
+    let kind = match &r {
+        Ok(r) if kind == "reservation.created" && r.status == Status::Pending => "reservation.requested",
+        _ => kind,
+    };
+    Some((kind, r))
+}
+
+/// Requests, refusals and releases concern the owner alone; attendees hear of a meeting once it
+/// is confirmed (creation without approval, or approval).
+fn owner_only(kind: &str) -> bool {
+    matches!(kind, "reservation.requested" | "reservation.declined" | "reservation.no_show")
+}
+
+/// What one message is about, for its once key. Approval messages are one per decision: the
+/// occurrences of a series decided together (same series, same instant) make one message.
+fn about(kind: &str, event: &Event, r: &Reservation) -> String {
+    match (kind, r.series_id) {
+        (
+            "reservation.requested" | "reservation.approved" | "reservation.declined" | series::CREATED
+            | series::CANCELLED,
+            Some(series),
+        ) => {
+            format!("{kind}/{series}/{}", micros(event.at))
+        }
+        _ => event.id.to_string(),
+    }
+}
+
+/// Who may approve `r`: active users who manage its room.
+fn approvers(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError> {
+    let Some(room) = view.room(r.room_id)? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for u in view.users()?.into_iter().filter(|u| u.active && u.id != r.user_id) {
+        let actor = crate::access::Actor::user(u.id, u.role);
+        if crate::reservations::rights(view, &actor, &room)?.manage {
+            let prefs = view.preferences(u.id)?.unwrap_or_default();
+            out.push(Recipient { email: u.email, name: u.name, language: u.language, user: Some(u.id), prefs });
+        }
+    }
+    Ok(out)
+}
+
+/// Everyone told of `kind` about `r`, with the kind of message each gets: for a request, the
+/// owner and (as `approval.requested`) the approvers.
+fn audience(view: &View, kind: &'static str, r: &Reservation) -> Result<Vec<(&'static str, Recipient)>, StoreError> {
+    let mut out: Vec<(&'static str, Recipient)> = recipients(view, r)?
+        .into_iter()
+        .filter(|to| !owner_only(kind) || to.user == Some(r.user_id))
+        .map(|to| (kind, to))
+        .collect();
+    if kind == "reservation.requested" {
+        out.extend(approvers(view, r)?.into_iter().map(|to| ("approval.requested", to)));
+    }
+    Ok(out)
+}
+
+/// What a reservation event is told as: its kind, the reservation the message describes and the
+/// message's data; a series booked or cancelled together is one message (see [`series`]), told
+/// with the group's first event, so the others give None.
+type Told = Option<(&'static str, Reservation, MailData)>;
+
+fn told(view: &View, kind: &'static str, r: Reservation, event: &Event) -> Result<Told, String> {
+    let (kind, r, group) = match series::regroup(view, kind, &r, event).map_err(|e| e.to_string())? {
+        series::Told::Alone => (kind, r, Vec::new()),
+        series::Told::WithGroup => return Ok(None),
+        series::Told::Group(kind, group) => (kind, series::first(&group).cloned().unwrap_or(r), group),
+    };
+    let mut data = mail_data(view, &r, None).map_err(|e| e.to_string())?;
+    data.occurrences = series::occurrences(&group);
+    Ok(Some((kind, r, data)))
 }
 
 /// Turns reservation events into e-mails to the owner and attendees.
@@ -167,14 +259,14 @@ impl Consumer for EmailConsumer {
         if !self.enabled {
             return Ok(Vec::new());
         }
-        let r = r?;
-        let data = mail_data(view, &r, None).map_err(|e| e.to_string())?;
+        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
         let now = self.clock.now();
         let mut out = Vec::new();
-        for to in recipients(view, &r).map_err(|e| e.to_string())? {
+        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
             if to.prefs.email && to.prefs.wants(kind) {
                 let d = email(kind, &to, &data, Some(event), now);
-                out.push(once(once_key(&["email", &event.id.to_string(), &to.email]), move |tx| tx.put_delivery(d)));
+                let key = once_key(&["email", &about(kind, event, &r), &to.email]);
+                out.push(once(key, move |tx| tx.put_delivery(d)));
             }
         }
         Ok(out)
@@ -197,14 +289,13 @@ impl Consumer for InboxConsumer {
 
     fn plan(&self, view: &View, event: &Event) -> Result<Vec<Staging>, String> {
         let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
-        let r = r?;
-        let data = mail_data(view, &r, None).map_err(|e| e.to_string())?;
+        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
         let now = self.clock.now();
         let mut out = Vec::new();
-        for to in recipients(view, &r).map_err(|e| e.to_string())? {
+        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
             if let Some(user) = to.user.filter(|_| to.prefs.in_app && to.prefs.wants(kind)) {
                 let n = inbox(kind, user, &to.language, &data, now);
-                let key = once_key(&["inbox", &event.id.to_string(), &user.to_string()]);
+                let key = once_key(&["inbox", &about(kind, event, &r), &user.to_string()]);
                 out.push(once(key, move |tx| tx.put_notification(n)));
             }
         }

@@ -5,7 +5,8 @@ use super::ics::{self, Invite, Method};
 use super::model::Delivery;
 use super::templates::Rendered;
 use crate::config::SmtpConfig;
-use crate::reservations::model::{Reservation, Status};
+use crate::reservations::model::Reservation;
+use crate::types::ReservationId;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::header::ContentType;
@@ -27,6 +28,19 @@ pub struct MailData {
     pub recipient_name: String,
     /// Reminders only.
     pub minutes_before: Option<u32>,
+    /// A series told in one message (`series.*` kinds): every occurrence it is about, in start
+    /// order; `reservation` is the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One occurrence of a series in a message.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Occurrence {
+    pub id: ReservationId,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub version: u64,
 }
 
 impl MailData {
@@ -53,9 +67,16 @@ impl MailData {
                 "end_local": local(r.end),
                 "timezone": self.room_timezone,
                 "version": r.version,
-                "status": if r.status == Status::Cancelled { "cancelled" } else { "confirmed" },
+                "status": r.status.as_str(),
+                "reason": r.decline_reason.clone().unwrap_or_default(),
             },
             "minutes_before": self.minutes_before.unwrap_or(0),
+            "occurrences": self.occurrences.iter().map(|o| serde_json::json!({
+                "start_local": local(o.start),
+                "end_local": local(o.end),
+                "date": o.start.with_timezone(&tz).format("%Y-%m-%d").to_string(),
+                "time": format!("{}–{}", o.start.with_timezone(&tz).format("%H:%M"), o.end.with_timezone(&tz).format("%H:%M")),
+            })).collect::<Vec<_>>(),
         })
     }
 }
@@ -121,7 +142,11 @@ pub fn compose(
     let to: Mailbox = d.recipient.parse().map_err(|e| format!("recipient {}: {e}", d.recipient))?;
     let to = Mailbox::new(Some(data.recipient_name.clone()).filter(|n| !n.is_empty()), to.email);
     let r = &data.reservation;
-    let method = if d.kind == "reservation.cancelled" { Method::Cancel } else { Method::Request };
+    // A declined or released reservation leaves the calendar like a cancelled one.
+    let method = match d.kind.as_str() {
+        "reservation.cancelled" | "reservation.declined" | "reservation.no_show" | "series.cancelled" => Method::Cancel,
+        _ => Method::Request,
+    };
     let mut attendees = vec![data.owner_email.clone()];
     attendees.extend(r.attendees.iter().filter(|a| **a != data.owner_email).cloned());
     let uid = format!("{}@salas", r.id);
@@ -129,7 +154,7 @@ pub fn compose(
         "" => data.room_name.clone(),
         l => format!("{}, {l}", data.room_name),
     };
-    let invite = ics::render(&Invite {
+    let invite = Invite {
         method,
         uid: &uid,
         sequence: r.version,
@@ -141,8 +166,19 @@ pub fn compose(
         stamp: now,
         organizer: from.email.as_ref(),
         attendees: &attendees,
-    });
-    let method_name = if method == Method::Cancel { "CANCEL" } else { "REQUEST" };
+    };
+    let (ics, method_name) = if data.occurrences.is_empty() {
+        (ics::render(&invite), if method == Method::Cancel { "CANCEL" } else { "REQUEST" })
+    } else {
+        let uids: Vec<String> = data.occurrences.iter().map(|o| format!("{}@salas", o.id)).collect();
+        let events: Vec<Invite> = data
+            .occurrences
+            .iter()
+            .zip(&uids)
+            .map(|(o, uid)| Invite { uid, sequence: o.version, start: o.start, end: o.end, ..invite })
+            .collect();
+        (ics::render_all(&events), "PUBLISH")
+    };
     let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method_name}"))
         .map_err(|e| e.to_string())?;
     let host = from.email.domain();
@@ -154,7 +190,7 @@ pub fn compose(
         .multipart(
             MultiPart::mixed()
                 .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
-                .singlepart(Attachment::new("invite.ics".to_string()).body(invite, calendar)),
+                .singlepart(Attachment::new("invite.ics".to_string()).body(ics, calendar)),
         )
         .map_err(|e| e.to_string())
 }

@@ -8,7 +8,20 @@ use crate::validation::FieldErrors;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-pub const KINDS: [&str; 4] = ["reservation.created", "reservation.updated", "reservation.cancelled", "reminder"];
+pub const KINDS: [&str; 12] = [
+    "reservation.created",
+    "reservation.updated",
+    "reservation.cancelled",
+    "reminder",
+    "report",
+    "reservation.requested",
+    "reservation.approved",
+    "reservation.declined",
+    "reservation.no_show",
+    "approval.requested",
+    "series.created",
+    "series.cancelled",
+];
 pub const LANGUAGES: [&str; 2] = ["en", "es"];
 
 /// The largest template part an admin may save.
@@ -34,6 +47,22 @@ defaults!(
     "es" / "reservation.updated",
     "es" / "reservation.cancelled",
     "es" / "reminder",
+    "en" / "reservation.requested",
+    "es" / "reservation.requested",
+    "en" / "reservation.approved",
+    "es" / "reservation.approved",
+    "en" / "reservation.declined",
+    "es" / "reservation.declined",
+    "en" / "reservation.no_show",
+    "es" / "reservation.no_show",
+    "en" / "approval.requested",
+    "es" / "approval.requested",
+    "en" / "report",
+    "es" / "report",
+    "en" / "series.created",
+    "es" / "series.created",
+    "en" / "series.cancelled",
+    "es" / "series.cancelled",
 );
 
 /// The shipped template of `kind` in `lang` (English for a language without templates).
@@ -113,6 +142,9 @@ pub fn validate(t: &EmailTemplate, kind: &str, lang: &str) -> Result<Rendered, N
 
 /// Data shaped like a real message's, for previews and validation.
 pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
+    if kind == super::report_mail::KIND {
+        return super::report_mail::sample(lang);
+    }
     serde_json::json!({
         "kind": kind,
         "language": lang,
@@ -130,9 +162,25 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
             "end_local": "2026-05-04 11:00",
             "timezone": "Europe/Madrid",
             "version": 1,
-            "status": if kind == "reservation.cancelled" { "cancelled" } else { "confirmed" },
+            "status": match kind {
+                "reservation.cancelled" | "series.cancelled" => "cancelled",
+                "reservation.requested" | "approval.requested" => "pending",
+                "reservation.declined" => "declined",
+                "reservation.no_show" => "no_show",
+                _ => "confirmed",
+            },
+            "reason": if kind == "reservation.declined" { "The room is closed for maintenance that day." } else { "" },
         },
         "minutes_before": 15,
+        // A series told in one message lists its dates; other messages have none.
+        "occurrences": if kind.starts_with("series.") {
+            serde_json::json!([
+                {"start_local": "2026-05-04 10:00", "end_local": "2026-05-04 11:00", "date": "2026-05-04", "time": "10:00–11:00"},
+                {"start_local": "2026-05-11 10:00", "end_local": "2026-05-11 11:00", "date": "2026-05-11", "time": "10:00–11:00"},
+            ])
+        } else {
+            serde_json::json!([])
+        },
     })
 }
 

@@ -101,6 +101,11 @@ mod tests {
             updated_at: start,
             cancelled_at: None,
             series_id: None,
+            checked_in_at: None,
+            decided_by: None,
+            decided_at: None,
+            decline_reason: None,
+            booked_via: None,
         }
     }
 

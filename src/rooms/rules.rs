@@ -39,6 +39,20 @@ pub fn check_details(errors: &mut FieldErrors, location: Option<&str>, descripti
     }
 }
 
+/// The longest check-in window a room may set: beyond a few hours "checked in" means nothing.
+pub const MAX_CHECKIN_WINDOW: u32 = 240;
+
+pub fn check_checkin_window(errors: &mut FieldErrors, minutes: Option<u32>) {
+    if let Some(m) = minutes {
+        errors.check(
+            (1..=MAX_CHECKIN_WINDOW).contains(&m),
+            "checkin_window_minutes",
+            "out_of_range",
+            format!("must be between 1 and {MAX_CHECKIN_WINDOW} minutes"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

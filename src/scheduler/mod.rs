@@ -2,7 +2,7 @@
 //! the injectable [`Clock`] (a test moves the clock instead of waiting). A tick missed because
 //! the clock jumped, or because the process was down, runs once as soon as it is noticed; the
 //! reminder job also runs on start, so reminders due while the server was down still go out if
-//! the meeting has not begun.
+//! the meeting has not begun, and so does the no-show job, releasing what was missed.
 
 mod backup;
 pub use backup::BackupPlan;
@@ -11,6 +11,7 @@ use crate::access::{Action, Actor};
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::notify::Notifier;
+use crate::reservations::Reservations;
 use crate::store::{Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use cron::Schedule;
@@ -97,6 +98,7 @@ pub struct Scheduler {
     clock: Clock,
     notifier: Notifier,
     backup: BackupPlan,
+    reservations: Reservations,
 }
 
 impl Scheduler {
@@ -109,6 +111,7 @@ impl Scheduler {
         store: Store,
         clock: Clock,
         notifier: Notifier,
+        reservations: Reservations,
     ) -> Result<Scheduler, String> {
         let job = |name: &'static str, expr: &str| -> Result<Arc<Job>, String> {
             Ok(Arc::new(Job {
@@ -121,8 +124,10 @@ impl Scheduler {
             job("reminders", &c.reminders)?,
             job("session_cleanup", &c.session_cleanup)?,
             job("backup", backup_schedule)?,
+            job("no_shows", &c.no_shows)?,
+            job("reports", &c.reports)?,
         ];
-        Ok(Scheduler { jobs: Arc::new(jobs), store, clock, notifier, backup })
+        Ok(Scheduler { jobs: Arc::new(jobs), store, clock, notifier, backup, reservations })
     }
 
     /// Starts every scheduled job on its own task.
@@ -147,7 +152,7 @@ impl Scheduler {
 
     async fn run(self, job: Arc<Job>, mut stop: watch::Receiver<bool>) {
         let Some(schedule) = job.schedule.clone() else { return };
-        let catch_up = job.report.lock().is_ok_and(|r| r.name == "reminders");
+        let catch_up = job.report.lock().is_ok_and(|r| matches!(r.name, "reminders" | "no_shows" | "reports"));
         if catch_up {
             self.execute(&job).await;
         }
@@ -185,6 +190,18 @@ impl Scheduler {
                 })
                 .await
                 .map(|()| "expired sessions removed".to_string())
+                .map_err(|e| e.to_string()),
+            "no_shows" => self
+                .reservations
+                .release_no_shows(started)
+                .await
+                .map(|n| format!("{n} reservations released as no-shows"))
+                .map_err(|e| e.to_string()),
+            "reports" => self
+                .notifier
+                .dispatch_reports()
+                .await
+                .map(|n| format!("{n} report e-mails queued"))
                 .map_err(|e| e.to_string()),
             "backup" => {
                 let (store, plan) = (self.store.clone(), self.backup.clone());

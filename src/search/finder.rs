@@ -3,7 +3,8 @@
 //! fit, and rooms free at that time that miss exactly one criterion (said which).
 
 use super::{Search, SearchError, query};
-use crate::reservations::availability::free_slots;
+use crate::reservations::availability::bookable_in;
+use crate::rooms::policy::Policy;
 use crate::rooms::model::{Resource, Room};
 use crate::store::{Store, View};
 use crate::types::{ResourceId, RoomId, TimeRange};
@@ -54,10 +55,13 @@ pub struct Answer {
 }
 
 /// The rooms free for all of `window` that meet `req`, best fit first, with alternatives when
-/// there are none; only rooms `who` may see. The window must have been validated.
+/// there are none; only rooms `who` may see. Free means bookable: open under the room's policy
+/// (`global` is the `[policies]` default), not taken, and clear of its buffer. The window must
+/// have been validated.
 pub async fn find(
     search: &Search,
     store: &Store,
+    global: &Policy,
     who: &crate::access::Actor,
     window: TimeRange,
     req: &Request,
@@ -85,7 +89,7 @@ pub async fn find(
         if rooms.len() == MAX_ROOMS {
             break;
         }
-        if view.busy(room.id, window)?.is_empty() {
+        if bookable_in(&view, global, &room, window)? == [window] {
             rooms.push(room);
         } else {
             busy.push(room);
@@ -94,14 +98,14 @@ pub async fn find(
     if !rooms.is_empty() {
         return Ok(Answer { rooms, ..Answer::default() });
     }
-    let next_windows = next_windows(&view, busy, window, req.capacity)?;
+    let next_windows = next_windows(&view, global, busy, window, req.capacity)?;
     let mut near_misses = Vec::new();
     near.sort_by(|a, b| miss_order(&a.miss).cmp(&miss_order(&b.miss)).then(a.room.capacity.cmp(&b.room.capacity)));
     for n in near {
         if near_misses.len() == SUGGESTIONS {
             break;
         }
-        if view.busy(n.room.id, window)?.is_empty() {
+        if bookable_in(&view, global, &n.room, window)? == [window] {
             near_misses.push(n);
         }
     }
@@ -147,13 +151,18 @@ pub fn first_fit(free: &[TimeRange], len: Duration) -> Option<TimeRange> {
     free.iter().find(|f| f.end - f.start >= len).map(|f| TimeRange::new(f.start, f.start + len))
 }
 
-fn next_windows(view: &View, rooms: Vec<Room>, window: TimeRange, need: u32) -> Result<Vec<NextWindow>, SearchError> {
+fn next_windows(
+    view: &View,
+    global: &Policy,
+    rooms: Vec<Room>,
+    window: TimeRange,
+    need: u32,
+) -> Result<Vec<NextWindow>, SearchError> {
     let len = window.end - window.start;
     let horizon = TimeRange::new(window.start, window.start + Duration::days(HORIZON_DAYS) + len);
     let mut out = Vec::new();
     for room in rooms {
-        let busy: Vec<TimeRange> = view.busy(room.id, horizon)?.into_iter().map(|(_, r)| r).collect();
-        if let Some(w) = first_fit(&free_slots(horizon, &busy), len) {
+        if let Some(w) = first_fit(&bookable_in(view, global, &room, horizon)?, len) {
             out.push(NextWindow { room, window: w });
         }
     }
@@ -192,6 +201,7 @@ mod tests {
             resources: vec![],
             requires_approval: false,
             checkin: Default::default(),
+            policy: Default::default(),
             active: true,
             version: 1,
             created_at: now,

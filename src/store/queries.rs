@@ -193,6 +193,30 @@ impl View<'_> {
         })
     }
 
+    /// Reservations waiting for approval, oldest request first, after `(requested at, id)` of a
+    /// previous page; those `keep` rejects are skipped without counting towards `limit`.
+    pub fn pending(
+        &self,
+        after: Option<(chrono::DateTime<chrono::Utc>, ReservationId)>,
+        limit: usize,
+        keep: impl Fn(&Reservation) -> bool,
+    ) -> Result<Vec<Reservation>> {
+        let lo = after.map(|(t, id)| Bound::Excluded((micros(t), id.bytes()))).unwrap_or(Bound::Unbounded);
+        let ids: Vec<Id> = with_table!(self, PENDING, |t| {
+            t.range::<(i64, Id)>((lo, Bound::Unbounded))?.map(|row| Ok(row?.0.value().1)).collect::<Result<Vec<_>>>()
+        })?;
+        let mut out = Vec::new();
+        for id in ids {
+            if out.len() >= limit {
+                break;
+            }
+            if let Some(r) = self.reservation(ReservationId::from_bytes(id))?.filter(|r| keep(r)) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every occurrence of a series (cancelled ones too), in start order.
     pub fn series(&self, series: SeriesId) -> Result<Vec<Reservation>> {
         let s = series.bytes();

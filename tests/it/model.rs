@@ -38,7 +38,7 @@ proptest! {
             let dir = tempfile::tempdir().unwrap();
             let store = Store::open(dir.path()).unwrap();
             let service = Reservations::new(store.clone(), &salas::config::BookingConfig::default());
-            let actor = Actor { id: UserId::new(), role: Role::Admin };
+            let actor = Actor::user(UserId::new(), Role::Admin);
             let rooms = create_rooms(&store, 3).await;
             // Quarter-hour slots from tomorrow on.
             let base = salas::clock::now() + chrono::Duration::days(1);
@@ -94,7 +94,7 @@ proptest! {
 
 async fn create_rooms(store: &Store, n: usize) -> Vec<RoomId> {
     let rooms = salas::rooms::Rooms::new(store.clone(), "UTC".into());
-    let admin = Actor { id: UserId::new(), role: Role::Admin };
+    let admin = Actor::user(UserId::new(), Role::Admin);
     let mut ids = Vec::new();
     for i in 0..n {
         let input = salas::rooms::RoomInput {
@@ -105,6 +105,8 @@ async fn create_rooms(store: &Store, n: usize) -> Vec<RoomId> {
             timezone: None,
             resources: vec![],
             requires_approval: false,
+            checkin: Default::default(),
+            policy: Default::default(),
         };
         ids.push(rooms.create(&admin, input).await.unwrap().id);
     }

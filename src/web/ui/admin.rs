@@ -117,7 +117,21 @@ fn room_input(f: &Fields) -> Result<RoomInput, ()> {
         timezone: Some(f.get("timezone")).filter(|z| !z.is_empty()),
         resources: f.all("resource"),
         requires_approval: f.get("requires_approval") == "on",
+        checkin: crate::rooms::model::CheckIn {
+            required: f.get("checkin_required") == "on",
+            window_minutes: checkin_window(f),
+        },
+        // Policies have their own form on the room's page.
+        policy: Default::default(),
     })
+}
+
+/// The room's own check-in window: empty is the server default; what is not a number is 0, which
+/// validation refuses under the field's name.
+fn checkin_window(f: &Fields) -> Option<u32> {
+    let raw = f.get("checkin_window_minutes");
+    let raw = raw.trim();
+    (!raw.is_empty()).then(|| raw.parse().unwrap_or(0))
 }
 
 fn room_errors(v: &Viewer, e: RoomError) -> Result<FormErrors, axum::response::Response> {
@@ -171,6 +185,10 @@ impl RoomEditPage {
     fn resource_ids(&self) -> String {
         self.room.resources.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
     }
+
+    fn checkin_window(&self) -> String {
+        self.room.checkin.window_minutes.map(|m| m.to_string()).unwrap_or_default()
+    }
 }
 
 async fn room_edit(state: &AppState, m: &Member, id: RoomId, errors: FormErrors, status: StatusCode) -> PageResult {
@@ -219,6 +237,9 @@ pub async fn update_room(
         timezone: input.timezone,
         resources: Some(input.resources),
         requires_approval: Some(input.requires_approval),
+        checkin_required: Some(input.checkin.required),
+        checkin_window_minutes: Some(input.checkin.window_minutes),
+        policy: None,
         active: Some(f.get("active") == "on"),
     };
     match state.rooms.update(&m.actor(), id, patch, f.get("version").parse().ok()).await {

@@ -7,6 +7,7 @@ use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
 use crate::access::may_manage_reservation;
 use crate::reservations::ListQuery;
 use crate::reservations::model::{Reservation, Status};
+use crate::reservations::series::Scope;
 use crate::types::ReservationId;
 use crate::web::AppState;
 use askama::Template;
@@ -25,9 +26,16 @@ pub struct Item {
     pub when: String,
     pub cancelled: bool,
     pub repeat_href: String,
+    /// `confirmed`, `pending`, `cancelled`, `declined` or `no_show` (a CSS class and a test hook).
+    pub status: &'static str,
+    /// The status in words, empty for a plain confirmed booking.
+    pub status_label: String,
+    /// Check-in is open now (its owner or a manager may press the button).
+    pub checkin_open: bool,
+    pub checked_in: bool,
 }
 
-fn item(state: &AppState, v: &Viewer, r: &Reservation) -> Item {
+pub fn item(state: &AppState, v: &Viewer, r: &Reservation) -> Item {
     let (date, start, end) = local_parts(v, r.start + Duration::days(7), r.end + Duration::days(7));
     let form =
         [("room", r.room_id.to_string()), ("title", r.title.clone()), ("date", date), ("start", start), ("end", end)];
@@ -40,7 +48,28 @@ fn item(state: &AppState, v: &Viewer, r: &Reservation) -> Item {
         when: format::range(&v.tr, v.tz, r.start, r.end),
         cancelled: r.status == Status::Cancelled,
         repeat_href: format!("/book?{query}"),
+        status: r.status.as_str(),
+        status_label: status_label(v, r.status),
+        checkin_open: checkin_open(state, r),
+        checked_in: r.checked_in_at.is_some(),
     }
+}
+
+/// The words for a status; empty for `confirmed`, the ordinary case.
+pub fn status_label(v: &Viewer, status: Status) -> String {
+    match status {
+        Status::Confirmed => String::new(),
+        other => v.tr.t(&format!("status_{}", other.as_str())).to_string(),
+    }
+}
+
+/// Whether `r` may be checked in now (window and status; who may press is checked on submit).
+fn checkin_open(state: &AppState, r: &Reservation) -> bool {
+    r.checked_in_at.is_none()
+        && state
+            .rooms
+            .get(r.room_id)
+            .is_ok_and(|room| state.reservations.checkin_window().refusal(&room, r, crate::clock::now()).is_none())
 }
 
 #[derive(Template)]
@@ -87,11 +116,18 @@ struct DetailPage {
     attendees: Vec<String>,
     room_href: String,
     may_manage: bool,
+    in_series: bool,
+    /// The owner or a manager, while check-in is open.
+    may_check_in: bool,
+    decline_reason: String,
 }
 
 pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
     let r = state.reservations.get(id).map_err(fail(v))?;
+    if !state.groups.may_see_reservation(&m.actor(), &r) {
+        return Err(fail(v)(crate::reservations::ReservationError::NotFound));
+    }
     let owner = state.users.names().map_err(fail(v))?.remove(&r.user_id).unwrap_or_default();
     let may_manage = r.status.is_live()
         && r.end > crate::clock::now()
@@ -104,6 +140,9 @@ pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<Res
         attendees: r.attendees.clone(),
         room_href: format!("/rooms/{}", r.room_id),
         may_manage,
+        in_series: r.series_id.is_some(),
+        may_check_in: may_manage && checkin_open(&state, &r),
+        decline_reason: r.decline_reason.clone().unwrap_or_default(),
     };
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }
@@ -114,12 +153,20 @@ struct CancelPage {
     ctx: Ctx,
     r: Item,
     version: u64,
+    /// An occurrence of a series: the page asks which dates to cancel.
+    in_series: bool,
+    /// The preselected scope (`_scope.html`).
+    scope: &'static str,
 }
 
 pub async fn cancel_page(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
     let r = state.reservations.get(id).map_err(fail(v))?;
-    let page = CancelPage { ctx: Ctx::new(v, "mine"), r: item(&state, v, &r), version: r.version };
+    if !state.groups.may_see_reservation(&m.actor(), &r) {
+        return Err(fail(v)(crate::reservations::ReservationError::NotFound));
+    }
+    let in_series = r.series_id.is_some();
+    let page = CancelPage { ctx: Ctx::new(v, "mine"), r: item(&state, v, &r), version: r.version, in_series, scope: "this" };
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }
 
@@ -129,6 +176,9 @@ pub struct CancelForm {
     csrf: String,
     #[serde(default)]
     version: String,
+    /// For an occurrence of a series: `this`, `following` or `series`.
+    #[serde(default)]
+    scope: String,
 }
 
 pub async fn cancel(
@@ -141,7 +191,21 @@ pub async fn cancel(
     if !m.csrf_ok(&f.csrf) {
         return Err(csrf_failure(v));
     }
-    let r = state.reservations.cancel(&m.actor(), id, f.version.parse().ok()).await.map_err(fail(v))?;
-    let msg = v.tr.f("cancelled", &[("title", &r.title), ("when", &format::range(&v.tr, v.tz, r.start, r.end))]);
+    let scope = match f.scope.as_str() {
+        "following" => Scope::Following,
+        "series" => Scope::Series,
+        _ => Scope::This,
+    };
+    let r = state.reservations.cancel_scoped(&m.actor(), id, f.version.parse().ok(), scope).await.map_err(fail(v))?;
+    let key = match (scope, r.series_id) {
+        (Scope::Following, Some(_)) => "cancelled_following",
+        (Scope::Series, Some(_)) => "cancelled_series",
+        _ => "cancelled",
+    };
+    let when = match key {
+        "cancelled_following" => format!("{}, {}", format::date_long(&v.tr, format::local(v.tz, r.start).date_naive()), format::time(v.tz, r.start)),
+        _ => format::range(&v.tr, v.tz, r.start, r.end),
+    };
+    let msg = v.tr.f(key, &[("title", &r.title), ("when", &when)]);
     Ok(redirect_with("/my", &msg))
 }

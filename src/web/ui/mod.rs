@@ -8,6 +8,8 @@
 mod admin;
 mod admin_displays;
 mod admin_email;
+mod admin_groups;
+mod admin_audit;
 mod admin_ops;
 mod admin_templates;
 mod admin_webhooks;
@@ -81,12 +83,22 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/resources/{id}", post(admin::update_resource))
         .route("/admin/resources/{id}/delete", post(admin::delete_resource))
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/groups", get(admin_groups::list).post(admin_groups::create))
+        .route("/admin/groups/{id}", get(admin_groups::show).post(admin_groups::update))
+        .route("/admin/groups/{id}/delete", post(admin_groups::delete))
+        .route("/admin/groups/{id}/members", post(admin_groups::add_member))
+        .route("/admin/groups/{id}/members/{user}/remove", post(admin_groups::remove_member))
+        .route("/admin/access", get(admin_groups::access))
+        .route("/admin/access/rooms/{id}", get(admin_groups::room_rule).post(admin_groups::save_room_rule))
+        .route("/admin/access/location", get(admin_groups::location_rule).post(admin_groups::save_location_rule))
         .route("/admin/users/{id}", post(admin::update_user))
         .route("/notifications", get(inbox::list))
         .route("/notifications/read-all", post(inbox::mark_all_read))
         .route("/notifications/{id}/read", post(inbox::mark_read))
         .route("/notifications/preferences", get(inbox::preferences).post(inbox::save_preferences))
         .route("/admin/operations", get(admin_ops::page))
+        .route("/admin/audit", get(admin_audit::page))
+        .route("/admin/audit/export", get(admin_audit::export))
         .route("/admin/jobs/{name}/run", post(admin_ops::run_job))
         .route("/admin/email", get(admin_email::show))
         .route("/admin/email/test", post(admin_email::send_test))
@@ -116,6 +128,12 @@ pub fn routes() -> Router<AppState> {
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// The htmx trigger of a live region: every change the event stream (`/api/v1/events/stream`)
+/// reports. The region re-fetches its page and swaps itself, leaving forms elsewhere untouched.
+pub const LIVE_TRIGGER: &str = "sse:reservation.created, sse:reservation.updated, sse:reservation.cancelled, \
+     sse:reservation.approved, sse:reservation.declined, sse:reservation.checked_in, sse:reservation.no_show, \
+     sse:room.created, sse:room.updated, sse:room.archived";
+
 /// What every page's layout needs.
 pub struct Ctx {
     pub tr: Tr,
@@ -133,6 +151,9 @@ pub struct Ctx {
     pub css: String,
     pub js: String,
     pub htmx: String,
+    /// This page's own address: live regions fetch it again when the event stream reports a
+    /// change (see [`LIVE_TRIGGER`]).
+    pub path: String,
 }
 
 impl Ctx {
@@ -153,6 +174,7 @@ impl Ctx {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             htmx: assets::url("vendor/htmx.min.js"),
+            path: v.path.clone(),
         }
     }
 

@@ -41,6 +41,10 @@ pub struct Block {
     pub when: String,
     pub owner: String,
     pub mine: bool,
+    /// Waiting for approval: drawn hatched and labelled, so it reads as held but not yet booked.
+    pub pending: bool,
+    /// "Pending approval" (translated) for a pending block, else empty.
+    pub status_label: String,
     /// `r-{id}` on the day the reservation starts (so each id is unique on a page): the booking
     /// form sends the browser back to `/?date=…#r-{id}`, which scrolls to the new block.
     pub anchor: Option<String>,
@@ -131,6 +135,8 @@ pub fn blocks(
                 when: format::range(&v.tr, tz, r.start, r.end),
                 owner: names.get(&r.user_id).cloned().unwrap_or_default(),
                 mine: r.user_id == me,
+                pending: r.status == crate::reservations::model::Status::Pending,
+                status_label: super::mine::status_label(v, r.status),
                 anchor: (r.start >= day_start(tz, day)).then(|| format!("r-{}", r.id)),
                 cols: cols(a, b.max(a + 1), 0),
             })
@@ -173,7 +179,7 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     let today = format::local(v.tz, now).date_naive();
     let day = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
     let capacity: u32 = q.capacity.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
-    let all_rooms = state.rooms.list(false).map_err(fail(v))?;
+    let all_rooms = state.groups.visible(&m.actor(), state.rooms.list(false).map_err(fail(v))?);
     let resources = state.rooms.resources().map_err(fail(v))?;
     let rooms: Vec<Room> = all_rooms
         .iter()
