@@ -56,6 +56,8 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
 
 /// [`start`] with the clock the notification modules and the scheduler read (tests move it).
 pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
+    // Read the certificate first, so a bad one stops the start before anything is opened.
+    let tls = if config.tls.enabled() { Some(tls_config(&config.tls).await?) } else { None };
     let store = Store::open_with_cache(&config.data_dir, config.store.cache_mb as usize * 1024 * 1024)?;
     // Without the socket the server still serves bookings; only online backups are unavailable.
     let admin = match admin_socket::listen(store.clone(), &config.data_dir) {
@@ -121,8 +123,6 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
     let limits =
         web::Limits { max_body_bytes: config.http.max_body_bytes as usize, gateway: web::gateway::Gateway::new(&config) };
     let app = web::router(state, limits);
-    // Read the certificate before binding, so a bad one stops the start with nothing listening.
-    let tls = if config.tls.enabled() { Some(tls_config(&config.tls).await?) } else { None };
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

@@ -37,6 +37,9 @@ pub struct ApiKey {
     /// The first characters of the secret, so a user can tell keys apart.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
+    /// What the key may be used for; keys from before scopes existed are `admin` (as before).
+    #[serde(default)]
+    pub scope: crate::access::Scope,
 }
 
 /// A browser session. The cookie holds a random secret; the store keys the session by the

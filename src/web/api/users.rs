@@ -1,6 +1,6 @@
 use super::created;
 use super::feeds::MeWithFeed;
-use crate::access::{Actor, Role};
+use crate::access::{Actor, Role, Scope};
 use crate::reservations::feed::FeedOwner;
 use crate::types::{ApiKeyId, UserId};
 use crate::users::model::{ApiKey, User};
@@ -167,6 +167,8 @@ pub struct ApiKeyDto {
     /// The key's first characters, to tell keys apart.
     prefix: String,
     created_at: DateTime<Utc>,
+    /// What the key may be used for: `read`, `book` or `admin` (its owner's full rights).
+    scope: Scope,
     /// The secret: only in the answer to its creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     key: Option<String>,
@@ -174,7 +176,7 @@ pub struct ApiKeyDto {
 
 impl ApiKeyDto {
     fn new(k: ApiKey, key: Option<String>) -> Self {
-        ApiKeyDto { id: k.id, name: k.name, prefix: k.prefix, created_at: k.created_at, key }
+        ApiKeyDto { id: k.id, name: k.name, prefix: k.prefix, created_at: k.created_at, scope: k.scope, key }
     }
 }
 
@@ -182,6 +184,10 @@ impl ApiKeyDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     name: String,
+    /// `read` (look only), `book` (also book and manage one's own reservations) or `admin`
+    /// (everything the owner's role allows, the default). The key never exceeds its owner's role.
+    #[serde(default)]
+    scope: Scope,
 }
 
 /// Your API keys (without their secrets).
@@ -199,7 +205,7 @@ pub async fn create_key(
     actor: Actor,
     ApiJson(body): ApiJson<CreateApiKey>,
 ) -> Result<Response, Problem> {
-    let (key, secret) = state.users.create_api_key(&actor, &body.name).await?;
+    let (key, secret) = state.users.create_api_key(&actor, &body.name, body.scope).await?;
     Ok(created(format!("/api/v1/api-keys/{}", key.id), None, ApiKeyDto::new(key, Some(secret))))
 }
 

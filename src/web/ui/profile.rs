@@ -3,6 +3,7 @@
 use super::booking::FormErrors;
 use super::session::Member;
 use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use crate::access::Scope;
 use crate::types::ApiKeyId;
 use crate::users::model::ApiKey;
 use crate::users::{UserError, UserPatch};
@@ -24,7 +25,8 @@ struct ProfilePage {
     timezone: String,
     default_timezone: String,
     zones: Vec<&'static str>,
-    keys: Vec<ApiKey>,
+    /// Each key with its scope's label.
+    keys: Vec<(ApiKey, String)>,
     new_key: Option<String>,
     errors: FormErrors,
 }
@@ -45,7 +47,12 @@ fn page(state: &AppState, m: &Member, new_key: Option<String>, errors: FormError
             .map(|z| z.name())
             .filter(|n| n.contains('/') && !n.starts_with("Etc/"))
             .collect(),
-        keys: state.users.api_keys(&m.actor()).map_err(fail(v))?,
+        keys: (state.users.api_keys(&m.actor()).map_err(fail(v))?.into_iter())
+            .map(|k| {
+                let label = v.tr.t(&format!("scope_{}", k.scope.as_str())).to_string();
+                (k, label)
+            })
+            .collect(),
         new_key,
         errors,
     };
@@ -115,6 +122,7 @@ pub async fn password(State(state): State<AppState>, m: Member, Form(f): Form<Pa
 pub struct KeyForm {
     csrf: String,
     name: String,
+    scope: String,
 }
 
 /// Creates an API key and shows its secret on this page, once.
@@ -123,7 +131,15 @@ pub async fn create_key(State(state): State<AppState>, m: Member, Form(f): Form<
     if !m.csrf_ok(&f.csrf) {
         return Err(csrf_failure(v));
     }
-    match state.users.create_api_key(&m.actor(), &f.name).await {
+    // A form without the field (an older page) gets the documented default.
+    let scope = if f.scope.is_empty() { Some(Scope::default()) } else { Scope::parse(&f.scope) };
+    let Some(scope) = scope else {
+        let e = crate::validation::FieldErrors::one("scope", "bad_scope", "must be read, book or admin");
+        let mut errors = FormErrors::from_domain(v, &e);
+        errors.rename("scope", "key_scope");
+        return page(&state, &m, None, errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    match state.users.create_api_key(&m.actor(), &f.name, scope).await {
         Ok((_, secret)) => page(&state, &m, Some(secret), FormErrors::default(), StatusCode::OK),
         Err(UserError::Invalid(e)) => {
             let mut errors = FormErrors::from_domain(v, &e);

@@ -76,7 +76,7 @@ impl FromRequestParts<AppState> for Viewer {
         let unread = signed_in
             .as_ref()
             .and_then(|s| {
-                let actor = crate::access::Actor { id: s.user.id, role: s.user.role };
+                let actor = crate::access::Actor::user(s.user.id, s.user.role);
                 state.notifier.unread_badge(&actor).ok()
             })
             .unwrap_or(0);
@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for Member {
 
 impl Member {
     pub fn actor(&self) -> crate::access::Actor {
-        crate::access::Actor { id: self.me.user.id, role: self.me.user.role }
+        crate::access::Actor::user(self.me.user.id, self.me.user.role)
     }
 
     /// Constant-time comparison of a form's CSRF token with the session's.
