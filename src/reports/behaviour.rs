@@ -12,7 +12,7 @@ pub fn behaviour(rooms: &[RoomRow], bookings: &[BookingRow], p: &Params) -> Beha
         .filter_map(|b| index.get(&b.room_id).map(|&i| (i, b)))
         .collect();
 
-    let (mut cancellations, mut late) = (0u64, 0u64);
+    let (mut cancellations, mut late, mut no_shows) = (0u64, 0u64, 0u64);
     let (mut live, mut lead, mut length) = (0u64, 0i64, 0i64);
     // Per room: meetings, people, meetings using at most a quarter of the seats.
     let mut sizes = vec![(0u64, 0u64, 0u64); rooms.len()];
@@ -26,6 +26,10 @@ pub fn behaviour(rooms: &[RoomRow], bookings: &[BookingRow], p: &Params) -> Beha
             cancellations: 0,
         });
         booker.reservations += 1;
+        if b.no_show {
+            no_shows += 1;
+            continue;
+        }
         match b.cancelled_at {
             Some(at) => {
                 cancellations += 1;
@@ -77,6 +81,8 @@ pub fn behaviour(rooms: &[RoomRow], bookings: &[BookingRow], p: &Params) -> Beha
         cancellations,
         late_cancellations: late,
         cancellation_rate: ratio(cancellations as f64, total as f64),
+        no_shows,
+        no_show_rate: ratio(no_shows as f64, (total - cancellations) as f64),
         avg_lead_hours: ratio(hours(lead), live as f64),
         avg_length_minutes: ratio(length as f64 / 60.0, live as f64),
         sizes,

@@ -29,9 +29,22 @@ fn window<'a>(live: &'a [&'a BookingRow], from: DateTime<Utc>, to: DateTime<Utc>
     &live[first..last]
 }
 
+/// No-shows per room (by index into `rooms`). They no longer hold their slot, so they may
+/// overlap later bookings and are kept apart from the live ones.
+pub fn no_shows_by_room<'a>(rooms: &[RoomRow], bookings: &'a [BookingRow]) -> Vec<Vec<&'a BookingRow>> {
+    let index: HashMap<_, _> = rooms.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut out = vec![Vec::new(); rooms.len()];
+    for b in bookings.iter().filter(|b| b.no_show) {
+        if let Some(&i) = index.get(&b.room_id) {
+            out[i].push(b);
+        }
+    }
+    out
+}
+
 fn room_figures(
     room: &RoomRow,
-    live: &[&BookingRow],
+    (live, no_shows): (&[&BookingRow], &[&BookingRow]),
     p: &Params,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -39,19 +52,33 @@ fn room_figures(
     let open = open_intervals(room.tz, &p.working_day, from, to);
     let open_seconds: i64 = open.iter().map(|(s, e)| (*e - *s).num_seconds()).sum();
     let (mut booked, mut all, mut count) = (0i64, 0i64, 0u64);
+    let (mut used, mut checked_in) = (0i64, 0u64);
     for b in window(live, from, to) {
         let (s, e) = (b.start.max(from), b.end.min(to));
-        booked += overlap_seconds(&open, s, e);
+        let inside = overlap_seconds(&open, s, e);
+        booked += inside;
         all += (e - s).num_seconds();
         count += 1;
+        if b.checked_in {
+            used += inside;
+            checked_in += 1;
+        }
     }
+    let missed = no_shows.iter().filter(|b| b.start < to && b.end > from).count() as u64;
     let (open_hours, booked_hours) = (hours(open_seconds), hours(booked));
+    let has_checkin_data = checked_in + missed > 0;
     Utilization {
         open_hours,
         booked_hours,
         utilization: ratio(booked_hours, open_hours),
         booked_hours_all: hours(all),
         reservations: count,
+        no_shows: missed,
+        no_show_rate: ratio(missed as f64, (count + missed) as f64),
+        checked_in,
+        actual_hours: has_checkin_data.then(|| hours(used)),
+        actual_utilization: has_checkin_data.then(|| ratio(hours(used), open_hours)),
+        checkin_open_hours: if has_checkin_data { open_hours } else { 0.0 },
     }
 }
 
@@ -84,11 +111,12 @@ fn local_midnight(p: &Params, date: NaiveDate) -> DateTime<Utc> {
 
 pub fn utilization(rooms: &[RoomRow], bookings: &[BookingRow], p: &Params) -> UtilizationReport {
     let live = by_room(rooms, bookings);
+    let missed = no_shows_by_room(rooms, bookings);
     let mut total = Utilization::default();
     let mut per_location: BTreeMap<&str, (u32, Utilization)> = BTreeMap::new();
     let mut per_room = Vec::with_capacity(rooms.len());
-    for (room, live) in rooms.iter().zip(&live) {
-        let figures = room_figures(room, live, p, p.from, p.to);
+    for ((room, live), missed) in rooms.iter().zip(&live).zip(&missed) {
+        let figures = room_figures(room, (live, missed), p, p.from, p.to);
         total.add(&figures);
         let entry = per_location.entry(room.location.as_str()).or_default();
         entry.0 += 1;
@@ -105,8 +133,8 @@ pub fn utilization(rooms: &[RoomRow], bookings: &[BookingRow], p: &Params) -> Ut
         .into_iter()
         .map(|(period, start, end)| {
             let mut figures = Utilization::default();
-            for (room, live) in rooms.iter().zip(&live) {
-                figures.add(&room_figures(room, live, p, start, end));
+            for ((room, live), missed) in rooms.iter().zip(&live).zip(&missed) {
+                figures.add(&room_figures(room, (live, missed), p, start, end));
             }
             PeriodUtilization { period, start, end, figures }
         })

@@ -81,19 +81,30 @@ pub fn utilization_table(r: &Report) -> Table {
             "utilization",
             "booked_hours_all",
             "reservations",
+            "no_shows",
+            "no_show_rate",
+            "checked_in",
+            "actual_hours",
+            "actual_utilization",
         ],
         rows,
     }
 }
 
-/// One row of the utilization table: what it is about, then the same five figures for every kind.
+/// One row of the utilization table: what it is about, then the same figures for every kind
+/// (actual use empty where there is no check-in data).
 fn utilization_row(head: [Value; 4], f: &Utilization) -> Vec<Value> {
-    let figures: [Value; 5] = [
+    let figures: [Value; 10] = [
         f.open_hours.into(),
         f.booked_hours.into(),
         f.utilization.into(),
         f.booked_hours_all.into(),
         f.reservations.into(),
+        f.no_shows.into(),
+        f.no_show_rate.into(),
+        f.checked_in.into(),
+        f.actual_hours.map(Value::from).unwrap_or(Value::Empty),
+        f.actual_utilization.map(Value::from).unwrap_or(Value::Empty),
     ];
     head.into_iter().chain(figures).collect()
 }
@@ -122,6 +133,8 @@ pub fn behaviour_table(r: &Report) -> Table {
         vec!["cancellations".into(), b.cancellations.into()],
         vec!["late_cancellations".into(), b.late_cancellations.into()],
         vec!["cancellation_rate".into(), b.cancellation_rate.into()],
+        vec!["no_shows".into(), b.no_shows.into()],
+        vec!["no_show_rate".into(), b.no_show_rate.into()],
         vec!["avg_lead_hours".into(), b.avg_lead_hours.into()],
         vec!["avg_length_minutes".into(), b.avg_length_minutes.into()],
     ];
@@ -152,7 +165,7 @@ pub fn reservations_table(
                 users.get(&r.user_id).cloned().unwrap_or_else(|| r.user_id.to_string()).into(),
                 Value::Time(r.start),
                 Value::Time(r.end),
-                if r.status.is_live() { "confirmed" } else { "cancelled" }.into(),
+                r.status.as_str().into(),
                 u32::try_from(r.attendees.len()).unwrap_or(u32::MAX).into(),
                 Value::Time(r.created_at),
                 r.cancelled_at.map(Value::Time).unwrap_or(Value::Empty),

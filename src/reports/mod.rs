@@ -4,7 +4,8 @@
 //!
 //! Open hours: rooms have no opening hours of their own yet, so one configurable working day
 //! (`[reports]`, by default 08:00–18:00 Monday to Friday) applies to every room, in its zone.
-//! No check-in data exists yet, so "actual use" and no-shows are not reported.
+//! No-shows (reservations released because nobody checked in) and actual use (checked-in hours)
+//! come from check-in; actual use is reported only where check-in data exists.
 
 pub mod behaviour;
 pub mod compute;
@@ -12,9 +13,10 @@ pub mod export;
 pub mod hours;
 pub mod model;
 pub mod pdf;
+pub mod subscriptions;
 
 use crate::access::{Action, Actor, Denied};
-use crate::reservations::model::Reservation;
+use crate::reservations::model::{Reservation, Status};
 use crate::store::{ListFilter, Store, StoreError};
 use crate::types::{RoomId, TimeRange};
 use crate::validation::FieldErrors;
@@ -66,8 +68,10 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// The reservations as report rows. Declined requests never became bookings, so they are
+    /// left out of every figure (the reservation list export still shows them).
     pub fn bookings(&self) -> Vec<BookingRow> {
-        self.reservations.iter().map(booking_row).collect()
+        self.reservations.iter().filter(|r| r.status != Status::Declined).map(booking_row).collect()
     }
 }
 
@@ -78,8 +82,10 @@ pub fn booking_row(r: &Reservation) -> BookingRow {
         start: r.start,
         end: r.end,
         created_at: r.created_at,
-        cancelled_at: if r.status.is_live() { None } else { Some(r.cancelled_at.unwrap_or(r.updated_at)) },
+        cancelled_at: (r.status == Status::Cancelled).then(|| r.cancelled_at.unwrap_or(r.updated_at)),
         people: u32::try_from(r.attendees.len()).unwrap_or(u32::MAX).saturating_add(1),
+        no_show: r.status == Status::NoShow,
+        checked_in: r.checked_in_at.is_some(),
     }
 }
 

@@ -29,11 +29,16 @@ pub struct BookingRow {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The organiser plus the attendees.
     pub people: u32,
+    /// Released because nobody checked in (no longer holds its slot).
+    pub no_show: bool,
+    /// Checked in: the room was actually used.
+    pub checked_in: bool,
 }
 
 impl BookingRow {
+    /// Held its slot to the end: neither cancelled nor released as a no-show.
     pub fn is_live(&self) -> bool {
-        self.cancelled_at.is_none()
+        self.cancelled_at.is_none() && !self.no_show
     }
 }
 
@@ -70,6 +75,20 @@ pub struct Utilization {
     pub booked_hours_all: f64,
     /// Live reservations overlapping the window.
     pub reservations: u64,
+    /// Reservations overlapping the window released because nobody checked in.
+    pub no_shows: u64,
+    /// `no_shows / (reservations + no_shows)`: the share of booked meetings nobody came to.
+    pub no_show_rate: f64,
+    /// Live reservations overlapping the window that were checked in.
+    pub checked_in: u64,
+    /// Actual use: hours of checked-in reservations inside the open hours. Absent where no
+    /// check-in data exists (nothing was checked in or released as a no-show).
+    pub actual_hours: Option<f64>,
+    /// `actual_hours` over the open hours of the rooms that have check-in data, 0 to 1.
+    pub actual_utilization: Option<f64>,
+    /// Open hours of the rooms with check-in data (the base of `actual_utilization`).
+    #[serde(skip)]
+    pub checkin_open_hours: f64,
 }
 
 impl Utilization {
@@ -79,6 +98,15 @@ impl Utilization {
         self.booked_hours_all += other.booked_hours_all;
         self.reservations += other.reservations;
         self.utilization = ratio(self.booked_hours, self.open_hours);
+        self.no_shows += other.no_shows;
+        self.checked_in += other.checked_in;
+        self.no_show_rate = ratio(self.no_shows as f64, (self.reservations + self.no_shows) as f64);
+        self.checkin_open_hours += other.checkin_open_hours;
+        self.actual_hours = match (self.actual_hours, other.actual_hours) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        };
+        self.actual_utilization = self.actual_hours.map(|h| ratio(h, self.checkin_open_hours));
     }
 }
 
@@ -174,6 +202,10 @@ pub struct BehaviourReport {
     /// Cancelled less than the configured notice before the start, or after it.
     pub late_cancellations: u64,
     pub cancellation_rate: f64,
+    /// Reservations released because nobody checked in.
+    pub no_shows: u64,
+    /// `no_shows` over the reservations that were not cancelled.
+    pub no_show_rate: f64,
     /// Hours between booking and start, live reservations.
     pub avg_lead_hours: f64,
     pub avg_length_minutes: f64,

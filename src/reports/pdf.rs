@@ -77,15 +77,21 @@ pub fn render(report: &Report, title: &str) -> Vec<u8> {
     );
     page.y += 8.0;
     page.line(12.0, true, "Totals");
-    for s in [
+    let mut totals = vec![
         format!("Utilization: {}", percent(u.total.utilization)),
         format!("Open hours: {:.2}", u.total.open_hours),
         format!("Booked hours: {:.2}", u.total.booked_hours),
         format!("Reservations: {}", b.reservations),
         format!("Cancellations: {} (late: {})", b.cancellations, b.late_cancellations),
+        format!("No-shows: {} ({})", u.total.no_shows, percent(u.total.no_show_rate)),
         format!("Average lead time: {:.1} h", b.avg_lead_hours),
         format!("Average meeting length: {:.0} min", b.avg_length_minutes),
-    ] {
+    ];
+    // Actual use only where check-in data exists.
+    if let (Some(h), Some(share)) = (u.total.actual_hours, u.total.actual_utilization) {
+        totals.insert(3, format!("Actual use (checked in): {:.2} h, {}", h, percent(share)));
+    }
+    for s in totals {
         page.line(10.0, false, &s);
     }
 

@@ -29,6 +29,8 @@ fn booking(room: &RoomRow, user: UserId, start: &str, end: &str, lead_hours: i64
         created_at: start - Duration::hours(lead_hours),
         cancelled_at: None,
         people,
+        no_show: false,
+        checked_in: false,
     }
 }
 
@@ -169,4 +171,34 @@ fn filters_leave_other_rooms_out() {
     let empty = compute_all(&[], &f.bookings, &f.params);
     assert_eq!(empty.utilization.total.utilization, 0.0);
     assert!(empty.occupancy.peaks.is_empty());
+}
+
+#[test]
+fn no_shows_and_actual_use_where_check_in_data_exists() {
+    let mut f = fixture();
+    // Madrid: Monday 09–11 and Tuesday 17–19 (one open hour) checked in; a Wednesday no-show.
+    f.bookings[0].checked_in = true;
+    f.bookings[1].checked_in = true;
+    let mut missed = booking(&f.rooms[0], f.u1, "2026-03-25T12:00:00+01:00", "2026-03-25T13:00:00+01:00", 5, 1);
+    missed.no_show = true;
+    f.bookings.push(missed);
+    let u = compute::utilization(&f.rooms, &f.bookings, &f.params);
+    let madrid = &u.rooms[0].figures;
+    // The no-show holds no slot: booked figures are those without it.
+    assert_eq!((madrid.reservations, madrid.booked_hours, madrid.no_shows, madrid.checked_in), (3, 3.0, 1, 2));
+    assert!(close(madrid.no_show_rate, 0.25));
+    assert_eq!((madrid.actual_hours, madrid.actual_utilization), (Some(3.0), Some(0.06)));
+    // New York has no check-in data: no actual-use figures rather than a misleading zero.
+    let ny = &u.rooms[1].figures;
+    assert_eq!((ny.actual_hours, ny.actual_utilization, ny.no_shows), (None, None, 0));
+    // The total's actual use is over the open hours of the rooms with check-in data only.
+    assert_eq!((u.total.actual_hours, u.total.actual_utilization, u.total.no_shows), (Some(3.0), Some(0.06), 1));
+    assert!(close(u.total.no_show_rate, 0.2));
+    let wednesday = &u.periods[2].figures;
+    assert_eq!((wednesday.no_shows, wednesday.actual_hours), (1, Some(0.0)));
+    let b = behaviour::behaviour(&f.rooms, &f.bookings, &f.params);
+    assert_eq!((b.reservations, b.cancellations, b.no_shows), (7, 2, 1));
+    assert!(close(b.no_show_rate, 0.2));
+    // Lead time and length stay those of the meetings that held their slot.
+    assert!(close(b.avg_lead_hours, 63.0));
 }
