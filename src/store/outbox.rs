@@ -7,8 +7,9 @@ use super::queries::{Txn, View, all, get, with_table};
 use super::tables::*;
 use super::writer::{Op, Tx};
 use crate::notify::model::{Channel, Delivery, DeliveryStatus, EmailTemplate, Notification, Preferences, Webhook};
+use crate::reports::subscriptions::Subscription;
 use crate::reservations::model::Reservation;
-use crate::types::{DeliveryId, NotificationId, UserId, WebhookId, micros};
+use crate::types::{DeliveryId, NotificationId, SubscriptionId, UserId, WebhookId, micros};
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 
@@ -23,6 +24,8 @@ pub(super) enum NotifyOp {
     DeleteWebhook(WebhookId),
     Notification(Box<Notification>),
     Preferences(UserId, Box<Preferences>),
+    Subscription(Box<Subscription>),
+    DeleteSubscription(SubscriptionId),
 }
 
 impl Tx<'_> {
@@ -57,6 +60,12 @@ impl Tx<'_> {
     }
     pub fn put_preferences(&mut self, user: UserId, preferences: Preferences) {
         self.notify(NotifyOp::Preferences(user, Box::new(preferences)));
+    }
+    pub fn put_report_subscription(&mut self, subscription: Subscription) {
+        self.notify(NotifyOp::Subscription(Box::new(subscription)));
+    }
+    pub fn delete_report_subscription(&mut self, id: SubscriptionId) {
+        self.notify(NotifyOp::DeleteSubscription(id));
     }
 }
 
@@ -96,6 +105,12 @@ pub(super) fn apply(txn: &WriteTransaction, view: &View, op: NotifyOp) -> Result
         NotifyOp::Preferences(user, p) => {
             txn.open_table(NOTIFY_PREFS)?.insert(user.bytes(), encode(&*p)?.as_slice())?;
         }
+        NotifyOp::Subscription(s) => {
+            txn.open_table(REPORT_SUBSCRIPTIONS)?.insert(s.id.bytes(), encode(&*s)?.as_slice())?;
+        }
+        NotifyOp::DeleteSubscription(id) => {
+            txn.open_table(REPORT_SUBSCRIPTIONS)?.remove(id.bytes())?;
+        }
     }
     Ok(())
 }
@@ -119,6 +134,17 @@ impl View<'_> {
     /// Whether the work named by `key` was staged already.
     pub fn is_done(&self, key: [u8; 32]) -> Result<bool> {
         with_table!(self, ONCE, |t| Ok(t.get(key)?.is_some()))
+    }
+
+    /// Scheduled report e-mails, oldest first.
+    pub fn report_subscriptions(&self) -> Result<Vec<Subscription>> {
+        let mut all: Vec<Subscription> = with_table!(self, REPORT_SUBSCRIPTIONS, |t| all(&t))?;
+        all.sort_by_key(|s| s.created_at);
+        Ok(all)
+    }
+
+    pub fn report_subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>> {
+        with_table!(self, REPORT_SUBSCRIPTIONS, |t| get(&t, id.bytes()))
     }
 
     pub fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>> {

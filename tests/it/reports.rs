@@ -99,7 +99,7 @@ for ws in book.worksheets:
 print(json.dumps(out))
 "#;
 
-fn read_xlsx(bytes: &[u8]) -> Value {
+pub(crate) fn read_xlsx(bytes: &[u8]) -> Value {
     let path = write_temp(bytes, ".xlsx");
     let out = Command::new("python3")
         .args(["-c", READ_XLSX, path.to_str().unwrap()])

@@ -14,10 +14,19 @@ class Sink:
         msg = email.message_from_bytes(envelope.content, policy=policy.default)
         record = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                   "subject": str(msg["subject"]), "message_id": str(msg["message-id"]),
-                  "to": str(msg["to"]), "content_types": [], "text": None, "html": None, "ics": None}
+                  "to": str(msg["to"]), "content_types": [], "text": None, "html": None, "ics": None,
+                  "attachments": []}
+        name = os.path.join(out_dir, uuid.uuid4().hex)
         for part in msg.walk():
             ct = part.get_content_type()
             record["content_types"].append(ct)
+            filename = part.get_filename()
+            if filename and ct != "text/calendar":
+                # Saved beside the record (not as .json), for real readers to open.
+                path = f"{name}-{len(record['attachments'])}-{os.path.basename(filename)}"
+                with open(path, "wb") as f:
+                    f.write(part.get_payload(decode=True))
+                record["attachments"].append({"filename": filename, "content_type": ct, "path": path})
             if ct == "text/plain" and record["text"] is None:
                 record["text"] = part.get_content()
             elif ct == "text/html":
@@ -37,8 +46,10 @@ class Sink:
                     "dtstart": ev.decoded("dtstart").isoformat(),
                     "dtend": ev.decoded("dtend").isoformat(),
                     "attendees": sorted(str(a) for a in (ev.get("attendee") if isinstance(ev.get("attendee"), list) else [ev.get("attendee")]) if a),
+                    # Every event of the file (a series is one file with one event per date).
+                    "events": [{"uid": str(e.get("uid")), "status": str(e.get("status")),
+                                "dtstart": e.decoded("dtstart").isoformat()} for e in events],
                 }
-        name = os.path.join(out_dir, uuid.uuid4().hex)
         with open(name + ".tmp", "w") as f:
             json.dump(record, f)
         os.rename(name + ".tmp", name + ".json")

@@ -83,6 +83,7 @@ struct ReportsPage {
     day_names: Vec<String>,
     /// The filters as a query string, for the export links.
     query: String,
+    subscriptions: Vec<super::report_subscriptions::SubRow>,
 }
 
 impl ReportsPage {
@@ -124,6 +125,7 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(f): Query<Filt
     ])
     .unwrap_or_default();
     let room_bars = report_charts::room_bars(&report);
+    let subscriptions = super::report_subscriptions::rows(&state, v, &m.actor()).map_err(|p| super::error_page(v, p))?;
     let page = ReportsPage {
         ctx: Ctx::new(v, "reports"),
         from: r.from.to_string(),
@@ -139,6 +141,7 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(f): Query<Filt
         day_names,
         query,
         report,
+        subscriptions,
     };
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }
