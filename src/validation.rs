@@ -1,6 +1,7 @@
 //! Field-level validation errors, collected so one response names every bad field at once.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -10,6 +11,10 @@ pub struct FieldError {
     pub code: String,
     /// The message in English.
     pub message: String,
+    /// Values the message names (a time, a weekday, a reason…), so a client can show its own
+    /// translation of `code`; absent for most codes.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,8 +31,31 @@ impl FieldErrors {
         e
     }
 
+    /// [`FieldErrors::one`] with the values the message names.
+    pub fn one_with(field: impl Into<String>, code: &str, message: impl Into<String>, params: &[(&str, &str)]) -> Self {
+        let mut e = Self::new();
+        e.with_params(field, code, message, params);
+        e
+    }
+
     pub fn add(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), code: code.to_string(), message: message.into() });
+        self.with_params(field, code, message, &[]);
+    }
+
+    /// [`FieldErrors::add`] with the values the message names.
+    pub fn with_params(
+        &mut self,
+        field: impl Into<String>,
+        code: &str,
+        message: impl Into<String>,
+        params: &[(&str, &str)],
+    ) {
+        self.0.push(FieldError {
+            field: field.into(),
+            code: code.to_string(),
+            message: message.into(),
+            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        });
     }
 
     /// Records `code`/`message` for `field` unless `ok`.

@@ -151,10 +151,7 @@ mod tests {
         };
         let half = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 5, 4, h, m, 0).unwrap();
         let free = bookable(Tz::UTC, &p, r(0, 23), &[r(12, 13)]);
-        assert_eq!(
-            free,
-            vec![TimeRange::new(t(8), half(11, 30)), TimeRange::new(half(13, 30), t(18))]
-        );
+        assert_eq!(free, vec![TimeRange::new(t(8), half(11, 30)), TimeRange::new(half(13, 30), t(18))]);
         assert!(is_bookable(Tz::UTC, &p, r(9, 10), &[r(12, 13)]));
         assert!(!is_bookable(Tz::UTC, &p, r(7, 9), &[]));
         assert_eq!(intersect(&[r(1, 5), r(7, 9)], &[r(0, 2), r(4, 8)]), vec![r(1, 2), r(4, 5), r(7, 8)]);

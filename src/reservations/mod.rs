@@ -327,9 +327,14 @@ impl Reservations {
         let view = self.store.view()?;
         let room = view.room(room_id)?.ok_or(ReservationError::NotFound)?;
         let busy = view.busy(room_id, window)?;
-        let ranges: Vec<TimeRange> = busy.iter().map(|(_, r)| *r).collect();
-        let free = availability::free_slots(window, &ranges);
+        let free = self.bookable(&view, &room, window)?;
         Ok(RoomAvailability { room, window, busy, free })
+    }
+
+    /// The parts of `window` that can be booked in `room`: open (opening hours, blackouts) and
+    /// not taken, keeping the room's buffer around what is taken.
+    fn bookable(&self, view: &crate::store::View, room: &Room, window: TimeRange) -> Result<Vec<TimeRange>> {
+        Ok(availability::bookable_in(view, &self.policies.global, room, window)?)
     }
 
     /// Whether `window` may be searched (ends after it starts, not too wide).
@@ -345,7 +350,7 @@ impl Reservations {
         let mut fitting = Vec::new();
         for room in view.rooms()? {
             let equipment: Vec<_> = resources.iter().filter(|r| room.resources.contains(&r.id)).collect();
-            if availability::suits(&room, &equipment, need) && view.busy(room.id, window)?.is_empty() {
+            if availability::suits(&room, &equipment, need) && self.bookable(&view, &room, window)? == [window] {
                 fitting.push(room);
             }
         }

@@ -4,6 +4,7 @@
 
 use super::checks::{check_may_manage, check_owner, check_permission, check_room, new_reservation};
 use super::model::Reservation;
+use super::policy::{Guard, Policies, Violation};
 use super::recurrence::{self, Caps, local, resolve};
 use super::{NewReservation, ReservationError, ReservationPatch, Reservations, Result, rules};
 use crate::access::{Action, Actor};
@@ -11,11 +12,10 @@ use crate::clock;
 use crate::events::EventKind;
 use crate::store::Tx;
 use crate::types::{ReservationId, RoomId, SeriesId, TimeRange};
-use super::policy::{Guard, Policies, Violation};
-use std::collections::HashMap;
 use crate::validation::{FieldError, FieldErrors};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OnConflict {
@@ -52,7 +52,7 @@ pub struct SeriesPlan {
     pub rule: recurrence::Rule,
     /// The room's zone, in which the rule is read.
     pub timezone: Tz,
-    /// Every occurrence; `conflicts` is empty where the room is free.
+    /// Every occurrence; [`Clash::is_free`] where it would be booked.
     pub occurrences: Vec<Clash>,
 }
 
@@ -60,6 +60,13 @@ pub struct SeriesBooked {
     pub series_id: SeriesId,
     pub booked: Vec<Reservation>,
     pub skipped: Vec<Clash>,
+}
+
+impl Clash {
+    /// Nothing in the way (a planned occurrence that would be booked).
+    pub fn is_free(&self) -> bool {
+        self.conflicts.is_empty() && self.reasons.is_empty()
+    }
 }
 
 impl Reservations {
@@ -89,23 +96,8 @@ impl Reservations {
                 let guard = Guard::new(tx, &policies.global, &actor, &room, now)?;
                 let mut quota = guard.quota(owner, policies.week_zone, Vec::new());
                 let (mut free, mut skipped) = (Vec::new(), Vec::new());
-                for range in ranges {
-                    let conflicts = tx.conflicts(input.room_id, range, None)?;
-                    if !conflicts.is_empty() {
-                        skipped.push(Clash { range, conflicts, reasons: Vec::new() });
-                        continue;
-                    }
-                    match guard.check(tx, room.id, range, &[], &free, &mut quota)? {
-                        Ok(()) => free.push(range),
-                        Err(v) => {
-                            let reasons = v.reasons();
-                            let conflicts = match v {
-                                Violation::Buffer { neighbours, .. } => neighbours,
-                                Violation::Rules(_) => Vec::new(),
-                            };
-                            skipped.push(Clash { range, conflicts, reasons });
-                        }
-                    }
+                for c in judge(tx, &guard, &mut quota, room.id, ranges)? {
+                    if c.is_free() { free.push(c.range) } else { skipped.push(c) }
                 }
                 if free.is_empty() && skipped.iter().all(|c| c.conflicts.is_empty() && !c.reasons.is_empty()) {
                     // Nothing is bookable and nothing is in the way: the request itself breaks
@@ -142,15 +134,15 @@ impl Reservations {
         let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
         let view = self.store.view()?;
         let room = view.room(room_id)?.ok_or_else(|| FieldErrors::one("room_id", "no_room", "no such room"))?;
+        super::checks::check_may_book(&view, actor, &room)?;
         let tz = zone(&room.timezone);
         let now = clock::now();
         let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
         let ranges =
             recurrence::expand(&rule, tz, first, caps).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
-        let mut occurrences = Vec::with_capacity(ranges.len());
-        for range in ranges {
-            occurrences.push(Clash { range, conflicts: view.conflicts(room_id, range, None)?, reasons: Vec::new() });
-        }
+        let guard = Guard::new(&view, &self.policies.global, actor, &room, now)?;
+        let mut quota = guard.quota(actor.id, self.policies.week_zone, Vec::new());
+        let occurrences = judge(&view, &guard, &mut quota, room.id, ranges)?;
         Ok(SeriesPlan { rule, timezone: tz, occurrences })
     }
 
@@ -279,6 +271,41 @@ impl Reservations {
     }
 }
 
+/// Each occurrence in order, with what is in its way (reservations, or the room policy's
+/// reasons); the free ones have neither. Booking and the form's preview judge alike.
+fn judge(
+    view: &crate::store::View,
+    guard: &Guard,
+    quota: &mut super::policy::Quota,
+    room: RoomId,
+    ranges: Vec<TimeRange>,
+) -> Result<Vec<Clash>> {
+    let mut free = Vec::new();
+    let mut out = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let conflicts = view.conflicts(room, range, None)?;
+        if !conflicts.is_empty() {
+            out.push(Clash { range, conflicts, reasons: Vec::new() });
+            continue;
+        }
+        match guard.check(view, room, range, &[], &free, quota)? {
+            Ok(()) => {
+                free.push(range);
+                out.push(Clash { range, conflicts: Vec::new(), reasons: Vec::new() });
+            }
+            Err(v) => {
+                let reasons = v.reasons();
+                let conflicts = match v {
+                    Violation::Buffer { neighbours, .. } => neighbours,
+                    Violation::Rules(_) => Vec::new(),
+                };
+                out.push(Clash { range, conflicts, reasons });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The live occurrences `scope` names: those from `target` on, or every one not yet ended.
 fn targets(
     tx: &Tx,
@@ -339,8 +366,11 @@ fn check_moved_policy(
     // One weekly quota for the owner, with the limit of the (first) room moved to; the stored
     // times of the moving occurrences give way to their new ones.
     let moving: Vec<ReservationId> = changed.iter().map(|(o, _, _)| o.id).collect();
-    let mut quota =
-        Guard::new(tx, &policies.global, actor, &tx_room(tx, *first_room)?, now)?.quota(owner, policies.week_zone, moving);
+    let mut quota = Guard::new(tx, &policies.global, actor, &tx_room(tx, *first_room)?, now)?.quota(
+        owner,
+        policies.week_zone,
+        moving,
+    );
     let mut clashes = Vec::new();
     for (_, room, range) in changed {
         if !guards.contains_key(room) {

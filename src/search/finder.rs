@@ -4,8 +4,8 @@
 
 use super::{Search, SearchError, query};
 use crate::reservations::availability::bookable_in;
-use crate::rooms::policy::Policy;
 use crate::rooms::model::{Resource, Room};
+use crate::rooms::policy::Policy;
 use crate::store::{Store, View};
 use crate::types::{ResourceId, RoomId, TimeRange};
 use chrono::Duration;

@@ -142,7 +142,8 @@ pub async fn free_rooms(
 ) -> Result<Json<Vec<RoomDto>>, Problem> {
     actor.require(Action::ReadRooms)?;
     let (window, request) = q.request(&state)?;
-    let answer = finder::find(&state.search, &state.store, &actor, window, &request).await?;
+    let answer =
+        finder::find(&state.search, &state.store, state.rooms.global_policy(), &actor, window, &request).await?;
     Ok(Json(answer.rooms.into_iter().map(Into::into).collect()))
 }
 
@@ -200,7 +201,8 @@ pub async fn find_room(
 ) -> Result<Json<FindRoomDto>, Problem> {
     actor.require(Action::ReadRooms)?;
     let (window, request) = q.request(&state)?;
-    let answer = finder::find(&state.search, &state.store, &actor, window, &request).await?;
+    let answer =
+        finder::find(&state.search, &state.store, state.rooms.global_policy(), &actor, window, &request).await?;
     Ok(Json(FindRoomDto {
         rooms: answer.rooms.into_iter().map(Into::into).collect(),
         next_windows: answer

@@ -5,6 +5,7 @@ use super::reservations::ReservationDto;
 use crate::access::Actor;
 use crate::reservations::series::{Clash, OnConflict, Scope, SeriesBooked};
 use crate::types::{ReservationId, SeriesId};
+use crate::validation::FieldError;
 use crate::web::AppState;
 use crate::web::problem::Problem;
 use axum::extract::{Path, State};
@@ -20,11 +21,20 @@ pub struct ClashDto {
     /// The reservations in its way (listed in full under `conflicts`).
     #[schema(value_type = Vec<String>)]
     conflicting_ids: Vec<ReservationId>,
+    /// The room policy rules the occurrence breaks (`outside_opening_hours`, `blackout`,
+    /// `buffer_clash`, `quota_exceeded`…), each naming its reason; absent when it is only taken.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<FieldError>,
 }
 
 impl From<&Clash> for ClashDto {
     fn from(c: &Clash) -> Self {
-        ClashDto { start: c.range.start, end: c.range.end, conflicting_ids: c.conflicts.iter().map(|r| r.id).collect() }
+        ClashDto {
+            start: c.range.start,
+            end: c.range.end,
+            conflicting_ids: c.conflicts.iter().map(|r| r.id).collect(),
+            reasons: c.reasons.clone(),
+        }
     }
 }
 

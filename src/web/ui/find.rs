@@ -87,7 +87,16 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(mut f): Query<
         match (window, capacity) {
             (Ok(window), Ok(capacity)) if window.end > window.start => {
                 let request = Request { capacity, text: page.f.q.clone(), resources: vec![] };
-                let answer = finder::find(&state.search, &state.store, &m.actor(), window, &request).await.map_err(fail(v))?;
+                let answer = finder::find(
+                    &state.search,
+                    &state.store,
+                    state.rooms.global_policy(),
+                    &m.actor(),
+                    window,
+                    &request,
+                )
+                .await
+                .map_err(fail(v))?;
                 let offer = |room: Room, w: TimeRange, note: String| offer(&m, room, w, note);
                 page.rooms = answer.rooms.into_iter().map(|r| offer(r, window, String::new())).collect();
                 page.next_windows =
@@ -133,6 +142,7 @@ pub struct LiveQuery {
 /// `/search/live?q=`: the header's results as the person types (an htmx fragment).
 pub async fn live(State(state): State<AppState>, m: Member, Query(q): Query<LiveQuery>) -> PageResult {
     let v = &m.viewer;
-    let found = if q.q.trim().is_empty() { vec![] } else { hits(&state, &m.actor(), &q.q, None, 8).await.map_err(fail(v))? };
+    let found =
+        if q.q.trim().is_empty() { vec![] } else { hits(&state, &m.actor(), &q.q, None, 8).await.map_err(fail(v))? };
     Ok(render(StatusCode::OK, &LiveResults { ctx: Ctx::new(v, ""), q: q.q, hits: found }, false))
 }
