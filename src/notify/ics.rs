@@ -26,17 +26,45 @@ pub struct Invite<'a> {
 }
 
 pub fn render(i: &Invite) -> String {
-    let (method, status) = match i.method {
-        Method::Request => ("REQUEST", "CONFIRMED"),
-        Method::Cancel => ("CANCEL", "CANCELLED"),
+    let method = match i.method {
+        Method::Request => "REQUEST",
+        Method::Cancel => "CANCEL",
     };
+    calendar(method, std::slice::from_ref(i))
+}
+
+/// Several reservations in one calendar published to the recipient (`METHOD:PUBLISH`): the
+/// occurrences of a series, each its own VEVENT with its own UID, so a later change to one
+/// occurrence (an ordinary REQUEST or CANCEL) updates the event the client already has. iTIP
+/// allows components with different UIDs in one message only for PUBLISH; each event's STATUS
+/// says whether it is booked or cancelled. Occurrences are listed rather than written as an RRULE
+/// because times are in UTC (no VTIMEZONE), where a rule would drift an hour at DST changes.
+pub fn render_all(events: &[Invite]) -> String {
+    calendar("PUBLISH", events)
+}
+
+fn calendar(method: &str, events: &[Invite]) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".into(),
         "PRODID:-//Salas//Room booking//EN".into(),
         "CALSCALE:GREGORIAN".into(),
         format!("METHOD:{method}"),
-        "BEGIN:VEVENT".into(),
+    ];
+    for i in events {
+        vevent(&mut lines, i);
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
+}
+
+fn vevent(lines: &mut Vec<String>, i: &Invite) {
+    let status = match i.method {
+        Method::Request => "CONFIRMED",
+        Method::Cancel => "CANCELLED",
+    };
+    lines.extend([
+        "BEGIN:VEVENT".to_string(),
         format!("UID:{}", text(i.uid)),
         format!("SEQUENCE:{}", i.sequence),
         format!("DTSTAMP:{}", utc(i.stamp)),
@@ -45,7 +73,7 @@ pub fn render(i: &Invite) -> String {
         format!("SUMMARY:{}", text(i.summary)),
         format!("STATUS:{status}"),
         format!("ORGANIZER:mailto:{}", i.organizer),
-    ];
+    ]);
     if !i.location.is_empty() {
         lines.push(format!("LOCATION:{}", text(i.location)));
     }
@@ -56,8 +84,6 @@ pub fn render(i: &Invite) -> String {
         lines.push(format!("ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{a}"));
     }
     lines.push("END:VEVENT".into());
-    lines.push("END:VCALENDAR".into());
-    lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
 }
 
 pub(crate) fn utc(t: DateTime<Utc>) -> String {
@@ -124,5 +150,31 @@ mod tests {
         assert!(ics.contains("DESCRIPTION:a\\nb\r\n") && ics.contains("trimestral\\; números\\,"));
         assert!(ics.split("\r\n").all(|l| l.len() <= 75), "{ics}");
         assert!(!ics.contains("LOCATION"));
+    }
+
+    #[test]
+    fn a_series_is_published_as_one_event_per_occurrence() {
+        let t = Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap();
+        let invite = |uid, start, method| Invite {
+            method,
+            uid,
+            sequence: 1,
+            summary: "Sync",
+            description: "",
+            location: "Sala Norte",
+            start,
+            end: start + chrono::Duration::hours(1),
+            stamp: t,
+            organizer: "salas@example.org",
+            attendees: &[],
+        };
+        let week = chrono::Duration::days(7);
+        let ics = render_all(&[invite("a@salas", t, Method::Request), invite("b@salas", t + week, Method::Cancel)]);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+        assert_eq!(ics.matches("METHOD:").count(), 1);
+        assert!(ics.contains("METHOD:PUBLISH\r\n"));
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+        assert!(ics.contains("UID:a@salas\r\n") && ics.contains("DTSTART:20270112T090000Z\r\n"));
+        assert!(ics.contains("STATUS:CONFIRMED\r\n") && ics.contains("STATUS:CANCELLED\r\n"));
     }
 }

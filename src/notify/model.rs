@@ -94,9 +94,9 @@ impl Preferences {
     /// Whether notifications of `kind` are wanted at all (on any channel).
     pub fn wants(&self, kind: &str) -> bool {
         match kind {
-            "reservation.created" => self.reservation_created,
+            "reservation.created" | "series.created" => self.reservation_created,
             "reservation.updated" => self.reservation_updated,
-            "reservation.cancelled" => self.reservation_cancelled,
+            "reservation.cancelled" | "series.cancelled" => self.reservation_cancelled,
             "reminder" => self.reminders,
             _ => true,
         }

@@ -11,11 +11,13 @@
 //! calendar clients follow too.
 
 mod dates;
+mod describe;
 #[cfg(test)]
 mod model_test;
 mod parse;
 
 pub use dates::dates;
+pub use describe::describe;
 pub use parse::parse;
 
 use crate::types::TimeRange;

@@ -1,6 +1,7 @@
 //! The booking form: new and edit, with live feedback while typing.
 
 use super::format::{self, parse_local};
+use super::repeat::{self, RepeatFields};
 use super::session::{Member, Viewer};
 use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
 use crate::reservations::model::Reservation;
@@ -33,6 +34,9 @@ pub struct BookForm {
     pub version: String,
     /// On the live check of an edit: the reservation being edited (it does not conflict with itself).
     pub editing: String,
+    /// The repeat section (new bookings) or the scope of a change (occurrences of a series).
+    #[serde(flatten)]
+    pub rep: RepeatFields,
 }
 
 /// Translated messages by field.
@@ -45,6 +49,7 @@ impl FormErrors {
         for fe in &e.0 {
             let field = match fe.field.as_str() {
                 "room_id" => "room".to_string(),
+                "rrule" => "repeat".to_string(),
                 f if f.starts_with("attendees") => "attendees".to_string(),
                 f => f.to_string(),
             };
@@ -58,7 +63,12 @@ impl FormErrors {
         FormErrors(out)
     }
 
-    fn one(field: &str, message: &str) -> FormErrors {
+    /// One of the messages (the live checks show a single line).
+    pub fn first(&self) -> &str {
+        self.0.values().next().map(String::as_str).unwrap_or("")
+    }
+
+    pub(super) fn one(field: &str, message: &str) -> FormErrors {
         FormErrors(HashMap::from([(field.to_string(), message.to_string())]))
     }
 
@@ -89,6 +99,8 @@ struct BookPage {
     errors: FormErrors,
     conflicts: Vec<String>,
     zone: String,
+    /// The repeat section's weekday checkboxes: field suffix, code, translated name.
+    weekdays: Vec<(String, &'static str, String)>,
 }
 
 #[derive(Template)]
@@ -100,7 +112,7 @@ struct CheckFragment {
 }
 
 /// The instants the form names, or the translated errors.
-fn parse_times(v: &Viewer, f: &BookForm) -> Result<TimeRange, FormErrors> {
+pub(super) fn parse_times(v: &Viewer, f: &BookForm) -> Result<TimeRange, FormErrors> {
     let start = parse_local(v.tz, &f.date, &f.start)
         .map_err(|k| FormErrors::one(if k == "error_date" { "date" } else { "start" }, v.tr.t(k)))?;
     let end = parse_local(v.tz, &f.date, &f.end)
@@ -145,7 +157,7 @@ impl FormState {
 
 fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
     let v = &m.viewer;
-    let rooms = state.rooms.list(false).map_err(fail(v))?;
+    let rooms = state.groups.bookable(&m.actor(), state.rooms.list(false).map_err(fail(v))?);
     let page = BookPage {
         ctx: Ctx::new(v, "book"),
         heading: v.tr.t(f.heading).to_string(),
@@ -155,6 +167,7 @@ fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
         errors: f.errors,
         conflicts: f.conflicts,
         zone: v.tz.name().to_string(),
+        weekdays: repeat::weekdays(v),
     };
     Ok(render(f.status, &page, v.flash.is_some()))
 }
@@ -171,6 +184,7 @@ pub async fn new_page(State(state): State<AppState>, m: Member, Query(mut f): Qu
         f.start = next.format("%H:%M").to_string();
         f.end = (next + Duration::hours(1)).format("%H:%M").to_string();
     }
+    f.rep = f.rep.with_defaults();
     page(&state, &m, FormState::new("book_heading", "/book".into(), f))
 }
 
@@ -206,6 +220,18 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
         attendees: attendees(&f),
         user_id: None,
     };
+    match repeat::form_rrule(&state, v, &f, room_id, range.start) {
+        Ok(Some(rule)) => return create_series(&state, &m, f, input, &rule).await,
+        Ok(None) => {}
+        Err((field, message)) => {
+            let e = FormErrors::one(field, &message);
+            return page(
+                &state,
+                &m,
+                FormState::new("book_heading", "/book".into(), f).refused(e, vec![], StatusCode::UNPROCESSABLE_ENTITY),
+            );
+        }
+    }
     match state.reservations.create(&m.actor(), input).await {
         Ok(r) => {
             let room = state.rooms.get(r.room_id).map(|r| r.name).unwrap_or_default();
@@ -216,14 +242,37 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
     }
 }
 
+/// Books the series `rule` through the same domain call as the API; the page lists what was
+/// booked and what was skipped, or the form comes back with the taken dates.
+async fn create_series(state: &AppState, m: &Member, f: BookForm, input: NewReservation, rule: &str) -> PageResult {
+    let v = &m.viewer;
+    let room = input.room_id;
+    match state.reservations.create_series(&m.actor(), input, rule, f.rep.on_conflict()).await {
+        Ok(booked) => Ok(repeat::booked_page(state, v, rule, &booked)),
+        Err(ReservationError::SeriesConflict(clashes)) => {
+            let lines = repeat::clash_lines(state, v, Some(room), &clashes);
+            let e = FormErrors::one("repeat", v.tr.t("repeat_refused"));
+            page(state, m, FormState::new("book_heading", "/book".into(), f).refused(e, lines, StatusCode::CONFLICT))
+        }
+        Err(e) => form_error(state, m, FormState::new("book_heading", "/book".into(), f), e),
+    }
+}
+
 /// A refused booking: the form again, with the reason next to the field or the conflicts listed.
 fn form_error(state: &AppState, m: &Member, f: FormState, e: ReservationError) -> PageResult {
     let v = &m.viewer;
     let (errors, conflicts, status) = match e {
         ReservationError::Invalid(fe) => (FormErrors::from_domain(v, &fe), vec![], StatusCode::UNPROCESSABLE_ENTITY),
         ReservationError::Conflict(list) => (FormErrors::default(), conflict_lines(v, &list), StatusCode::CONFLICT),
+        ReservationError::SeriesConflict(clashes) => {
+            let room = f.form.room.parse().ok();
+            (FormErrors::default(), repeat::clash_lines(state, v, room, &clashes), StatusCode::CONFLICT)
+        }
         ReservationError::StaleVersion { .. } => {
             (FormErrors::one("form", v.tr.t("error_stale")), vec![], StatusCode::PRECONDITION_FAILED)
+        }
+        ReservationError::NotBookable(room) => {
+            (FormErrors::one("room", &v.tr.f("room_not_bookable", &[("room", &room)])), vec![], StatusCode::FORBIDDEN)
         }
         e => return Err(super::error_page(v, e.into())),
     };
@@ -236,6 +285,9 @@ pub async fn check(State(state): State<AppState>, m: Member, Query(f): Query<Boo
     let (state_name, message, conflicts) = match (parse_times(v, &f), f.room.parse::<RoomId>()) {
         (Err(e), _) => ("invalid", e.0.into_values().next().unwrap_or_default(), vec![]),
         (_, Err(_)) => ("idle", v.tr.t("check_pick_room").to_string(), vec![]),
+        (_, Ok(room)) if !state.groups.may_see(&m.actor(), room) => {
+            ("invalid", v.tr.t("verr_no_room").to_string(), vec![])
+        }
         (Ok(range), Ok(room)) => check_slot(&state, v, room, range, f.editing.parse().ok()),
     };
     render(StatusCode::OK, &CheckFragment { state: state_name, message, conflicts }, false)
@@ -285,12 +337,17 @@ fn form_of(v: &Viewer, r: &Reservation) -> BookForm {
         csrf: String::new(),
         version: r.version.to_string(),
         editing: r.id.to_string(),
+        rep: RepeatFields { series: r.series_id.map(|s| s.to_string()).unwrap_or_default(), ..RepeatFields::default() }
+            .with_defaults(),
     }
 }
 
 pub async fn edit_page(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
     let r = state.reservations.get(id).map_err(fail(v))?;
+    if !state.groups.may_see_reservation(&m.actor(), &r) {
+        return Err(fail(v)(ReservationError::NotFound));
+    }
     page(&state, &m, FormState::new("edit_heading", format!("/reservations/{id}/edit"), form_of(v, &r)))
 }
 
@@ -323,7 +380,7 @@ pub async fn update(
         end: Some(range.end),
         attendees: Some(attendees(&f)),
     };
-    match state.reservations.update(&m.actor(), id, patch, f.version.parse().ok()).await {
+    match state.reservations.update_scoped(&m.actor(), id, patch, f.version.parse().ok(), f.rep.scope()).await {
         Ok(r) => {
             let msg = v.tr.f("updated", &[("title", &r.title), ("when", &format::range(&v.tr, v.tz, r.start, r.end))]);
             Ok(redirect_with(&format!("/reservations/{id}"), &msg))
