@@ -76,6 +76,12 @@ impl Groups {
         rooms.into_iter().filter(|r| map.may_see(actor.role, actor.id, r.id)).collect()
     }
 
+    /// Keeps the rooms `actor` may book, in their order (the booking form's choices).
+    pub fn bookable(&self, actor: &Actor, rooms: Vec<Room>) -> Vec<Room> {
+        let map = self.store.access();
+        rooms.into_iter().filter(|r| map.rights(actor.role, actor.id, r.id).book).collect()
+    }
+
     pub fn list(&self, actor: &Actor) -> Result<Vec<(Group, usize)>> {
         actor.require(Action::ManageUsers)?;
         let view = self.store.view()?;

@@ -106,7 +106,12 @@ pub(super) fn check_permission(view: &View, actor: &Actor, r: &Reservation) -> R
 }
 
 /// The actor may change `r`, it is still live, and it is the version the client last saw.
-pub(super) fn check_may_manage(view: &View, actor: &Actor, r: &Reservation, expected_version: Option<u64>) -> Result<()> {
+pub(super) fn check_may_manage(
+    view: &View,
+    actor: &Actor,
+    r: &Reservation,
+    expected_version: Option<u64>,
+) -> Result<()> {
     check_permission(view, actor, r)?;
     match r.status {
         Status::Cancelled => return Err(ReservationError::Cancelled),

@@ -39,6 +39,29 @@ pub struct BookForm {
     pub rep: RepeatFields,
 }
 
+/// One field error in the viewer's language: `verr_<code>` (or `verr_<code>_<variant>`) with
+/// the error's values filled in; weekdays are named (`days_<key>`). The English message when the
+/// catalogs do not know the code.
+pub fn field_message(v: &Viewer, fe: &crate::validation::FieldError) -> String {
+    let key = match fe.params.get("variant") {
+        Some(variant) => format!("verr_{}_{variant}", fe.code),
+        None => format!("verr_{}", fe.code),
+    };
+    if v.tr.t(&key) == key {
+        return fe.message.clone();
+    }
+    let values: Vec<(&str, String)> = fe
+        .params
+        .iter()
+        .map(|(k, val)| match k.as_str() {
+            "weekday" => (k.as_str(), v.tr.t(&format!("days_{val}")).to_string()),
+            _ => (k.as_str(), val.clone()),
+        })
+        .collect();
+    let args: Vec<(&str, &str)> = values.iter().map(|(k, val)| (*k, val.as_str())).collect();
+    v.tr.f(&key, &args)
+}
+
 /// Translated messages by field.
 #[derive(Default)]
 pub struct FormErrors(HashMap<String, String>);
@@ -53,12 +76,7 @@ impl FormErrors {
                 f if f.starts_with("attendees") => "attendees".to_string(),
                 f => f.to_string(),
             };
-            let key = format!("verr_{}", fe.code);
-            let msg = match v.tr.t(&key) {
-                k if k == key => fe.message.clone(),
-                m => m.to_string(),
-            };
-            out.entry(field).or_insert(msg);
+            out.entry(field).or_insert(field_message(v, fe));
         }
         FormErrors(out)
     }
@@ -264,6 +282,10 @@ fn form_error(state: &AppState, m: &Member, f: FormState, e: ReservationError) -
     let (errors, conflicts, status) = match e {
         ReservationError::Invalid(fe) => (FormErrors::from_domain(v, &fe), vec![], StatusCode::UNPROCESSABLE_ENTITY),
         ReservationError::Conflict(list) => (FormErrors::default(), conflict_lines(v, &list), StatusCode::CONFLICT),
+        ReservationError::BufferClash { minutes, neighbours } => {
+            let e = FormErrors::from_domain(v, &crate::reservations::policy::buffer_error(minutes));
+            (e, conflict_lines(v, &neighbours), StatusCode::CONFLICT)
+        }
         ReservationError::SeriesConflict(clashes) => {
             let room = f.form.room.parse().ok();
             (FormErrors::default(), repeat::clash_lines(state, v, room, &clashes), StatusCode::CONFLICT)
@@ -288,18 +310,19 @@ pub async fn check(State(state): State<AppState>, m: Member, Query(f): Query<Boo
         (_, Ok(room)) if !state.groups.may_see(&m.actor(), room) => {
             ("invalid", v.tr.t("verr_no_room").to_string(), vec![])
         }
-        (Ok(range), Ok(room)) => check_slot(&state, v, room, range, f.editing.parse().ok()),
+        (Ok(range), Ok(room)) => check_slot(&state, &m, room, range, f.editing.parse().ok()),
     };
     render(StatusCode::OK, &CheckFragment { state: state_name, message, conflicts }, false)
 }
 
 fn check_slot(
     state: &AppState,
-    v: &Viewer,
+    m: &Member,
     room: RoomId,
     range: TimeRange,
     editing: Option<ReservationId>,
 ) -> (&'static str, String, Vec<String>) {
+    let v = &m.viewer;
     if range.end <= range.start {
         return ("invalid", v.tr.t("verr_end_before_start").to_string(), vec![]);
     }
@@ -314,7 +337,10 @@ fn check_slot(
                 .filter(|(id, _)| Some(*id) != editing)
                 .filter_map(|(id, _)| state.reservations.get(*id).ok())
                 .collect();
-            if others.is_empty() {
+            let broken = state.reservations.policy_problems(&m.actor(), &a.room, range).unwrap_or_default();
+            if let Some(first) = broken.0.first().filter(|_| others.is_empty()) {
+                ("invalid", field_message(v, first), vec![])
+            } else if others.is_empty() {
                 ("free", v.tr.f("check_free", &[("room", &a.room.name)]), vec![])
             } else {
                 ("conflict", v.tr.t("check_conflict").to_string(), conflict_lines(v, &others))

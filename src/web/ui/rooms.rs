@@ -42,10 +42,8 @@ fn equipment_of(state: &AppState, room: &Room) -> Vec<String> {
 pub async fn directory(State(state): State<AppState>, m: Member, Query(q): Query<DirectoryQuery>) -> PageResult {
     let v = &m.viewer;
     let needle = q.q.trim().to_lowercase();
-    let cards = state
-        .rooms
-        .list(false)
-        .map_err(fail(v))?
+    let rooms = state.groups.visible(&m.actor(), state.rooms.list(false).map_err(fail(v))?);
+    let cards = rooms
         .into_iter()
         .map(|room| Card { equipment: equipment_of(&state, &room), room })
         .filter(|c| {
@@ -69,6 +67,8 @@ struct RoomPage {
     week_label: String,
     prev: String,
     next: String,
+    /// A QR code of this page's address, to open it on a phone.
+    qr: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -82,9 +82,13 @@ pub async fn room_page(
     m: Member,
     Path(id): Path<RoomId>,
     Query(q): Query<WeekQuery>,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
     let v = &m.viewer;
     let room = state.rooms.get(id).map_err(fail(v))?;
+    if !state.groups.may_see(&m.actor(), room.id) {
+        return Err(fail(v)(crate::rooms::RoomError::NotFound));
+    }
     let now = crate::clock::now();
     let today = format::local(v.tz, now).date_naive();
     let any_day = NaiveDate::parse_from_str(&q.week, "%Y-%m-%d").unwrap_or(today);
@@ -125,7 +129,9 @@ pub async fn room_page(
             }
         })
         .collect();
+    let room_url = format!("{}/rooms/{id}", crate::web::api::displays::origin(&headers));
     let page = RoomPage {
+        qr: super::qr::svg(&room_url, v.tr.t("display_qr_label")),
         ctx: Ctx::new(v, "rooms"),
         card: Card { equipment: equipment_of(&state, &room), room },
         slots: grid.slots(),
