@@ -143,7 +143,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve { .. } => runtime.block_on(app::serve(config)).map_err(|e| e.to_string()),
-        Command::User(cmd) => runtime.block_on(user_command(&config, cmd)),
+        // Audit records of user commands say they came from the command line.
+        Command::User(cmd) => runtime.block_on(crate::audit::with_origin("cli".into(), user_command(&config, cmd))),
         Command::Check => check(&config),
         Command::Backup { output } => admin::backup(&config, &output),
         Command::Restore { file } => admin::restore(&config, &file),
@@ -227,7 +228,14 @@ fn read_password() -> Result<String, String> {
 }
 
 fn check(config: &Config) -> Result<(), String> {
-    let problems = crate::store::check(&config.data_dir).map_err(|e| e.to_string())?;
+    let mut problems = crate::store::check(&config.data_dir).map_err(|e| e.to_string())?;
+    if problems.is_empty() {
+        // Only a store at the current schema is opened (opening upgrades, and check changes nothing).
+        match check_secrets(config) {
+            Ok(summary) => println!("ok: {summary}"),
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
     if problems.is_empty() {
         println!("ok: {} is consistent (schema version {})", config.data_dir.display(), crate::store::SCHEMA_VERSION);
         Ok(())
@@ -237,6 +245,23 @@ fn check(config: &Config) -> Result<(), String> {
         }
         Err(format!("{} problem(s) found", problems.len()))
     }
+}
+
+/// Whether the secret key (SALAS_SECRET_KEY or DATA_DIR/secret.key) opens every sealed secret in
+/// the store: a store restored or moved without its key has webhooks that can no longer sign.
+fn check_secrets(config: &Config) -> Result<String, Vec<String>> {
+    let store = Store::open(&config.data_dir).map_err(|e| vec![e.to_string()])?;
+    let hooks = store.view().and_then(|v| v.webhooks());
+    store.close();
+    let stored: Vec<(String, String)> =
+        hooks.map_err(|e| vec![e.to_string()])?.into_iter().map(|h| (format!("webhook {}", h.url), h.secret)).collect();
+    let sealer = crate::secrets::Sealer::load(&config.data_dir, &config.secret.key, false);
+    crate::secrets::check(sealer.as_ref().ok(), &stored).map_err(|mut problems| {
+        if let Err(e) = &sealer {
+            problems.insert(0, e.to_string());
+        }
+        problems
+    })
 }
 
 fn reindex(config: &Config) -> Result<(), String> {

@@ -7,8 +7,7 @@
 //!
 //! A sealed value is the text `sealed:v1:` followed by the hex of a random 96-bit nonce and the
 //! ciphertext with its tag. Anything else is a plaintext value from before this existed: it is
-//! still read, and sealed the next time it is written (or by [`Sealer::is_sealed`]'s callers at
-//! start).
+//! still read, and sealed when next written; the server seals any it finds at start.
 
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
@@ -113,6 +112,29 @@ impl Sealer {
     }
 }
 
+/// `salas check`: whether `sealer` (None: there is no key) opens every stored secret (label,
+/// stored value). Ok says what was checked; plaintext values from an older Salas are a problem
+/// too, since they should have been sealed at the last start.
+pub fn check(sealer: Option<&Sealer>, stored: &[(String, String)]) -> Result<String, Vec<String>> {
+    let mut problems = Vec::new();
+    for (label, value) in stored {
+        if !Sealer::is_sealed(value) {
+            problems.push(format!("{label}: its secret is stored in plaintext (start the server once to seal it)"));
+            continue;
+        }
+        match sealer.map(|s| s.open(value)) {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => problems.push(format!("{label}: {e}")),
+            None => problems.push(format!("{label}: its secret is sealed but there is no secret key")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(format!("the secret key opens all {} stored secret(s)", stored.len()))
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +155,19 @@ mod tests {
         tampered.push(if sealed.ends_with('0') { '1' } else { '0' });
         assert!(matches!(s.open(&tampered), Err(SecretError::WrongKey)));
         assert!(matches!(s.open("sealed:v1:zz"), Err(SecretError::Damaged)));
+    }
+
+    #[test]
+    fn check_names_what_the_key_does_not_open() {
+        let (right, wrong) = (Sealer::from_key([1; 32]), Sealer::from_key([2; 32]));
+        let stored = vec![("webhook a".to_string(), right.seal("s1")), ("webhook b".to_string(), right.seal("s2"))];
+        assert!(check(Some(&right), &stored).unwrap().contains("all 2"));
+        let problems = check(Some(&wrong), &stored).unwrap_err();
+        assert_eq!(problems.len(), 2);
+        assert!(problems[0].starts_with("webhook a: "));
+        assert_eq!(check(None, &stored).unwrap_err().len(), 2);
+        assert!(check(None, &[]).is_ok());
+        assert!(check(Some(&right), &[("webhook c".into(), "plain".into())]).is_err());
     }
 
     #[test]

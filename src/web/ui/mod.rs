@@ -11,6 +11,7 @@ mod admin_email;
 mod admin_groups;
 mod admin_audit;
 mod admin_ops;
+mod admin_policies;
 mod admin_templates;
 mod admin_webhooks;
 mod approvals;
@@ -79,6 +80,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/rooms", get(admin::rooms).post(admin::create_room))
         .route("/admin/rooms/{id}", get(admin::room_page).post(admin::update_room))
         .route("/admin/rooms/{id}/archive", post(admin::archive_room))
+        .route("/admin/rooms/{id}/policy", get(admin_policies::room_policy).post(admin_policies::save_room_policy))
+        .route("/admin/locations", get(admin_policies::locations))
+        .route(
+            "/admin/locations/{name}",
+            get(admin_policies::location_policy).post(admin_policies::save_location_policy),
+        )
         .route("/admin/resources", get(admin::resources).post(admin::create_resource))
         .route("/admin/resources/{id}", post(admin::update_resource))
         .route("/admin/resources/{id}/delete", post(admin::delete_resource))
