@@ -348,3 +348,74 @@ fn resolve(view: &View, input: RuleInput) -> Result<AccessRule> {
     errors.into_result()?;
     Ok(rule)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Role;
+    use crate::users::model::User;
+
+    fn admin() -> Actor {
+        Actor::user(UserId::new(), Role::Admin)
+    }
+
+    async fn user(store: &Store) -> UserId {
+        let now = clock::now();
+        let user = User {
+            id: UserId::new(),
+            email: format!("{}@example.test", UserId::new()),
+            name: "Someone".into(),
+            role: Role::Member,
+            password_hash: String::new(),
+            active: true,
+            language: "en".into(),
+            timezone: String::new(),
+            created_at: now,
+            updated_at: now,
+            tokens_valid_after: now,
+        };
+        let id = user.id;
+        store.write(move |tx: &mut Tx| Ok::<_, GroupError>(tx.put_user(user))).await.unwrap();
+        id
+    }
+
+    #[tokio::test]
+    async fn directory_memberships_become_exactly_the_named_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let groups = Groups::new(store.clone());
+        let a = admin();
+        let research = groups.create(&a, "Research".into(), None).await.unwrap();
+        let board = groups.create(&a, "Board".into(), None).await.unwrap();
+        let staff = groups.create(&a, "Staff".into(), None).await.unwrap();
+        let u = user(&store).await;
+        groups.set_member(&a, board.id, u, true).await.unwrap();
+
+        let sync = groups
+            .set_memberships_from_directory(u, vec!["research".into(), " STAFF ".into(), "Ghosts".into()])
+            .await
+            .unwrap();
+        assert_eq!(sync.joined, vec!["Research", "Staff"]);
+        assert_eq!(sync.left, vec!["Board"]);
+        assert_eq!(sync.unknown, vec!["Ghosts"]);
+        let names: Vec<String> = groups.groups_of(u).unwrap().into_iter().map(|g| g.name).collect();
+        assert_eq!(names, vec!["Research", "Staff"]);
+        assert!(groups.list(&a).unwrap().iter().all(|(g, _)| g.name != "Ghosts"), "no group is created");
+        // The access map follows at once.
+        let mut ids = store.access().groups_of(u).to_vec();
+        ids.sort();
+        let mut want = vec![research.id, staff.id];
+        want.sort();
+        assert_eq!(ids, want);
+
+        let again = groups.set_memberships_from_directory(u, vec!["Research".into(), "Staff".into()]).await.unwrap();
+        assert_eq!(again, DirectorySync::default(), "nothing changes the second time");
+        groups.set_memberships_from_directory(u, vec![]).await.unwrap();
+        assert!(groups.groups_of(u).unwrap().is_empty());
+        assert!(matches!(
+            groups.set_memberships_from_directory(UserId::new(), vec![]).await,
+            Err(GroupError::UserNotFound)
+        ));
+        store.close();
+    }
+}

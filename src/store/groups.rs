@@ -22,7 +22,11 @@ pub(super) enum GroupOp {
     /// Removes the group, its name and every membership in it (rules naming it keep the id,
     /// which then matches nobody; the domain removes it from rules in the same command).
     Delete(GroupId),
-    Member { group: GroupId, user: UserId, member: bool },
+    Member {
+        group: GroupId,
+        user: UserId,
+        member: bool,
+    },
     RoomRule(RoomId, Option<Box<AccessRule>>),
     LocationRule(String, Option<Box<LocationRule>>),
 }
