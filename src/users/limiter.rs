@@ -24,6 +24,13 @@ struct Entry {
     locked_until: Option<DateTime<Utc>>,
 }
 
+impl Entry {
+    /// Since when nothing has happened: the last failure, or the end of its lock.
+    fn quiet_since(&self) -> DateTime<Utc> {
+        self.locked_until.map_or(self.last, |until| until.max(self.last))
+    }
+}
+
 /// Beyond this many tracked keys, stale ones are dropped so memory stays bounded.
 const MAX_ENTRIES: usize = 100_000;
 
@@ -48,20 +55,21 @@ impl LoginLimiter {
             .iter()
             .filter_map(|key| entries.get(key)?.locked_until.filter(|until| *until > now))
             .max()
-            .map(|until| (until - now).num_seconds().max(1) as u64)
+            // Whole seconds, rounded up: waiting the time said is always enough.
+            .map(|until| ((until - now).num_milliseconds() as u64).div_ceil(1000).max(1))
     }
 
     pub fn failed(&self, email: &str, client: &str, now: DateTime<Utc>) {
         let Ok(mut entries) = self.entries.lock() else { return };
         if entries.len() >= MAX_ENTRIES {
             let cap = self.cap;
-            entries.retain(|_, e| e.last + cap > now);
+            entries.retain(|_, e| e.quiet_since() + cap > now);
         }
         for (key, max) in [(pair_key(email, client), self.max_failures), (client_key(client), self.max_failures * CLIENT_FACTOR)]
         {
             let e = entries.entry(key).or_insert(Entry { failures: 0, last: now, locked_until: None });
             // A failure after a quiet spell as long as the longest lock starts a fresh count.
-            if e.last + self.cap <= now {
+            if e.quiet_since() + self.cap <= now {
                 *e = Entry { failures: 0, last: now, locked_until: None };
             }
             e.failures += 1;

@@ -99,6 +99,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             HeaderValue::from_static(ui::PAGE_CSP),
         )))
         .fallback(fallback)
+        // Extractors stop at the limit; the layer also caps bodies nothing extracts. Inside
+        // problem_bodies, so an oversized body under /api is answered as problem+json.
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(middleware::from_fn(problem_bodies))
         // Audit records made while handling a request name its client address.
         .layer(middleware::from_fn(audit_origin))
@@ -106,9 +110,6 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         // are logged and counted like any answer.
         .layer(middleware::from_fn_with_state((state.clone(), gateway.clone()), gateway::guard))
         .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
-        // Extractors stop at the limit; the layer also caps bodies nothing extracts.
-        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(gateway, gateway::identify))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on the server")
