@@ -68,7 +68,8 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         }
     };
     let keys = TokenKeys::load_or_create(&config.data_dir).map_err(StartError::Key)?;
-    let mut users = Users::new(store.clone(), keys, &config.auth);
+    let mut users =
+        Users::new(store.clone(), keys, &config.auth).with_groups(crate::groups::Groups::new(store.clone()));
     if config.ldap.enabled {
         users = users.with_directory(Arc::new(crate::sso::ldap::Directory::new(config.ldap.clone())));
     }

@@ -18,6 +18,10 @@ pub enum UserError {
     LockedOut { retry_after_secs: u64 },
     #[error("{0}")]
     Unauthenticated(&'static str),
+    #[error("signing in with a password is turned off here; use single sign-on")]
+    LocalPasswordsOff,
+    #[error("the sign-in directory cannot be reached: {0}")]
+    DirectoryUnavailable(String),
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]

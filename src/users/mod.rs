@@ -40,6 +40,8 @@ pub struct Users {
     local_passwords: bool,
     /// LDAP / Active Directory: tried for whoever a local password does not sign in.
     directory: Option<Arc<dyn PasswordDirectory>>,
+    /// Where the groups a provider names are synced on sign-in.
+    groups: Option<crate::groups::Groups>,
 }
 
 pub struct NewUser {
@@ -84,7 +86,14 @@ impl Users {
             token_ttl_minutes: auth.token_ttl_minutes,
             local_passwords: auth.local_passwords,
             directory: None,
+            groups: None,
         }
+    }
+
+    /// Group memberships of users who sign in through a provider follow the provider's groups.
+    pub fn with_groups(mut self, groups: crate::groups::Groups) -> Users {
+        self.groups = Some(groups);
+        self
     }
 
     /// Passwords the local store does not accept are checked against this directory.

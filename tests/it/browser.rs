@@ -82,6 +82,19 @@ impl Browser {
         self.send(req).await
     }
 
+    /// A GET of a full URL (another server on loopback, such as an identity provider). Cookies
+    /// are kept per host, as browsers do, so the provider's and this site's share one jar.
+    pub async fn get_url(&mut self, url: &str) -> Page {
+        let req = self.http.get(url);
+        self.send(req).await
+    }
+
+    pub async fn post_url(&mut self, url: &str, form: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let req = self.http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body);
+        self.send(req).await
+    }
+
     pub fn cookie(&self, name: &str) -> Option<&String> {
         self.cookies.get(name)
     }

@@ -22,12 +22,15 @@ pub struct TokenResponse {
     expires_in: i64,
 }
 
-/// Exchange an e-mail address and password for an access token.
+/// Exchange an e-mail address (or, with `[ldap]`, a directory login) and password for an access
+/// token.
 #[utoipa::path(post, path = "/auth/token", tag = "auth", request_body = TokenRequest,
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "Wrong e-mail address or password", body = Problem),
+        (status = 403, description = "Password sign-in is turned off (`local-passwords-disabled`)", body = Problem),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem),
+        (status = 503, description = "The LDAP directory cannot be reached (`directory-unavailable`)", body = Problem),
     ))]
 pub async fn token(
     State(state): State<AppState>,

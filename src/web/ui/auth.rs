@@ -22,6 +22,13 @@ struct LoginPage {
     email: String,
     error: Option<String>,
     login_csrf: String,
+    /// Passwords are accepted (locally or by the LDAP directory); otherwise only the button.
+    password_form: bool,
+    /// With a directory, people may type a user name rather than an e-mail address.
+    login_is_email: bool,
+    /// "Sign in with …", when an OpenID Connect provider is configured, and where it starts.
+    oidc_button: Option<String>,
+    oidc_href: String,
 }
 
 #[derive(Deserialize)]
@@ -47,7 +54,7 @@ pub struct LoginForm {
 }
 
 /// Only paths on this site: never send a user to another host after signing in.
-fn safe_next(next: &str) -> &str {
+pub(super) fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
 }
 
@@ -57,17 +64,27 @@ fn new_login_csrf() -> String {
     hex::encode(b)
 }
 
-fn login_response(
+pub(super) fn login_response(
+    state: &AppState,
     v: &Viewer,
     status: StatusCode,
     next: &str,
     email: &str,
     error: Option<String>,
-    secure: bool,
 ) -> Response {
+    let secure = state.ui.secure_cookies;
     let login_csrf = new_login_csrf();
-    let page =
-        LoginPage { ctx: Ctx::new(v, "login"), next: next.to_string(), email: email.to_string(), error, login_csrf };
+    let page = LoginPage {
+        ctx: Ctx::new(v, "login"),
+        next: next.to_string(),
+        email: email.to_string(),
+        error,
+        login_csrf,
+        password_form: state.users.accepts_passwords(),
+        login_is_email: !state.users.has_directory(),
+        oidc_button: state.oidc.as_ref().map(|o| v.tr.f("sign_in_with", &[("provider", o.button_label())])),
+        oidc_href: format!("/login/oidc?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()),
+    };
     let mut res = render(status, &page, v.flash.is_some());
     if let Ok(c) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &page.login_csrf, Some(3600), secure)) {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -88,7 +105,7 @@ pub async fn login_page(State(state): State<AppState>, v: Viewer, Query(q): Quer
         }
         return res;
     }
-    login_response(&v, StatusCode::OK, safe_next(&q.next), "", None, state.ui.secure_cookies)
+    login_response(&state, &v, StatusCode::OK, safe_next(&q.next), "", None)
 }
 
 pub async fn login(
@@ -103,32 +120,50 @@ pub async fn login(
         return csrf_failure(&v);
     }
     let next = safe_next(&f.next);
-    let secure = state.ui.secure_cookies;
+    if !state.users.accepts_passwords() {
+        let msg = v.tr.t("error_local_passwords_off").to_string();
+        return login_response(&state, &v, StatusCode::FORBIDDEN, next, "", Some(msg));
+    }
     match state.users.start_session(&f.email, &f.password, &client, f.remember.is_some()).await {
-        Ok((secret, signed_in)) => {
-            let max_age = signed_in
-                .session
-                .persistent
-                .then(|| (signed_in.session.expires_at - signed_in.session.created_at).num_seconds());
-            let mut res = redirect_with(next, &v.tr.f("signed_in_as", &[("name", &signed_in.user.name)]));
-            if let Ok(c) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, &secret, max_age, secure)) {
-                res.headers_mut().append(header::SET_COOKIE, c);
-            }
-            res
-        }
+        Ok((secret, signed_in)) => session_started(&state, &v, next, &secret, &signed_in),
         Err(UserError::LockedOut { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60).to_string();
             let msg = v.tr.f("error_locked_out", &[("minutes", &minutes)]);
-            let mut res = login_response(&v, StatusCode::TOO_MANY_REQUESTS, next, &f.email, Some(msg), secure);
+            let mut res = login_response(&state, &v, StatusCode::TOO_MANY_REQUESTS, next, &f.email, Some(msg));
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             res
         }
         Err(UserError::BadCredentials) => {
             let msg = v.tr.t("error_bad_credentials").to_string();
-            login_response(&v, StatusCode::UNAUTHORIZED, next, &f.email, Some(msg), secure)
+            login_response(&state, &v, StatusCode::UNAUTHORIZED, next, &f.email, Some(msg))
+        }
+        Err(UserError::DirectoryUnavailable(_)) => {
+            let msg = v.tr.t("error_directory_unavailable").to_string();
+            login_response(&state, &v, StatusCode::SERVICE_UNAVAILABLE, next, &f.email, Some(msg))
+        }
+        Err(UserError::Unauthenticated(_)) => {
+            let msg = v.tr.t("error_account_unusable").to_string();
+            login_response(&state, &v, StatusCode::FORBIDDEN, next, &f.email, Some(msg))
         }
         Err(e) => super::error_page(&v, e.into()),
     }
+}
+
+/// Sends the newly signed-in user on with the session cookie (password and provider sign-ins).
+pub(super) fn session_started(
+    state: &AppState,
+    v: &Viewer,
+    next: &str,
+    secret: &str,
+    signed_in: &crate::users::SignedIn,
+) -> Response {
+    let session = &signed_in.session;
+    let max_age = session.persistent.then(|| (session.expires_at - session.created_at).num_seconds());
+    let mut res = redirect_with(next, &v.tr.f("signed_in_as", &[("name", &signed_in.user.name)]));
+    if let Ok(c) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, secret, max_age, state.ui.secure_cookies)) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,116 @@
+//! Sign-in through an OpenID Connect provider: the button's target, which sends the browser to
+//! the provider, and the callback the provider sends it back to.
+
+use super::auth::{login_response, safe_next, session_started};
+use super::session::{Viewer, constant_time_eq, cookie, set_cookie};
+use crate::sso::oidc::OidcError;
+use crate::users::UserError;
+use crate::web::AppState;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// The `state` of the sign-in this browser started; the callback must bring the same one back.
+const STATE_COOKIE: &str = "salas_oidc_state";
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    let Some(oidc) = state.oidc.clone() else { return super::not_found(v).await };
+    let next = safe_next(&q.next);
+    match oidc.start(&oidc.redirect_url(&origin(&headers)), next).await {
+        Ok(started) => {
+            let mut res = Redirect::to(&started.url).into_response();
+            with_state_cookie(&mut res, &state, &started.state, 600);
+            res
+        }
+        Err(e) => refused(&state, &v, next, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    /// The provider's refusal (`access_denied`…), instead of a code.
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+pub async fn callback(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Query(q): Query<Callback>,
+) -> Response {
+    let Some(oidc) = state.oidc.clone() else { return super::not_found(v).await };
+    let expected = cookie(&headers, STATE_COOKIE).unwrap_or_default();
+    let returned = q.state.unwrap_or_default();
+    let mut res = if expected.is_empty() || !constant_time_eq(expected.as_bytes(), returned.as_bytes()) {
+        refused(&state, &v, "/", OidcError::UnknownState)
+    } else if let Some(error) = q.error {
+        let why = format!("{error}: {}", q.error_description.unwrap_or_default());
+        refused(&state, &v, "/", OidcError::Refused(why))
+    } else {
+        match oidc.finish(&returned, q.code.as_deref().unwrap_or_default()).await {
+            Ok(finished) => sign_in(&state, &v, finished).await,
+            Err(e) => refused(&state, &v, "/", e),
+        }
+    };
+    with_state_cookie(&mut res, &state, "", 0);
+    res
+}
+
+async fn sign_in(state: &AppState, v: &Viewer, finished: crate::sso::oidc::Finished) -> Response {
+    let next = safe_next(&finished.next).to_string();
+    let opened = match state.users.provision(finished.identity).await {
+        Ok(user) => state.users.open_session(user, false).await,
+        Err(e) => Err(e),
+    };
+    match opened {
+        Ok((secret, signed_in)) => session_started(state, v, &next, &secret, &signed_in),
+        Err(UserError::Unauthenticated(why)) => {
+            tracing::info!(reason = why, "OpenID Connect sign-in of an account that may not sign in");
+            let msg = v.tr.t("error_account_unusable").to_string();
+            login_response(state, v, StatusCode::FORBIDDEN, &next, "", Some(msg))
+        }
+        Err(e) => super::error_page(v, e.into()),
+    }
+}
+
+/// The sign-in page again, saying why the provider sign-in did not work.
+fn refused(state: &AppState, v: &Viewer, next: &str, e: OidcError) -> Response {
+    let (status, key) = match &e {
+        OidcError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "error_oidc_unavailable"),
+        OidcError::Refused(_) => (StatusCode::UNAUTHORIZED, "error_oidc_refused"),
+        OidcError::UnknownState => (StatusCode::BAD_REQUEST, "error_oidc_expired"),
+        OidcError::NoVerifiedEmail => (StatusCode::FORBIDDEN, "error_oidc_no_email"),
+    };
+    // The operator finds the cause in the log; the page says what the user can do.
+    tracing::warn!(error = %e, "OpenID Connect sign-in failed");
+    login_response(state, v, status, next, "", Some(v.tr.t(key).to_string()))
+}
+
+fn with_state_cookie(res: &mut Response, state: &AppState, value: &str, max_age: i64) {
+    if let Ok(c) = HeaderValue::from_str(&set_cookie(STATE_COOKIE, value, Some(max_age), state.ui.secure_cookies)) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+}
+
+/// This site as the browser reached it, for the default redirect URL (`X-Forwarded-Proto`
+/// from a TLS-terminating proxy).
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let https = headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
