@@ -111,7 +111,7 @@ pub(super) fn copy_to(src: &ReadTransaction, out: &Path) -> Result<(), BackupErr
 impl super::Store {
     /// Writes a consistent backup of the running store to `out` (which must not exist).
     pub fn backup_to(&self, out: &Path) -> Result<(), BackupError> {
-        copy_to(&self.db.begin_read()?, out)
+        copy_to(&self.db.get()?.begin_read()?, out)
     }
 }
 

@@ -139,7 +139,7 @@ fn to_json(export: &Export) -> Result<Vec<u8>, StoreError> {
 impl Store {
     /// The export of the running store, from one consistent snapshot.
     pub fn export_json(&self) -> Result<Vec<u8>, StoreError> {
-        to_json(&export_from(&self.db.begin_read()?)?)
+        to_json(&export_from(&self.db.get()?.begin_read()?)?)
     }
 }
 

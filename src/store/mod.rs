@@ -7,6 +7,7 @@ mod backup;
 mod codec;
 mod displays;
 mod export;
+mod health;
 mod groups;
 mod migrate;
 mod outbox;
@@ -41,6 +42,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shutting down")]
     Closed,
+    /// The disk failed (full, read-only…); the store recovers by itself once it works again.
+    #[error("the store cannot be used right now: {0}")]
+    Unavailable(String),
 }
 
 macro_rules! from_redb {
@@ -63,7 +67,7 @@ impl From<redb::DatabaseError> for StoreError {
 /// A handle to the open store; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    db: Arc<health::DbCell>,
     writer: writer::Handle,
     events: watch::Receiver<u64>,
     file: Arc<Path>,
@@ -97,18 +101,18 @@ impl Store {
         };
         backup::keep_before_upgrade(&db, &path)?;
         migrate::run(&db)?;
-        let db = Arc::new(db);
         let last_seq = View::read(&db)?.last_event_seq()?;
         let (events_tx, events) = watch::channel(last_seq);
         let access = groups::AccessCell::default();
         access.refresh(&View::read(&db)?)?;
+        let db = Arc::new(health::DbCell::new(db, path.clone(), cache_bytes));
         let writer = writer::spawn(db.clone(), events_tx, access.clone());
         Ok(Store { db, writer, events, file: path.into(), access })
     }
 
     /// A consistent snapshot for reading.
     pub fn view(&self) -> Result<View<'static>, StoreError> {
-        View::read(&self.db)
+        View::read(&*self.db.get()?)
     }
 
     /// Runs `command` in a write transaction on the writer thread. The command reads through the
@@ -146,7 +150,7 @@ impl Store {
 
     /// True when a read transaction can be opened (for `/readyz`).
     pub fn is_ready(&self) -> bool {
-        self.db.begin_read().is_ok()
+        self.db.get().is_ok_and(|db| db.begin_read().is_ok())
     }
 
     /// The size of the store file in bytes (for `/metrics`); 0 if it cannot be read.
@@ -159,16 +163,7 @@ impl Store {
         let Store { db, writer, events, .. } = self;
         drop(events);
         writer.shutdown();
-        // The file stays locked until the last handle goes. Others (a connection task still
-        // dropping its router after a graceful shutdown) may outlive this call by a moment: wait
-        // for them, briefly, so that "stopped" means the data directory is free.
-        for _ in 0..500 {
-            if Arc::strong_count(&db) == 1 {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        drop(db);
+        db.close();
     }
 }
 

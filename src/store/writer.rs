@@ -5,6 +5,7 @@
 
 use super::StoreError;
 use super::codec::{decode, encode};
+use super::health::{DbCell, begin_trouble, commit_trouble};
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
 use crate::events::{Event, NewEvent};
@@ -17,6 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// The most commands committed together.
@@ -36,7 +38,7 @@ pub(super) struct Handle {
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-pub(super) fn spawn(db: Arc<Database>, events: watch::Sender<u64>, access: super::groups::AccessCell) -> Handle {
+pub(super) fn spawn(db: Arc<DbCell>, events: watch::Sender<u64>, access: super::groups::AccessCell) -> Handle {
     let (queue, rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("salas-writer".into())
@@ -102,8 +104,19 @@ impl Handle {
     }
 }
 
-fn run(db: &Database, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, access: &super::groups::AccessCell) {
-    while let Ok(Msg::Job(first)) = rx.recv() {
+/// How often a store whose disk failed tries to open its file again while no writes arrive.
+const RETRY: Duration = Duration::from_secs(1);
+
+fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, access: &super::groups::AccessCell) {
+    loop {
+        let first = match rx.recv_timeout(RETRY) {
+            Ok(Msg::Job(job)) => job,
+            Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = cell.reopen();
+                continue;
+            }
+        };
         let mut jobs = vec![first];
         let mut stop = false;
         while jobs.len() < MAX_BATCH {
@@ -116,18 +129,37 @@ fn run(db: &Database, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, acc
                 Err(_) => break,
             }
         }
-        commit_batch(db, jobs, events, access);
+        match cell.reopen().and_then(|()| cell.get()) {
+            Ok(db) => commit_batch(cell, &db, jobs, events, access),
+            Err(e) => {
+                for job in jobs {
+                    job(None)(Err(e.clone()));
+                }
+            }
+        }
         if stop {
             break;
         }
     }
 }
 
-fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>, access: &super::groups::AccessCell) {
+fn commit_batch(
+    cell: &DbCell,
+    db: &Database,
+    jobs: Vec<Job>,
+    events: &watch::Sender<u64>,
+    access: &super::groups::AccessCell,
+) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
-            let e = StoreError::from(e);
+            let e = match begin_trouble(&e) {
+                Some(why) => {
+                    cell.fail(why.clone());
+                    StoreError::Unavailable(why)
+                }
+                None => StoreError::from(e),
+            };
             for job in jobs {
                 job(None)(Err(e.clone()));
             }
@@ -141,7 +173,13 @@ fn commit_batch(db: &Database, jobs: Vec<Job>, events: &watch::Sender<u64>, acce
     drop(tx);
     let result = match failed {
         Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
-        None => txn.commit().map_err(StoreError::from),
+        None => txn.commit().map_err(|e| match commit_trouble(&e) {
+            Some(why) => {
+                cell.fail(why.clone());
+                StoreError::Unavailable(why)
+            }
+            None => StoreError::from(e),
+        }),
     };
     if let Err(e) = &result {
         tracing::error!(error = %e, "write batch failed; nothing of it was stored");

@@ -125,6 +125,12 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
             StoreError::Closed => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "shutting-down", e.to_string()),
+            // The disk, not the request, is at fault; the store recovers by itself when it works.
+            StoreError::Unavailable(_) => {
+                let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage-unavailable", e.to_string());
+                p.retry_after = Some(5);
+                p
+            }
             e => Problem::internal(e),
         }
     }
