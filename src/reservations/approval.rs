@@ -21,14 +21,22 @@ const MAX_REASON: usize = 1000;
 pub enum Decision {
     Approve,
     /// Decline, optionally saying why (the owner is told).
-    Decline { reason: Option<String> },
+    Decline {
+        reason: Option<String>,
+    },
 }
 
 impl Reservations {
     /// Approves or declines pending reservation `id`, and with `scope` the pending occurrences of
     /// its series that the scope names. Only those who manage the room may decide; a reservation
     /// that is not pending is a conflict.
-    pub async fn decide(&self, actor: &Actor, id: ReservationId, decision: Decision, scope: Scope) -> Result<Reservation> {
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        id: ReservationId,
+        decision: Decision,
+        scope: Scope,
+    ) -> Result<Reservation> {
         let reason = match &decision {
             Decision::Decline { reason: Some(r) } if !r.trim().is_empty() => {
                 let mut errors = FieldErrors::new();
@@ -97,7 +105,12 @@ impl Reservations {
             }
             None => None,
         };
-        errors.check((1..=MAX_PAGE).contains(&limit), "limit", "out_of_range", format!("must be between 1 and {MAX_PAGE}"));
+        errors.check(
+            (1..=MAX_PAGE).contains(&limit),
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_PAGE}"),
+        );
         errors.into_result()?;
         let view = self.store.view()?;
         let mut managed = HashSet::new();

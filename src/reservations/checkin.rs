@@ -65,7 +65,10 @@ impl CheckInWindow {
 
     /// Whether `r` is to be released as a no-show at `now`.
     pub fn is_no_show(&self, room: &Room, r: &Reservation, now: DateTime<Utc>) -> bool {
-        room.checkin.required && r.status == Status::Confirmed && r.checked_in_at.is_none() && now >= self.closes(room, r)
+        room.checkin.required
+            && r.status == Status::Confirmed
+            && r.checked_in_at.is_none()
+            && now >= self.closes(room, r)
     }
 }
 

@@ -16,7 +16,10 @@ async fn server_with_mail(sink: &SmtpSink) -> TestServer {
 
 async fn approval_room(admin: &Api, name: &str) -> String {
     let res = admin
-        .post("/api/v1/rooms", json!({"name": name, "capacity": 8, "timezone": "Europe/Madrid", "requires_approval": true}))
+        .post(
+            "/api/v1/rooms",
+            json!({"name": name, "capacity": 8, "timezone": "Europe/Madrid", "requires_approval": true}),
+        )
         .await;
     assert_eq!(res.status, 201, "{}", res.body);
     res.body["id"].as_str().unwrap().to_string()
@@ -107,7 +110,10 @@ async fn a_pending_request_holds_its_slot_until_a_manager_approves_it() {
     let approvals: Vec<&Value> =
         events.body.as_array().unwrap().iter().filter(|e| e["kind"] == "reservation.approved").collect();
     assert_eq!(approvals.len(), 1);
-    assert_eq!((approvals[0]["subject"].as_str(), approvals[0]["data"]["status"].as_str()), (Some(id.as_str()), Some("confirmed")));
+    assert_eq!(
+        (approvals[0]["subject"].as_str(), approvals[0]["data"]["status"].as_str()),
+        (Some(id.as_str()), Some("confirmed"))
+    );
 }
 
 #[tokio::test]
@@ -127,7 +133,10 @@ async fn declining_frees_the_slot_and_tells_the_owner_why() {
         .post(&format!("/api/v1/reservations/{id}/decline"), json!({"reason": "The room is closed for painting."}))
         .await;
     assert_eq!(declined.status, 200, "{}", declined.body);
-    assert_eq!((declined.body["status"].as_str(), declined.body["decline_reason"].as_str()), (Some("declined"), Some("The room is closed for painting.")));
+    assert_eq!(
+        (declined.body["status"].as_str(), declined.body["decline_reason"].as_str()),
+        (Some("declined"), Some("The room is closed for painting."))
+    );
     assert_problem(&admin.post(&format!("/api/v1/reservations/{id}/approve"), json!({})).await, 409);
     // A declined reservation is history: it cannot be edited, and the slot is free.
     let edit = member.patch(&format!("/api/v1/reservations/{id}"), json!({"title": "Still?"})).await;
@@ -204,13 +213,17 @@ async fn managers_approve_from_the_approvals_page() {
     // Without the CSRF token nothing happens.
     let forged = browser.post(&format!("/approvals/{id}/approve"), &[("csrf", "nope")]).await;
     assert_eq!(forged.status, 403);
-    let done = browser.post(&format!("/approvals/{id}/decline"), &[("csrf", &csrf), ("reason", "Booked for the board")]).await;
+    let done =
+        browser.post(&format!("/approvals/{id}/decline"), &[("csrf", &csrf), ("reason", "Booked for the board")]).await;
     assert_eq!((done.status, done.location()), (303, "/approvals"), "{}", done.html);
     let after = browser.get("/approvals").await;
     assert!(after.html.contains("Declined: Meeting"), "{}", after.html);
     assert!(after.html.contains("Nothing is waiting for approval."));
     let r = admin.get(&format!("/api/v1/reservations/{id}")).await;
-    assert_eq!((r.body["status"].as_str(), r.body["decline_reason"].as_str()), (Some("declined"), Some("Booked for the board")));
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["decline_reason"].as_str()),
+        (Some("declined"), Some("Booked for the board"))
+    );
     // The owner's page shows it as declined, in words; members have no Approvals link.
     let mut owner = Browser::new(&s);
     owner.sign_in(&member.email, PASSWORD).await;

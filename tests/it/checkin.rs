@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 /// An instant `minutes` from now (negative: ago), on a whole minute, in RFC 3339.
 fn in_minutes(minutes: i64) -> String {
     let t = salas::clock::now() + chrono::Duration::minutes(minutes);
-    (t - chrono::Duration::seconds(t.timestamp() % 60) - chrono::Duration::nanoseconds(t.timestamp_subsec_nanos().into()))
-        .to_rfc3339()
+    (t - chrono::Duration::seconds(t.timestamp() % 60)
+        - chrono::Duration::nanoseconds(t.timestamp_subsec_nanos().into()))
+    .to_rfc3339()
 }
 
 async fn room(admin: &Api, name: &str, extra: Value) -> String {
@@ -47,10 +48,16 @@ async fn check_in_opens_shortly_before_the_start_and_closes_with_the_rooms_windo
     let manager = s.user("manager").await;
     let member = s.user("member").await;
     let other = s.user("member").await;
-    assert_invalid(&admin.post("/api/v1/rooms", json!({"name": "Bad", "capacity": 2, "checkin_window_minutes": 0})).await, "checkin_window_minutes");
+    assert_invalid(
+        &admin.post("/api/v1/rooms", json!({"name": "Bad", "capacity": 2, "checkin_window_minutes": 0})).await,
+        "checkin_window_minutes",
+    );
     let strict = room(&admin, "Sala Estricta", json!({"checkin_required": true, "checkin_window_minutes": 5})).await;
     let got = admin.get(&format!("/api/v1/rooms/{strict}")).await;
-    assert_eq!((got.body["checkin_required"].as_bool(), got.body["checkin_window_minutes"].as_u64()), (Some(true), Some(5)));
+    assert_eq!(
+        (got.body["checkin_required"].as_bool(), got.body["checkin_window_minutes"].as_u64()),
+        (Some(true), Some(5))
+    );
     let relaxed = room(&admin, "Sala Libre", json!({})).await;
 
     // An hour ahead: too early (check-in opens 10 minutes before).
@@ -150,7 +157,8 @@ async fn reservations_not_checked_in_are_released_as_no_shows() {
         assert_eq!(member.get(&format!("/api/v1/reservations/{}", id(r))).await.body["status"], want);
     }
     // The slot is free again (the real clock has not reached the meeting yet).
-    let rebook = other.book(&missed, absent.body["start"].as_str().unwrap(), absent.body["end"].as_str().unwrap()).await;
+    let rebook =
+        other.book(&missed, absent.body["start"].as_str().unwrap(), absent.body["end"].as_str().unwrap()).await;
     assert_eq!(rebook.status, 201, "{}", rebook.body);
 
     // The owner is told, with a cancellation for the calendar; the log has the event, no actor.
@@ -159,7 +167,8 @@ async fn reservations_not_checked_in_are_released_as_no_shows() {
     assert_eq!(mail[0]["rcpt_tos"][0], member.email.as_str());
     assert_eq!(mail[0]["ics"]["method"], "CANCEL");
     let events = admin.get("/api/v1/events").await;
-    let released: Vec<&Value> = events.body.as_array().unwrap().iter().filter(|e| e["kind"] == "reservation.no_show").collect();
+    let released: Vec<&Value> =
+        events.body.as_array().unwrap().iter().filter(|e| e["kind"] == "reservation.no_show").collect();
     assert_eq!(released.len(), 1);
     assert_eq!((released[0]["subject"].as_str(), &released[0]["actor"]), (Some(id(&absent).as_str()), &Value::Null));
     let jobs = admin.get("/api/v1/admin/jobs").await;
@@ -179,7 +188,18 @@ async fn reservations_not_checked_in_are_released_as_no_shows() {
     assert!((m["no_show_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9, "{m}");
     assert!(p["actual_hours"].is_null() && p["actual_utilization"].is_null(), "{p}");
     assert_eq!(report.body["total"]["no_shows"], 1);
-    let csv = admin.http.get(format!("{}/api/v1/reports/utilization?from={}&to={}&format=csv", s.url, enc(&from), enc(&to)))
-        .bearer_auth(admin.token.as_deref().unwrap()).send().await.unwrap().text().await.unwrap();
-    assert!(csv.lines().next().unwrap().ends_with("no_shows,no_show_rate,checked_in,actual_hours,actual_utilization"), "{csv}");
+    let csv = admin
+        .http
+        .get(format!("{}/api/v1/reports/utilization?from={}&to={}&format=csv", s.url, enc(&from), enc(&to)))
+        .bearer_auth(admin.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with("no_shows,no_show_rate,checked_in,actual_hours,actual_utilization"),
+        "{csv}"
+    );
 }
