@@ -95,6 +95,9 @@ pub fn healthcheck(config: &Config) -> Result<(), String> {
         addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
     }
     let timeout = std::time::Duration::from_secs(5);
+    if config.tls.enabled() {
+        return healthcheck_tls(addr, timeout);
+    }
     let mut conn = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
     conn.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     conn.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).map_err(|e| e.to_string())?;
@@ -104,6 +107,24 @@ pub fn healthcheck(config: &Config) -> Result<(), String> {
         b" 200" => Ok(()),
         status => Err(format!("{addr}/healthz answered{}", String::from_utf8_lossy(status))),
     }
+}
+
+/// `healthcheck` of a server speaking TLS. Only whether it answers is checked, not its
+/// certificate: that names the public host, not the loopback address asked here.
+fn healthcheck_tls(addr: std::net::SocketAddr, timeout: std::time::Duration) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let res = client.get(format!("https://{addr}/healthz")).send().await.map_err(|e| format!("{addr}: {e}"))?;
+        match res.status().as_u16() {
+            200 => Ok(()),
+            status => Err(format!("{addr}/healthz answered {status}")),
+        }
+    })
 }
 
 /// True if a server answers on the data directory's admin socket.

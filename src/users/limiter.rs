@@ -65,7 +65,8 @@ impl LoginLimiter {
             let cap = self.cap;
             entries.retain(|_, e| e.quiet_since() + cap > now);
         }
-        for (key, max) in [(pair_key(email, client), self.max_failures), (client_key(client), self.max_failures * CLIENT_FACTOR)]
+        for (key, max) in
+            [(pair_key(email, client), self.max_failures), (client_key(client), self.max_failures * CLIENT_FACTOR)]
         {
             let e = entries.entry(key).or_insert(Entry { failures: 0, last: now, locked_until: None });
             // A failure after a quiet spell as long as the longest lock starts a fresh count.

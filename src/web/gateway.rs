@@ -16,8 +16,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Routes that answer with a long-lived stream: the request timeout would cut them off. The one
-/// list of such routes; add a new stream here.
+/// Routes that answer with a long-lived stream, exempt from the request timeout. The timeout
+/// bounds the time to a response's head (and so a slowly sent request body), never a body being
+/// streamed; but a stream's handler may rightly wait before it answers. The one list of such
+/// routes; add a new stream here.
 pub const NO_TIMEOUT: &[&str] = &["/api/v1/events/stream"];
 
 pub struct Gateway {

@@ -17,11 +17,7 @@ fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf, reqwest::Certificat
 
 /// A client that trusts only `cert` and keeps no cookies (the test reads them).
 fn client(cert: reqwest::Certificate) -> reqwest::Client {
-    reqwest::Client::builder()
-        .tls_certs_only([cert])
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().tls_certs_only([cert]).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 fn set_cookies(res: &reqwest::Response) -> Vec<String> {
@@ -112,6 +108,14 @@ async fn the_binary_serves_tls_and_exits_cleanly_on_sigterm() {
     assert!(running.url.starts_with("https://"), "the log says https: {}", running.url);
     let res = client(cert).get(format!("{}/healthz", running.url)).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // The container health check speaks TLS too.
+    let health = salas()
+        .arg("healthcheck")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("SALAS_LISTEN", running.url.trim_start_matches("https://"))
+        .status()
+        .unwrap();
+    assert!(health.success());
     running.stop();
 }
 
