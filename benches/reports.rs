@@ -34,6 +34,7 @@ fn data(rooms: usize, days: i64, per_day: u64) -> (Vec<RoomRow>, Vec<BookingRow>
             location: format!("Floor {}", i % 5),
             capacity: 2 + (i as u32 % 6) * 2,
             tz: ZONES[i % ZONES.len()],
+            policy: Default::default(),
         })
         .collect();
     let users: Vec<UserId> = (0..200).map(|_| UserId::new()).collect();

@@ -1,5 +1,5 @@
-//! `[reports]`: the working day utilization is measured against, until rooms have opening hours
-//! of their own, and what counts as a late cancellation.
+//! `[reports]`: the working day utilization is measured against in rooms without opening hours
+//! (see `[policies]`), and what counts as a late cancellation.
 
 use super::{Config, ConfigError, err, range};
 use crate::reports::{Settings, hours::WorkingDay};
@@ -60,6 +60,7 @@ impl Config {
         let zone = self.booking.default_timezone.parse().map_err(|_| err("booking.default_timezone: unknown zone"))?;
         Ok(Settings {
             working_day: WorkingDay { days, opens, closes },
+            policy: self.global_policy()?,
             late_cancel: chrono::Duration::hours(i64::from(r.late_cancel_hours)),
             zone,
         })

@@ -49,7 +49,7 @@ fn room_figures(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Utilization {
-    let open = open_intervals(room.tz, &p.working_day, from, to);
+    let open = open_intervals(room.tz, &room.policy, &p.working_day, from, to);
     let open_seconds: i64 = open.iter().map(|(s, e)| (*e - *s).num_seconds()).sum();
     let (mut booked, mut all, mut count) = (0i64, 0i64, 0u64);
     let (mut used, mut checked_in) = (0i64, 0u64);

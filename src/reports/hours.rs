@@ -1,11 +1,14 @@
 //! Time arithmetic in a room's zone: its open intervals, and cutting an interval at local hour
 //! boundaries. Both work on real instants, so a 23- or 25-hour DST day counts what it really has.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, SubsecRound, TimeZone, Timelike, Utc};
+use crate::rooms::policy::{self, Policy, WeekHours};
+/// The one rule for local wall-clock times (DST gaps and repeated hours), shared with policies.
+pub use crate::rooms::policy::local_instant;
+use chrono::{DateTime, Datelike, Duration, SubsecRound, Timelike, Utc};
 use chrono_tz::Tz;
 
-/// When rooms count as open, in each room's own zone. Until rooms have opening hours of their
-/// own, one working day (by default 08:00–18:00, Monday to Friday) applies to all of them.
+/// When rooms without opening hours (none set globally, for their location or for them) count as
+/// open, in each room's own zone: by default 08:00–18:00, Monday to Friday.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WorkingDay {
     /// Monday first.
@@ -22,50 +25,28 @@ impl Default for WorkingDay {
     }
 }
 
-/// The instant a local wall-clock time names. In a DST gap (02:30 on a spring-forward night) that
-/// is the moment the clocks jump to; when a time happens twice, the first of the two.
-pub fn local_instant(tz: Tz, date: NaiveDate, minutes: u32) -> DateTime<Utc> {
-    let naive = date.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minutes));
-    let mut probe = naive;
-    // Gaps are at most a few hours long; step forward until the clock exists again.
-    for _ in 0..8 {
-        match tz.from_local_datetime(&probe) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
-            LocalResult::None => probe += Duration::minutes(30),
-        }
+impl WorkingDay {
+    /// The working day as opening hours: the same hours on each working weekday.
+    pub fn week(&self) -> WeekHours {
+        // `opens < closes <= 1440` is checked when the configuration loads.
+        WeekHours::uniform(self.days, self.opens as u16, self.closes as u16)
     }
-    naive.and_utc()
 }
 
-/// The open intervals of a room in `[from, to)`, in order.
+/// The open intervals of a room with effective policy `policy` in `[from, to)`, in order: its
+/// opening hours, or `day` where no level sets any, minus its blackout days.
 pub fn open_intervals(
     tz: Tz,
+    policy: &Policy,
     day: &WorkingDay,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let mut out = Vec::new();
-    if from >= to || day.closes <= day.opens {
-        return out;
+    if policy.opening_hours.is_some() {
+        return policy::open_intervals(tz, policy, from, to);
     }
-    let last = to.with_timezone(&tz).date_naive();
-    // The day before `from` too: its opening can reach past midnight only with closes = 1440,
-    // but starting a day early costs nothing and keeps the loop free of special cases.
-    let mut date = from.with_timezone(&tz).date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
-    while date <= last {
-        if day.days[date.weekday().num_days_from_monday() as usize] {
-            let start = local_instant(tz, date, day.opens).max(from);
-            let end = local_instant(tz, date, day.closes).min(to);
-            if start < end {
-                out.push((start, end));
-            }
-        }
-        match date.succ_opt() {
-            Some(next) => date = next,
-            None => break,
-        }
-    }
-    out
+    let with_day = Policy { opening_hours: Some(day.week()), ..policy.clone() };
+    policy::open_intervals(tz, &with_day, from, to)
 }
 
 /// Seconds of overlap between `[start, end)` and sorted, disjoint `intervals`.
@@ -95,7 +76,18 @@ pub fn spread(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>, mut f: impl FnMu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rooms::policy::Blackout;
+    use chrono::NaiveDate;
     use chrono_tz::Europe::Madrid;
+
+    fn open_intervals(
+        tz: Tz,
+        day: &WorkingDay,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        super::open_intervals(tz, &Policy::default(), day, from, to)
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -134,6 +126,23 @@ mod tests {
         let sunday = WorkingDay { days: [false, false, false, false, false, false, true], ..WorkingDay::default() };
         let v = open_intervals(Madrid, &sunday, utc("2026-03-28T00:00:00Z"), utc("2026-03-31T00:00:00Z"));
         assert_eq!(v, vec![(utc("2026-03-29T06:00:00Z"), utc("2026-03-29T16:00:00Z"))]);
+    }
+
+    #[test]
+    fn a_room_s_own_hours_and_blackouts_win_over_the_working_day() {
+        // Saturday hours only, and Saturday 6 June a holiday: nothing open that week.
+        let own = Policy {
+            opening_hours: Some(WeekHours::parse_spec("sat 10:00-14:00").unwrap()),
+            blackouts: vec![Blackout { from: "2026-06-06".parse().unwrap(), to: None, reason: "Fiesta".into() }],
+            ..Policy::default()
+        };
+        let week = (utc("2026-06-01T00:00:00+02:00"), utc("2026-06-08T00:00:00+02:00"));
+        assert!(super::open_intervals(Madrid, &own, &WorkingDay::default(), week.0, week.1).is_empty());
+        // A blackout alone takes a day off the working week.
+        let holiday = Policy { opening_hours: None, ..own };
+        let blackout = Blackout { from: "2026-06-01".parse().unwrap(), to: None, reason: "Fiesta".into() };
+        let holiday = Policy { blackouts: vec![blackout], ..holiday };
+        assert_eq!(hours(&super::open_intervals(Madrid, &holiday, &WorkingDay::default(), week.0, week.1)), 40.0);
     }
 
     #[test]

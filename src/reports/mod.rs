@@ -2,8 +2,9 @@
 //! XLSX, PDF). The figures are pure functions over plain rows (`compute`, `behaviour`); this
 //! service only loads those rows from the store and applies the room and location filters.
 //!
-//! Open hours: rooms have no opening hours of their own yet, so one configurable working day
-//! (`[reports]`, by default 08:00–18:00 Monday to Friday) applies to every room, in its zone.
+//! Open hours: each room's effective opening hours (global `[policies]`, its location's, its own)
+//! minus its blackout days, in its zone; a room with no opening hours at any level is open the
+//! configurable working day (`[reports]`, by default 08:00–18:00 Monday to Friday).
 //! No-shows (reservations released because nobody checked in) and actual use (checked-in hours)
 //! come from check-in; actual use is reported only where check-in data exists.
 
@@ -47,6 +48,9 @@ pub const MAX_DAYS: i64 = 400;
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub working_day: WorkingDay,
+    /// The `[policies]` defaults; with each location's and room's settings they give a room's
+    /// opening hours and blackouts, which are its open hours.
+    pub policy: crate::rooms::policy::Policy,
     pub late_cancel: Duration,
     /// Zone of the report's days and months; rooms use their own for open hours.
     pub zone: Tz,
@@ -130,14 +134,17 @@ impl Reports {
             .into_iter()
             .filter(|r| scope.room_id.is_none_or(|id| r.id == id))
             .filter(|r| location.is_none_or(|l| r.location.eq_ignore_ascii_case(l)))
-            .map(|r| RoomRow {
-                tz: r.timezone.parse().unwrap_or(self.settings.zone),
-                id: r.id,
-                name: r.name,
-                location: r.location,
-                capacity: r.capacity,
+            .map(|r| {
+                Ok(RoomRow {
+                    tz: r.timezone.parse().unwrap_or(self.settings.zone),
+                    policy: crate::rooms::policy::for_room(&view, &self.settings.policy, &r)?,
+                    id: r.id,
+                    name: r.name,
+                    location: r.location,
+                    capacity: r.capacity,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         let wanted: HashMap<RoomId, ()> = rooms.iter().map(|r| (r.id, ())).collect();
         let filter = ListFilter {
             room: scope.room_id,

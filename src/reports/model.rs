@@ -15,6 +15,9 @@ pub struct RoomRow {
     pub location: String,
     pub capacity: u32,
     pub tz: Tz,
+    /// The room's effective policy: its opening hours (the working day where none are set) and
+    /// blackout days are its open hours.
+    pub policy: crate::rooms::policy::Policy,
 }
 
 /// A reservation as reports see it.

@@ -41,6 +41,7 @@ fn fixture() -> Fixture {
         location: "HQ".into(),
         capacity: 12,
         tz: chrono_tz::Europe::Madrid,
+        policy: Default::default(),
     };
     let ny = RoomRow {
         id: RoomId::new(),
@@ -48,6 +49,7 @@ fn fixture() -> Fixture {
         location: "NY".into(),
         capacity: 4,
         tz: chrono_tz::America::New_York,
+        policy: Default::default(),
     };
     let (u1, u2) = (UserId::new(), UserId::new());
     let mut late = booking(&madrid, u1, "2026-03-25T10:00:00+01:00", "2026-03-25T11:00:00+01:00", 100, 1);

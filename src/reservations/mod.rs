@@ -337,6 +337,14 @@ impl Reservations {
         Ok(availability::bookable_in(view, &self.policies.global, room, window)?)
     }
 
+    /// The room policy rules a booking of `range` by `actor` in `room` would break, apart from
+    /// the buffer and the quota (which depend on the other reservations): for live feedback.
+    pub fn policy_problems(&self, actor: &Actor, room: &Room, range: TimeRange) -> Result<FieldErrors> {
+        let view = self.store.view()?;
+        let guard = policy::Guard::new(&view, &self.policies.global, actor, room, clock::now())?;
+        Ok(guard.times(range))
+    }
+
     /// Whether `window` may be searched (ends after it starts, not too wide).
     pub fn check_window(&self, window: TimeRange) -> Result<()> {
         Ok(rules::check_window(window, &self.limits).into_result()?)

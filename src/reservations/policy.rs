@@ -322,6 +322,11 @@ impl Guard {
         Ok(Guard { policy, tz: room.timezone.parse().unwrap_or(Tz::UTC), exempt, now })
     }
 
+    /// The pure rules alone (opening hours, blackouts, durations, horizon).
+    pub fn times(&self, range: TimeRange) -> FieldErrors {
+        check_times(&self.policy, self.tz, range, self.now, self.exempt)
+    }
+
     /// A quota counter for `owner` under this policy (none for exempt actors).
     pub fn quota(&self, owner: UserId, zone: Tz, except: Vec<ReservationId>) -> Quota {
         let limit = if self.exempt { 0 } else { self.policy.weekly_quota_hours };
@@ -340,7 +345,7 @@ impl Guard {
         accepted: &[TimeRange],
         quota: &mut Quota,
     ) -> Result<Result<(), Violation>, StoreError> {
-        let errors = check_times(&self.policy, self.tz, range, self.now, self.exempt);
+        let errors = self.times(range);
         if !errors.is_empty() {
             return Ok(Err(Violation::Rules(errors)));
         }

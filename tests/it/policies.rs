@@ -338,3 +338,82 @@ async fn weekly_quota_holds_under_concurrency_and_spares_managers() {
         );
     }
 }
+
+/// The last Sunday of March next year: Madrid springs forward that night (a 23-hour day).
+fn spring_forward_sunday() -> NaiveDate {
+    let year = salas::clock::now().year() + 1;
+    let mut d = NaiveDate::from_ymd_opt(year, 3, 31).unwrap();
+    while d.weekday() != Weekday::Sun {
+        d -= Duration::days(1);
+    }
+    d
+}
+
+fn all_day() -> Value {
+    let day = json!(["00:00-24:00"]);
+    json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day})
+}
+
+#[tokio::test]
+async fn reports_measure_each_room_s_own_open_hours_across_dst() {
+    let s = TestServer::start().await;
+    let (admin, manager) = (s.admin().await, s.user("manager").await);
+    let sunday = spring_forward_sunday();
+    let put = json!({"opening_hours": {"sun": ["10:00-14:00"]}});
+    let res = admin.send(admin.http.put(format!("{}/api/v1/locations/Plant/policy", s.url)).json(&put)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let around_the_clock = room_with(&admin, "Always", "", json!({"opening_hours": all_day()})).await;
+    room_with(&admin, "Plant room", "Plant", json!({})).await;
+    room_with(&admin, "Office hours", "", json!({})).await;
+    let holiday = json!({"opening_hours": all_day(), "blackouts": [{"from": sunday.to_string(), "reason": "Fiesta"}]});
+    room_with(&admin, "Closed today", "", holiday).await;
+    booked(&admin, &around_the_clock, &madrid(sunday, 10, 0), &madrid(sunday, 12, 0)).await;
+
+    let (from, to) = (madrid(sunday, 0, 0), madrid(sunday + Duration::days(1), 0, 0));
+    let u = manager.get(&format!("/api/v1/reports/utilization?from={}&to={}", enc(&from), enc(&to))).await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    let open = |name: &str| {
+        let rooms = u.body["rooms"].as_array().unwrap();
+        let row = rooms.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name}: {}", u.body));
+        (row["open_hours"].as_f64().unwrap(), row["booked_hours"].as_f64().unwrap())
+    };
+    // Open all day on the 23-hour day; the location's Sunday hours; the working day (Monday to
+    // Friday) of a room without hours; nothing on a closed day.
+    assert_eq!(open("Always"), (23.0, 2.0));
+    assert_eq!(open("Plant room"), (4.0, 0.0));
+    assert_eq!(open("Office hours"), (0.0, 0.0));
+    assert_eq!(open("Closed today"), (0.0, 0.0));
+    assert_eq!(u.body["total"]["open_hours"], 27.0);
+}
+
+#[tokio::test]
+async fn free_time_and_suggestions_follow_opening_hours() {
+    let s = TestServer::start().await;
+    let (admin, member) = (s.admin().await, s.user("member").await);
+    let policy = json!({"opening_hours": office_hours(), "buffer_minutes": 30});
+    let room = room_with(&admin, "Office", "", policy).await;
+    let tue = next(Weekday::Tue, 2);
+    booked(&member, &room, &madrid(tue, 12, 0), &madrid(tue, 13, 0)).await;
+    let (from, to) = (madrid(tue, 0, 0), madrid(tue + Duration::days(1), 0, 0));
+    let a = member.get(&format!("/api/v1/rooms/{room}/availability?from={}&to={}", enc(&from), enc(&to))).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let free: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = a.body["free"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (crate::support::parse_time(&f["start"]), crate::support::parse_time(&f["end"])))
+        .collect();
+    let t = |h, m| crate::support::t(&madrid(tue, h, m));
+    assert_eq!(free, [(t(8, 0), t(11, 30)), (t(13, 30), t(18, 0))]);
+
+    // Sunday: closed, so the room is not free, and the next window offered is Monday 08:00.
+    let sun = next(Weekday::Sun, 2);
+    let window = format!("from={}&to={}", enc(&madrid(sun, 10, 0)), enc(&madrid(sun, 11, 0)));
+    let free_rooms = member.get(&format!("/api/v1/availability?{window}")).await;
+    assert_eq!(free_rooms.status, 200, "{}", free_rooms.body);
+    assert!(free_rooms.body.as_array().unwrap().is_empty(), "{}", free_rooms.body);
+    let found = member.get(&format!("/api/v1/find-room?{window}")).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let next_start = crate::support::parse_time(&found.body["next_windows"][0]["start"]);
+    assert_eq!(next_start, crate::support::t(&madrid(sun + Duration::days(1), 8, 0)));
+}

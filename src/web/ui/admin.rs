@@ -178,6 +178,8 @@ struct RoomEditPage {
     resources: Vec<Resource>,
     errors: FormErrors,
     upcoming: usize,
+    /// The room's effective opening hours by weekday (empty: bookable at any time).
+    hours: Vec<(String, String)>,
 }
 
 impl RoomEditPage {
@@ -195,6 +197,7 @@ async fn room_edit(state: &AppState, m: &Member, id: RoomId, errors: FormErrors,
     let v = &m.viewer;
     m.actor().require(Action::ManageRooms).map_err(fail(v))?;
     let room = state.rooms.get(id).map_err(fail(v))?;
+    let hours = super::admin_policies::hours_rows(v, &state.rooms.effective_policy(&room).map_err(fail(v))?);
     let now = crate::clock::now();
     let upcoming = state
         .reservations
@@ -207,6 +210,7 @@ async fn room_edit(state: &AppState, m: &Member, id: RoomId, errors: FormErrors,
         resources: state.rooms.resources().map_err(fail(v))?,
         errors,
         upcoming,
+        hours,
     };
     Ok(render(status, &page, v.flash.is_some()))
 }

@@ -69,6 +69,9 @@ struct RoomPage {
     next: String,
     /// A QR code of this page's address, to open it on a phone.
     qr: String,
+    /// Opening hours by weekday (empty: bookable at any time) and the coming closures.
+    hours: Vec<(String, String)>,
+    closures: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -130,7 +133,20 @@ pub async fn room_page(
         })
         .collect();
     let room_url = format!("{}/rooms/{id}", crate::web::api::displays::origin(&headers));
+    let policy = state.rooms.effective_policy(&room).map_err(fail(v))?;
+    let closures = policy
+        .blackouts
+        .iter()
+        .filter(|b| b.last() >= today)
+        .take(5)
+        .map(|b| match b.to.filter(|to| *to != b.from) {
+            Some(to) => format!("{} – {}: {}", format::date_short(&v.tr, b.from), format::date_short(&v.tr, to), b.reason),
+            None => format!("{}: {}", format::date_short(&v.tr, b.from), b.reason),
+        })
+        .collect();
     let page = RoomPage {
+        hours: super::admin_policies::hours_rows(v, &policy),
+        closures,
         qr: super::qr::svg(&room_url, v.tr.t("display_qr_label")),
         ctx: Ctx::new(v, "rooms"),
         card: Card { equipment: equipment_of(&state, &room), room },
