@@ -5,6 +5,7 @@
 use super::model::User;
 use super::{Result, UserError, Users, rules, user_event};
 use crate::access::Role;
+use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::events::EventKind;
 use crate::store::Tx;
@@ -135,6 +136,10 @@ impl Users {
                     };
                     tx.put_user(user.clone());
                     tx.append_event(with_source(user_event(EventKind::UserCreated, None, &user, now), source));
+                    Entry::new(AuditAction::UserCreated, None)
+                        .target("user", user.id, &user.email)
+                        .detail(serde_json::json!({"role": user.role, "source": source}))
+                        .stage(tx)?;
                     return Ok(user);
                 };
                 if !user.active {
@@ -150,6 +155,10 @@ impl Users {
                     if last_admin {
                         tracing::warn!(user = %user.email, "the provider maps the last administrator to another role; keeping admin");
                     } else {
+                        Entry::new(AuditAction::RoleChanged, None)
+                            .target("user", user.id, &user.email)
+                            .detail(serde_json::json!({"from": user.role, "to": role, "source": source}))
+                            .stage(tx)?;
                         user.role = role;
                         // Tokens issued under the old role stop working.
                         user.tokens_valid_after = now;
@@ -180,6 +189,22 @@ impl Users {
             }
         }
         Ok(user)
+    }
+}
+
+impl Users {
+    /// Records a sign-in an identity provider did not complete (refused, unverified e-mail
+    /// address, expired) in the audit log; the e-mail address when the provider gave one.
+    pub async fn record_provider_failure(&self, via: &str, reason: &str, email: Option<&str>) {
+        let mut entry = Entry::new(AuditAction::SignInFailed, None)
+            .detail(serde_json::json!({"via": via, "reason": reason}))
+            .failed();
+        if let Some(email) = email {
+            entry = entry.attempted(email);
+        }
+        if let Err(e) = audit::record(&self.store, entry).await {
+            tracing::warn!(error = %e, "could not record a refused provider sign-in in the audit log");
+        }
     }
 }
 

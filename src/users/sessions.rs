@@ -37,12 +37,12 @@ impl Users {
     ) -> Result<(String, SignedIn)> {
         let checked = self.check_credentials(email, password, client).await;
         let user = self.audit_sign_in_failure(checked, email, "ui").await?;
-        self.open_session(user, remember).await
+        self.open_session(user, remember, "ui").await
     }
 
-    /// Opens a session for a user already signed in some other way (an identity provider);
-    /// returns the cookie secret.
-    pub async fn open_session(&self, user: User, remember: bool) -> Result<(String, SignedIn)> {
+    /// Opens a session for a user whose credentials were checked (`via`, for the audit log:
+    /// `ui` for the password form, `oidc` for an identity provider); returns the cookie secret.
+    pub async fn open_session(&self, user: User, remember: bool, via: &str) -> Result<(String, SignedIn)> {
         let now = clock::now();
         let lifetime = if remember { Duration::days(REMEMBERED_DAYS) } else { Duration::hours(SESSION_HOURS) };
         let session = Session {
@@ -57,7 +57,7 @@ impl Users {
         let stored = session.clone();
         let audit = Entry::new(AuditAction::SignIn, Some(user.id))
             .target("user", user.id, &user.email)
-            .detail(serde_json::json!({"via": "ui", "remember": remember}));
+            .detail(serde_json::json!({"via": via, "remember": remember}));
         self.store
             .write(move |tx: &mut Tx| {
                 // Sign-in is a good moment to drop sessions that have expired.

@@ -56,15 +56,18 @@ pub async fn callback(
     let Some(oidc) = state.oidc.clone() else { return super::not_found(v).await };
     let expected = cookie(&headers, STATE_COOKIE).unwrap_or_default();
     let returned = q.state.unwrap_or_default();
-    let mut res = if expected.is_empty() || !constant_time_eq(expected.as_bytes(), returned.as_bytes()) {
-        refused(&state, &v, "/", OidcError::UnknownState)
+    let finished = if expected.is_empty() || !constant_time_eq(expected.as_bytes(), returned.as_bytes()) {
+        Err(OidcError::UnknownState)
     } else if let Some(error) = q.error {
-        let why = format!("{error}: {}", q.error_description.unwrap_or_default());
-        refused(&state, &v, "/", OidcError::Refused(why))
+        Err(OidcError::Refused(format!("{error}: {}", q.error_description.unwrap_or_default())))
     } else {
-        match oidc.finish(&returned, q.code.as_deref().unwrap_or_default()).await {
-            Ok(finished) => sign_in(&state, &v, finished).await,
-            Err(e) => refused(&state, &v, "/", e),
+        oidc.finish(&returned, q.code.as_deref().unwrap_or_default()).await
+    };
+    let mut res = match finished {
+        Ok(finished) => sign_in(&state, &v, finished).await,
+        Err(e) => {
+            state.users.record_provider_failure("oidc", reason(&e), None).await;
+            refused(&state, &v, "/", e)
         }
     };
     with_state_cookie(&mut res, &state, "", 0);
@@ -74,7 +77,7 @@ pub async fn callback(
 async fn sign_in(state: &AppState, v: &Viewer, finished: crate::sso::oidc::Finished) -> Response {
     let next = safe_next(&finished.next).to_string();
     let opened = match state.users.provision(finished.identity).await {
-        Ok(user) => state.users.open_session(user, false).await,
+        Ok(user) => state.users.open_session(user, false, "oidc").await,
         Err(e) => Err(e),
     };
     match opened {
@@ -85,6 +88,16 @@ async fn sign_in(state: &AppState, v: &Viewer, finished: crate::sso::oidc::Finis
             login_response(state, v, StatusCode::FORBIDDEN, &next, "", Some(msg))
         }
         Err(e) => super::error_page(v, e.into()),
+    }
+}
+
+/// The audit log's name for why a provider sign-in did not complete.
+fn reason(e: &OidcError) -> &'static str {
+    match e {
+        OidcError::Unavailable(_) => "provider_unavailable",
+        OidcError::Refused(_) => "provider_refused",
+        OidcError::UnknownState => "unknown_state",
+        OidcError::NoVerifiedEmail => "no_verified_email",
     }
 }
 
