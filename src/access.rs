@@ -209,7 +209,8 @@ mod room_rights_tests {
         let empty = AccessRule::default();
         use Role::*;
         #[rustfmt::skip]
-        let table: Vec<(Role, Vec<GroupId>, Option<&AccessRule>, (bool, bool, bool, bool))> = vec![
+        type Row<'a> = (Role, Vec<GroupId>, Option<&'a AccessRule>, (bool, bool, bool, bool));
+        let table: Vec<Row> = vec![
             // No rule: the role table.
             (Viewer,  vec![],  None,                (true,  false, false, false)),
             (Member,  vec![],  None,                (true,  true,  false, false)),

@@ -375,7 +375,13 @@ mod tests {
             tokens_valid_after: now,
         };
         let id = user.id;
-        store.write(move |tx: &mut Tx| Ok::<_, GroupError>(tx.put_user(user))).await.unwrap();
+        store
+            .write(move |tx: &mut Tx| {
+                tx.put_user(user);
+                Ok::<_, GroupError>(())
+            })
+            .await
+            .unwrap();
         id
     }
 

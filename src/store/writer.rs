@@ -187,10 +187,11 @@ fn commit_batch(
         events.send_replace(last_seq);
     }
     // Before answering: whoever changed a rule or a room sees the change in their next request.
-    if result.is_ok() && access_changed {
-        if let Err(e) = View::read(db).and_then(|view| access.refresh(&view)) {
-            tracing::error!(error = %e, "could not reload the room access rules; the previous ones stay in force");
-        }
+    if result.is_ok()
+        && access_changed
+        && let Err(e) = View::read(db).and_then(|view| access.refresh(&view))
+    {
+        tracing::error!(error = %e, "could not reload the room access rules; the previous ones stay in force");
     }
     tracing::trace!(size = completions.len(), "write batch done");
     for complete in completions {
@@ -211,6 +212,7 @@ pub(super) enum Op {
     DeleteSession([u8; 32]),
     PurgeSessions(chrono::DateTime<chrono::Utc>),
     Notify(super::outbox::NotifyOp),
+    Waitlist(Box<crate::waitlist::model::WaitEntry>),
     FeedGeneration([u8; 16], u64),
     LocationPolicy(Box<crate::rooms::policy::LocationPolicy>),
     Display(super::displays::DisplayOp),
@@ -319,6 +321,9 @@ impl<'a> Tx<'a> {
     pub fn put_feed_generation(&mut self, owner: [u8; 16], generation: u64) {
         self.staged.push(Op::FeedGeneration(owner, generation));
     }
+    pub fn put_wait_entry(&mut self, entry: crate::waitlist::model::WaitEntry) {
+        self.staged.push(Op::Waitlist(Box::new(entry)));
+    }
     /// Appends to the event log; the event gets the next `seq` when applied.
     pub fn append_event(&mut self, event: NewEvent) {
         self.staged.push(Op::Event(Box::new(event)));
@@ -390,6 +395,9 @@ impl<'a> Tx<'a> {
             }
             Op::Notify(op) => super::outbox::apply(txn, &self.view, op)?,
             Op::LocationPolicy(p) => super::policies::apply(txn, &p)?,
+            Op::Waitlist(entry) => {
+                txn.open_table(WAITLIST)?.insert(entry.id.bytes(), encode(&*entry)?.as_slice())?;
+            }
             Op::FeedGeneration(owner, generation) => {
                 txn.open_table(FEED_GENERATIONS)?.insert(owner, generation)?;
             }

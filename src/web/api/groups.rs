@@ -266,6 +266,7 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[allow(clippy::result_large_err)] // a Problem, as every handler returns
 fn room_access(state: &AppState, actor: &Actor, room: RoomId) -> Result<RoomAccessDto, Problem> {
     let (own, location) = state.groups.room_rule(actor, room)?;
     let names = state.groups.names()?;
