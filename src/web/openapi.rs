@@ -32,7 +32,7 @@ fn complete_operation(op: &mut Operation) {
     };
     if secured {
         add("401", "Not signed in: no token, or an invalid, expired or revoked one");
-        add("403", "The caller's role does not allow this");
+        add("403", "The caller's role (or API key's scope) does not allow this");
     }
     if has_body {
         add("400", "The body is not valid JSON");
@@ -43,6 +43,8 @@ fn complete_operation(op: &mut Operation) {
         add("400", "A malformed path parameter or header");
         add("422", "A missing or invalid field or parameter; `errors` names each");
     }
+    // The gateway's rate limits apply to every route ([limits]).
+    add("429", "Too many requests from this client or credential; Retry-After says when to try again");
     add("503", "The request took too long, or the server is shutting down");
 }
 
@@ -82,7 +84,7 @@ mod tests {
         }
         complete_operation(&mut op);
         let codes: Vec<&str> = op.responses.responses.keys().map(String::as_str).collect();
-        assert_eq!(codes, ["401", "403", "404", "503"]);
+        assert_eq!(codes, ["401", "403", "404", "429", "503"]);
         let Some(RefOr::T(r)) = op.responses.responses.get("404") else { panic!() };
         assert!(r.content.contains_key(PROBLEM) && !r.content.contains_key("application/json"));
     }
