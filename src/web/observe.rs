@@ -121,6 +121,20 @@ pub fn consumers(out: &mut String, reports: &[crate::events::bus::ConsumerReport
     }
 }
 
+/// The path as the access log shows it: a segment the route names `{token}` (a calendar feed's or
+/// a door display's secret) is replaced, since whoever reads the log must not be able to use it.
+fn loggable_path(route: &str, path: &str) -> String {
+    if !route.contains("{token}") {
+        return path.to_string();
+    }
+    let mut route_segments = route.split('/');
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|s| if route_segments.next().is_some_and(|r| r.starts_with("{token}")) { "[redacted]" } else { s })
+        .collect();
+    segments.join("/")
+}
+
 /// Records every request in the metrics and the access log (with the request id the outer
 /// layer assigned). A 5xx's internal cause is logged here, never sent to the client.
 pub async fn observe(State(state): State<super::AppState>, req: Request, next: Next) -> Response {
@@ -128,7 +142,7 @@ pub async fn observe(State(state): State<super::AppState>, req: Request, next: N
     let method = req.method().to_string();
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
-    let path = req.uri().path().to_string();
+    let path = loggable_path(&route, req.uri().path());
     let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
     // The address the gateway settled on (behind a trusted proxy, the proxy's client).
     let client = req.extensions().get::<super::gateway::Client>().and_then(|c| c.ip).map(|ip| ip.to_string());
@@ -144,4 +158,19 @@ pub async fn observe(State(state): State<super::AppState>, req: Request, next: N
         tracing::info!(%request_id, %client, %method, %path, status, ms, "request");
     }
     res
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::loggable_path;
+
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        assert_eq!(loggable_path("/api/v1/rooms/{id}", "/api/v1/rooms/abc"), "/api/v1/rooms/abc");
+        assert_eq!(
+            loggable_path("/api/v1/feeds/rooms/{id}/{token}", "/api/v1/feeds/rooms/r1/s3cr3t.ics"),
+            "/api/v1/feeds/rooms/r1/[redacted]"
+        );
+        assert_eq!(loggable_path("/display/{token}/book", "/display/s3cr3t/book"), "/display/[redacted]/book");
+    }
 }

@@ -3,18 +3,36 @@
 //! fifty handlers do not each repeat them and the document matches what the server really does.
 
 use utoipa::openapi::content::Content;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::{OpenApi, Ref, RefOr};
+use utoipa::openapi::{OpenApi, Ref, RefOr, Required};
 
 const PROBLEM: &str = "application/problem+json";
 
 pub fn complete(doc: &mut OpenApi) {
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for op in operations.into_iter().flatten() {
+            query_parameters_in_the_query(path, op);
             complete_operation(op);
         }
+    }
+}
+
+/// utoipa places the fields of an `IntoParams` struct by the extractor it sees, and knows axum's
+/// `Query`, not our `ApiQuery`: they come out as required path parameters. The path template says
+/// which parameters really are in the path; the others are in the query, optional when their
+/// type admits null (an `Option`).
+fn query_parameters_in_the_query(path: &str, op: &mut Operation) {
+    for p in op.parameters.iter_mut().flatten() {
+        let RefOr::T(p) = p else { continue };
+        if p.parameter_in != ParameterIn::Path || path.contains(&format!("{{{}}}", p.name)) {
+            continue;
+        }
+        p.parameter_in = ParameterIn::Query;
+        let schema = serde_json::to_value(&p.schema).unwrap_or_default();
+        let nullable = schema["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "null"));
+        p.required = if nullable { Required::False } else { Required::True };
     }
 }
 

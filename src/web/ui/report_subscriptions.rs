@@ -40,6 +40,8 @@ pub fn rows(state: &AppState, v: &Viewer, actor: &Actor) -> Result<Vec<SubRow>, 
 
 #[derive(Deserialize)]
 pub struct SubscribeForm {
+    // A form without its token is refused as a forgery (403), not as malformed.
+    #[serde(default)]
     csrf: String,
     period: String,
     #[serde(default)]
