@@ -22,7 +22,12 @@ pub struct DoorState<'a> {
 
 /// The state at `now` of `room`, whose live meetings overlapping the rest of the day are `live`
 /// (in any order).
-pub fn door_state<'a>(room: &Room, live: &'a [Reservation], now: DateTime<Utc>, window: &CheckInWindow) -> DoorState<'a> {
+pub fn door_state<'a>(
+    room: &Room,
+    live: &'a [Reservation],
+    now: DateTime<Utc>,
+    window: &CheckInWindow,
+) -> DoorState<'a> {
     let mut meetings: Vec<&Reservation> = live.iter().filter(|r| r.status.is_live() && r.end > now).collect();
     meetings.sort_by_key(|r| r.start);
     let current = meetings.iter().copied().find(|r| r.start <= now);
@@ -31,19 +36,16 @@ pub fn door_state<'a>(room: &Room, live: &'a [Reservation], now: DateTime<Utc>, 
     let book_lengths = if current.is_some() {
         Vec::new()
     } else {
-        // A walk-up booking starts at the current minute (see `walk_up_range`).
-        let start = now - Duration::seconds(now.timestamp().rem_euclid(60));
+        // A walk-up booking starts now (see `walk_up_range`).
         WALK_UP_MINUTES
             .into_iter()
-            .filter(|m| free_until.is_none_or(|f| start + Duration::minutes((*m).into()) <= f))
+            .filter(|m| free_until.is_none_or(|f| now + Duration::minutes((*m).into()) <= f))
             .collect()
     };
     let check_in = room
         .checkin
         .required
-        .then(|| {
-            meetings.iter().copied().find(|r| r.checked_in_at.is_none() && window.refusal(room, r, now).is_none())
-        })
+        .then(|| meetings.iter().copied().find(|r| r.checked_in_at.is_none() && window.refusal(room, r, now).is_none()))
         .flatten();
     DoorState { current, upcoming, free_until, book_lengths, check_in }
 }

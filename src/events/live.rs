@@ -180,3 +180,69 @@ impl Follower {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventKind, NewEvent};
+    use crate::store::{StoreError, Tx};
+    use futures_util::StreamExt;
+    use std::pin::pin;
+
+    async fn append(store: &Store, n: usize) {
+        store
+            .write(move |tx: &mut Tx| {
+                for _ in 0..n {
+                    let e = NewEvent::new(
+                        EventKind::RoomUpdated,
+                        None,
+                        uuid::Uuid::now_v7(),
+                        crate::clock::now(),
+                        serde_json::json!({}),
+                    );
+                    tx.append_event(e);
+                }
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn next(s: &mut (impl Stream<Item = Result<Arc<Event>, Ended>> + Unpin)) -> Option<Result<u64, Ended>> {
+        tokio::time::timeout(std::time::Duration::from_secs(5), s.next()).await.ok()?.map(|r| r.map(|e| e.seq))
+    }
+
+    #[tokio::test]
+    async fn followers_resume_from_the_log_and_a_slow_one_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        append(&store, 3).await;
+        let live = Live::with_buffer(4);
+        let pump = live.spawn(store.clone());
+        let head = *store.event_signal().borrow();
+
+        // Resuming after the first event: the rest of the log, then live events, in order.
+        let mut resumed = pin!(live.follow(store.clone(), head - 2));
+        let mut slow = pin!(live.follow(store.clone(), head));
+        assert_eq!(next(&mut resumed).await, Some(Ok(head - 1)));
+        assert_eq!(next(&mut resumed).await, Some(Ok(head)));
+        append(&store, 2).await;
+        assert_eq!(next(&mut resumed).await, Some(Ok(head + 1)));
+        assert_eq!(next(&mut resumed).await, Some(Ok(head + 2)));
+
+        // `slow` reads nothing while more than its buffer goes by; `resumed` keeps up.
+        for round in 0..3 {
+            append(&store, 2).await;
+            let first = head + 3 + 2 * round;
+            assert_eq!(next(&mut resumed).await, Some(Ok(first)));
+            assert_eq!(next(&mut resumed).await, Some(Ok(first + 1)));
+        }
+        assert_eq!(next(&mut slow).await, Some(Err(Ended::TooSlow)), "dropped, and the writer never waited");
+        assert_eq!(next(&mut slow).await, None);
+
+        live.close();
+        assert_eq!(next(&mut resumed).await, None, "closing ends every stream");
+        pump.await.unwrap();
+        store.close();
+    }
+}

@@ -14,19 +14,16 @@ use crate::events::{EventKind, NewEvent};
 use crate::store::Tx;
 use crate::types::{ReservationId, TimeRange};
 use crate::validation::FieldErrors;
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// The lengths a walk-up booking may have, in minutes (the display's buttons).
 pub const WALK_UP_MINUTES: [u32; 3] = [15, 30, 60];
 
-/// A walk-up booking from `now`: it starts at the current minute. None for a length the display
-/// does not offer.
+/// A walk-up booking from `now` (not from the start of the minute: a meeting ended early a few
+/// seconds ago ends at that instant, and the room is free right after it). None for a length
+/// the display does not offer.
 pub fn walk_up_range(now: DateTime<Utc>, minutes: u32) -> Option<TimeRange> {
-    if !WALK_UP_MINUTES.contains(&minutes) {
-        return None;
-    }
-    let start = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-    Some(TimeRange::new(start, start + Duration::minutes(minutes.into())))
+    WALK_UP_MINUTES.contains(&minutes).then(|| TimeRange::new(now, now + Duration::minutes(minutes.into())))
 }
 
 /// Why meeting `r` cannot be ended early at `now`, if it cannot: only a live meeting that is
@@ -100,10 +97,9 @@ impl Reservations {
                 if let Some(code) = end_early_refusal(&r, now) {
                     return Err(ReservationError::NotUnderWay(code));
                 }
-                // Shortened to the current minute, but never to nothing.
-                let end = now.duration_trunc(Duration::minutes(1)).unwrap_or(now).max(r.start + Duration::minutes(1));
-                if end < r.end {
-                    r.end = end;
+                // Under way means start <= now < end, so this neither empties nor lengthens it.
+                if now > r.start {
+                    r.end = now;
                     r.version += 1;
                     r.updated_at = now;
                     tx.put_reservation(r.clone());
@@ -157,9 +153,9 @@ mod tests {
     }
 
     #[test]
-    fn walk_up_starts_at_the_current_minute_and_offers_three_lengths() {
+    fn walk_up_starts_now_and_offers_three_lengths() {
         let r = walk_up_range(t(10, 7, 42), 30).unwrap();
-        assert_eq!((r.start, r.end), (t(10, 7, 0), t(10, 37, 0)));
+        assert_eq!((r.start, r.end), (t(10, 7, 42), t(10, 37, 42)));
         assert!(walk_up_range(t(10, 0, 0), 45).is_none());
         assert!(walk_up_range(t(10, 0, 0), 0).is_none());
     }

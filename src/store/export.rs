@@ -8,6 +8,7 @@ use super::tables::*;
 use super::{DB_FILE, SCHEMA_VERSION, Store, StoreError, migrate};
 use crate::access::AccessRule;
 use crate::audit::AuditRecord;
+use crate::displays::model::Display;
 use crate::events::Event;
 use crate::groups::model::{Group, LocationRule};
 use crate::types::{GroupId, RoomId, UserId};
@@ -56,6 +57,10 @@ pub struct Export {
     /// The audit log, oldest first (absent in exports from before schema v5).
     #[serde(default)]
     pub audit: Vec<AuditRecord>,
+    /// Room door displays, with their device tokens' SHA-256 (the tokens keep working after an
+    /// import; absent in exports from before schema v5).
+    #[serde(default)]
+    pub displays: Vec<Display>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -127,6 +132,7 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
             .collect::<Result<_, StoreError>>()?,
         location_access: rows(txn, LOCATION_ACCESS)?,
         audit: txn.open_table(AUDIT)?.iter()?.map(|row| decode(row?.1.value())).collect::<Result<_, StoreError>>()?,
+        displays: rows(txn, DISPLAYS)?,
     })
 }
 
@@ -212,7 +218,7 @@ fn unique(what: &str, keys: impl Iterator<Item = String>) -> Result<(), String> 
 }
 
 fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
-    let Export { users, api_keys, sessions, rooms, resources, reservations, events, location_policies, groups, group_members, room_access, location_access, audit, .. } = data;
+    let Export { users, api_keys, sessions, rooms, resources, reservations, events, location_policies, groups, group_members, room_access, location_access, audit, displays, .. } = data;
     let counts =
         Imported { users: users.len(), rooms: rooms.len(), reservations: reservations.len(), events: events.len() };
     // The log is copied as it is (seq, id and all); the writer would number appended events anew.
@@ -252,6 +258,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         group_members.into_iter().for_each(|m| tx.set_member(m.group, m.user, true));
         room_access.into_iter().for_each(|r| tx.put_room_rule(r.room, Some(r.rule)));
         location_access.into_iter().for_each(|l| tx.put_location_rule(&l.location, Some(l.rule)));
+        displays.into_iter().for_each(|d| tx.put_display(d));
         Ok::<(), StoreError>(())
     });
     store.close();

@@ -104,7 +104,11 @@ pub async fn create(
 #[utoipa::path(delete, path = "/displays/{id}", tag = "displays", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn revoke(State(state): State<AppState>, actor: Actor, Path(id): Path<DisplayId>) -> Result<Response, Problem> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<DisplayId>,
+) -> Result<Response, Problem> {
     state.displays.revoke(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

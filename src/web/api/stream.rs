@@ -159,7 +159,9 @@ pub fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|_| Problem::bad_request("Last-Event-ID must be the id of an event this stream sent"))
+    text.parse()
+        .map(Some)
+        .map_err(|_| Problem::bad_request("Last-Event-ID must be the id of an event this stream sent"))
 }
 
 /// What one watcher gets to see.
@@ -172,17 +174,22 @@ struct Filter {
 impl Filter {
     /// The record `actor` may see of `e`, or None.
     fn record(&self, state: &AppState, e: &Arc<Event>) -> Option<StreamEventDto> {
-        let (room_id, reservation, room) = match about(e)? {
+        let (room_id, owner, reservation, room) = match about(e)? {
             About::Reservation(r) => {
                 if self.mine && r.user_id != self.actor.id {
                     return None;
                 }
-                (r.room_id, Some(ReservationDto::from(&r)), None)
+                (r.room_id, r.user_id == self.actor.id, Some(ReservationDto::from(&r)), None)
             }
-            About::Room(room) if !self.mine => (room.id, None, Some(RoomDto::from(room))),
+            About::Room(room) if !self.mine => (room.id, false, None, Some(RoomDto::from(room))),
             About::Room(_) => return None,
         };
-        if self.room.is_some_and(|wanted| wanted != room_id) || !may_see_room(state, &self.actor, room_id) {
+        if self.room.is_some_and(|wanted| wanted != room_id) {
+            return None;
+        }
+        // As `GET /reservations/{id}` decides: a reservation is visible to its owner and to
+        // those who may see its room.
+        if !owner && !may_see_room(state, &self.actor, room_id) {
             return None;
         }
         Some(StreamEventDto { seq: e.seq, id: e.id, kind: e.kind, at: e.at, room_id, reservation, room })
@@ -217,9 +224,10 @@ impl About {
     }
 }
 
-/// Whether `actor` may see `room` (and so its reservations' changes).
-fn may_see_room(_state: &AppState, actor: &Actor, _room: RoomId) -> bool {
-    actor.role.may(Action::ReadRooms)
+/// Whether `actor` may see `room` (and so its rooms' and reservations' changes): the room
+/// access rules' in-memory lookup, the one the REST listings use.
+fn may_see_room(state: &AppState, actor: &Actor, room: RoomId) -> bool {
+    state.groups.may_see(actor, room)
 }
 
 fn sse_record(e: &Event, dto: &StreamEventDto) -> SseEvent {

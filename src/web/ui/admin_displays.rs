@@ -106,7 +106,8 @@ pub async fn create(
     }
     m.actor().require(Action::ManageDisplays).map_err(fail(v))?;
     let Ok(room) = f.room.trim().parse::<RoomId>() else {
-        let errors = FormErrors::from_domain(v, &crate::validation::FieldErrors::one("room", "required", "choose a room"));
+        let errors =
+            FormErrors::from_domain(v, &crate::validation::FieldErrors::one("room", "required", "choose a room"));
         return page(&state, &m, (f.room, f.name, errors), None);
     };
     match state.displays.create(&m.actor(), room, &f.name).await {
