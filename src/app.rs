@@ -110,6 +110,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()).with_policy(config.global_policy()?),
         reservations: Reservations::new(store.clone(), &config.booking).with_policy(config.global_policy()?),
         reports: side_effects.reports.clone(),
+        waitlist: side_effects.waitlist.clone(),
         metrics: Arc::new(Metrics::default()),
         ui: Arc::new(web::UiSettings {
             default_timezone: config.booking.default_timezone.clone(),

@@ -113,6 +113,9 @@ pub struct BookingConfig {
     /// In rooms that require check-in: minutes after the start before an unchecked reservation
     /// is released as a no-show (rooms may set their own).
     pub checkin_window_minutes: u32,
+    /// Occurrences of a series released as no-shows in a row that cancel the rest of the series
+    /// (the owner is warned one before); 0: never.
+    pub no_show_strikes: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -180,6 +183,7 @@ impl Default for BookingConfig {
             max_series_days: 730,
             checkin_early_minutes: 10,
             checkin_window_minutes: 15,
+            no_show_strikes: 3,
         }
     }
 }
@@ -300,6 +304,7 @@ impl Config {
         range("booking.max_series_days", self.booking.max_series_days, 1, 1826)?;
         range("booking.checkin_early_minutes", self.booking.checkin_early_minutes, 0, 240)?;
         range("booking.checkin_window_minutes", self.booking.checkin_window_minutes, 1, 240)?;
+        range("booking.no_show_strikes", self.booking.no_show_strikes, 0, 100)?;
         if !crate::rooms::rules::is_valid_timezone(&self.booking.default_timezone) {
             return Err(err(format!(
                 "booking.default_timezone: `{}` is not an IANA time zone such as Europe/Madrid",

@@ -24,5 +24,6 @@ pub mod store;
 pub mod types;
 pub mod users;
 pub mod validation;
+pub mod waitlist;
 pub mod web;
 pub mod webhooks;

@@ -56,6 +56,7 @@ id_type!(NotificationId);
 id_type!(WebhookId);
 id_type!(SeriesId);
 id_type!(SubscriptionId);
+id_type!(WaitId);
 id_type!(GroupId);
 id_type!(DisplayId);
 

@@ -99,6 +99,7 @@ fn create_v4_series(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// versions needs rewriting; the new tables start empty.
 fn create_v5(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(REPORT_SUBSCRIPTIONS)?;
+    txn.open_table(WAITLIST)?;
     txn.open_table(LOCATION_POLICIES)?;
     txn.open_table(PENDING)?;
     txn.open_table(AUDIT)?;

@@ -136,6 +136,17 @@ impl View<'_> {
         with_table!(self, ONCE, |t| Ok(t.get(key)?.is_some()))
     }
 
+    /// The waitlist, oldest entry first.
+    pub fn wait_entries(&self) -> Result<Vec<crate::waitlist::model::WaitEntry>> {
+        let mut all: Vec<crate::waitlist::model::WaitEntry> = with_table!(self, WAITLIST, |t| all(&t))?;
+        all.sort_by_key(|e| (e.created_at, e.id));
+        Ok(all)
+    }
+
+    pub fn wait_entry(&self, id: crate::types::WaitId) -> Result<Option<crate::waitlist::model::WaitEntry>> {
+        with_table!(self, WAITLIST, |t| get(&t, id.bytes()))
+    }
+
     /// Scheduled report e-mails, oldest first.
     pub fn report_subscriptions(&self) -> Result<Vec<Subscription>> {
         let mut all: Vec<Subscription> = with_table!(self, REPORT_SUBSCRIPTIONS, |t| all(&t))?;

@@ -90,3 +90,5 @@ pub const USER_GROUPS: TableDefinition<(Id, Id), ()> = TableDefinition::new("use
 pub const ROOM_ACCESS: TableDefinition<Id, &[u8]> = TableDefinition::new("room_access");
 /// Location access rules: lower-cased location name → rule.
 pub const LOCATION_ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("location_access");
+/// The waitlist: entry id → entry (who waits for which room and time, and what became of it).
+pub const WAITLIST: TableDefinition<Id, &[u8]> = TableDefinition::new("waitlist");

@@ -52,6 +52,7 @@ pub struct AppState {
     pub displays: crate::displays::Displays,
     /// User groups and room access rules; `groups.rights(actor, room)` for room checks.
     pub groups: crate::groups::Groups,
+    pub waitlist: crate::waitlist::Waitlist,
 }
 
 pub use ui::UiSettings;

@@ -221,6 +221,21 @@ impl From<RoomError> for Problem {
     }
 }
 
+impl From<crate::waitlist::WaitlistError> for Problem {
+    fn from(e: crate::waitlist::WaitlistError) -> Problem {
+        use crate::waitlist::WaitlistError as W;
+        match e {
+            W::Denied(d) => d.into(),
+            W::Invalid(errors) => Problem::invalid(errors),
+            W::RoomNotFound => Problem::not_found("room"),
+            W::NotFound => Problem::not_found("waitlist entry"),
+            e @ W::SlotFree => Problem::new(StatusCode::CONFLICT, "slot-free", e.to_string()),
+            e @ W::AlreadyWaiting => Problem::new(StatusCode::CONFLICT, "already-waiting", e.to_string()),
+            W::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<ReportError> for Problem {
     fn from(e: ReportError) -> Problem {
         match e {

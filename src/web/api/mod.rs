@@ -23,6 +23,7 @@ pub mod search;
 pub mod series;
 pub mod stream;
 pub mod users;
+pub mod waitlist;
 pub mod webhooks;
 
 use super::AppState;
@@ -101,6 +102,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::reservations))
         .routes(routes!(report_subscriptions::list, report_subscriptions::create))
         .routes(routes!(report_subscriptions::delete))
+        .routes(routes!(waitlist::mine, waitlist::join))
+        .routes(routes!(waitlist::leave))
 }
 
 /// An instant on the wire: RFC 3339 with an offset (`2026-05-04T10:00:00+02:00`), stored to the
