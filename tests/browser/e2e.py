@@ -439,7 +439,7 @@ def repeat_series(run, browser):
     ctx = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
     page = ctx.new_page()
     run.watch(page, "repeat")
-    sign_in(run, page, a.member_email, a.member_password)
+    sign_in(run, page, a.admin_email, a.admin_password)  # the member reads Spanish by now
     # 09:00-10:00 in Sala Norte: the seeded "Weekly planning" holds the first date.
     page.goto(f"{run.url}/book?room={a.room_north}&date={a.date}&start=09:00&end=10:00")
     page.locator("#title").fill("Team sync")
