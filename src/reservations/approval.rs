@@ -7,6 +7,7 @@ use super::model::{Reservation, Status};
 use super::series::Scope;
 use super::{MAX_PAGE, Page, ReservationError, Reservations, Result, event, parse_cursor};
 use crate::access::{Action, Actor, Denied};
+use crate::audit::{AuditAction, Entry};
 use crate::clock;
 use crate::events::EventKind;
 use crate::store::Tx;
@@ -51,6 +52,12 @@ impl Reservations {
             Decision::Decline { .. } => (Status::Declined, EventKind::ReservationDeclined),
         };
         let (actor, now) = (actor.clone(), clock::now());
+        let audit_action = if status == Status::Confirmed {
+            AuditAction::ReservationApproved
+        } else {
+            AuditAction::ReservationDeclined
+        };
+        let audit = Entry::new(audit_action, Some(actor.id));
         self.store
             .write(move |tx: &mut Tx| {
                 let target = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
@@ -83,6 +90,9 @@ impl Reservations {
                     o.updated_at = now;
                     tx.put_reservation(o.clone());
                     tx.append_event(event(kind, actor.id, &o, now));
+                    let detail =
+                        serde_json::json!({"room_id": o.room_id, "start": o.start, "reason": o.decline_reason});
+                    audit.also(audit_action).target("reservation", o.id, &o.title).detail(detail).stage(tx)?;
                     if o.id == id {
                         result = o;
                     }

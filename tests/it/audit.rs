@@ -247,3 +247,37 @@ async fn web_sign_in_sign_out_and_the_admin_page() {
     assert_eq!(mb.get("/admin/audit").await.status, 403);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn approvals_and_declines_are_recorded_with_the_decision() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let res =
+        admin.post("/api/v1/rooms", json!({"name": "Sala Consejo", "capacity": 8, "requires_approval": true})).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let room = res.body["id"].as_str().unwrap().to_string();
+    let member = s.user("member").await;
+    let first = member.book(&room, &crate::common::at(2, 10), &crate::common::at(2, 11)).await;
+    let second = member.book(&room, &crate::common::at(3, 10), &crate::common::at(3, 11)).await;
+    assert_eq!(first.body["status"], "pending", "{}", first.body);
+    let (first, second) = (first.body["id"].as_str().unwrap(), second.body["id"].as_str().unwrap());
+    assert_eq!(admin.post(&format!("/api/v1/reservations/{first}/approve"), json!({})).await.status, 200);
+    let declined =
+        admin.post(&format!("/api/v1/reservations/{second}/decline"), json!({"reason": "board meeting"})).await;
+    assert_eq!(declined.status, 200, "{}", declined.body);
+    // A member may not decide; the refusal changes nothing and records no decision.
+    let third = member.book(&room, &crate::common::at(4, 10), &crate::common::at(4, 11)).await;
+    let third = third.body["id"].as_str().unwrap();
+    assert_eq!(member.post(&format!("/api/v1/reservations/{third}/approve"), json!({})).await.status, 403);
+
+    let approved = admin.get("/api/v1/audit?action=reservation.approved").await.body;
+    assert_eq!(approved.as_array().unwrap().len(), 1, "{approved}");
+    assert_eq!(approved[0]["target"]["id"], first);
+    assert_eq!(approved[0]["actor_email"], crate::common::ADMIN_EMAIL);
+    assert_eq!(approved[0]["detail"]["room_id"], room.as_str());
+    let declined = admin.get("/api/v1/audit?action=reservation.declined").await.body;
+    assert_eq!(declined.as_array().unwrap().len(), 1, "{declined}");
+    assert_eq!(declined[0]["target"]["id"], second);
+    assert_eq!(declined[0]["detail"]["reason"], "board meeting");
+    s.stop().await;
+}

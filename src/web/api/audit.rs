@@ -59,7 +59,8 @@ impl From<AuditRecord> for AuditRecordDto {
             target: r.target.map(|t| AuditTargetDto { kind: t.kind, id: t.id, label: t.label }),
             from: r.from,
             outcome: if r.outcome == Outcome::Success { "success" } else { "failure" }.to_string(),
-            detail: r.detail,
+            // Always an object (empty when there is nothing to say), as documented.
+            detail: if r.detail.is_object() { r.detail } else { serde_json::json!({}) },
         }
     }
 }
