@@ -158,3 +158,53 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(edit: impl FnOnce(&mut Config)) -> Result<(), String> {
+        let mut c = Config::default();
+        edit(&mut c);
+        c.validate_sso().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn settings_that_cannot_work_name_the_key() {
+        assert!(check(|_| {}).is_ok());
+        let e = check(|c| c.auth.local_passwords = false).unwrap_err();
+        assert!(e.contains("auth.local_passwords"), "{e}");
+        let e = check(|c| c.oidc.enabled = true).unwrap_err();
+        assert!(e.contains("oidc.issuer"), "{e}");
+        let e = check(|c| {
+            c.oidc =
+                OidcConfig { enabled: true, issuer: "sso.example.org".into(), client_id: "x".into(), ..c.oidc.clone() }
+        })
+        .unwrap_err();
+        assert!(e.contains("not an http(s) URL"), "{e}");
+        let e = check(|c| c.ldap.enabled = true).unwrap_err();
+        assert!(e.contains("user_dn_template") && e.contains("base_dn"), "{e}");
+        let e = check(|c| {
+            c.ldap.enabled = true;
+            c.ldap.user_dn_template = "uid=x,dc=example".into();
+        })
+        .unwrap_err();
+        assert!(e.contains("{login}"), "{e}");
+        let e = check(|c| {
+            c.ldap.enabled = true;
+            c.ldap.base_dn = "dc=example".into();
+            c.ldap.url = "ldaps://dc".into();
+            c.ldap.starttls = true;
+        })
+        .unwrap_err();
+        assert!(e.contains("ldap.starttls"), "{e}");
+        assert!(
+            check(|c| {
+                c.ldap.enabled = true;
+                c.ldap.base_dn = "dc=example".into();
+                c.auth.local_passwords = false;
+            })
+            .is_ok()
+        );
+    }
+}
