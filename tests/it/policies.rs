@@ -417,3 +417,56 @@ async fn free_time_and_suggestions_follow_opening_hours() {
     let next_start = crate::support::parse_time(&found.body["next_windows"][0]["start"]);
     assert_eq!(next_start, crate::support::t(&madrid(sun + Duration::days(1), 8, 0)));
 }
+
+#[tokio::test]
+async fn admins_set_rules_in_the_web_ui_and_members_read_them_in_spanish() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let room = room_with(&admin, "Sala UI", "Sede", json!({})).await;
+    let mut b = crate::browser::Browser::new(&s);
+    let csrf = b.sign_in(crate::common::ADMIN_EMAIL, crate::common::ADMIN_PASSWORD).await;
+
+    // A bad interval comes back next to its field, with what was typed kept.
+    let path = format!("/admin/rooms/{room}/policy");
+    let form = b.get(&path).await;
+    assert_eq!(form.status, 200);
+    let version = form.input("version");
+    let bad = [("csrf", csrf.as_str()), ("version", &version), ("own_hours", "on"), ("hours_mon", "9-5")];
+    let page = b.post(&path, &bad).await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    assert!(page.html.contains("id=\"hours_mon-error\""), "{}", page.html);
+    assert_eq!(page.input("hours_mon"), "9-5");
+
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("version", &version),
+        ("own_hours", "on"),
+        ("hours_mon", "08:00-14:00"),
+        ("hours_fri", "08:00-15:00"),
+        ("blackouts", "2030-01-06 Reyes"),
+        ("buffer_minutes", "10"),
+    ];
+    let saved = b.post(&path, &good).await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let api_room = admin.get(&format!("/api/v1/rooms/{room}")).await.body;
+    assert_eq!(api_room["policy"]["opening_hours"]["mon"], json!(["08:00-14:00"]));
+    assert_eq!(api_room["policy"]["buffer_minutes"], 10);
+
+    // The location's defaults page.
+    let loc = b.post("/admin/locations/Sede", &[("csrf", csrf.as_str()), ("horizon_days", "30")]).await;
+    assert_eq!(loc.status, 303, "{}", loc.html);
+    assert_eq!(admin.get("/api/v1/locations/sede/policy").await.body["policy"]["horizon_days"], 30);
+    assert!(b.get("/admin/locations").await.html.contains("/admin/locations/Sede"));
+
+    // A member sees the hours on the room page and gets the reason in Spanish while booking.
+    let member = s.user("member").await;
+    let res = admin.patch(&format!("/api/v1/users/{}", member.id), json!({"language": "es"})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let mut m = crate::browser::Browser::new(&s);
+    m.sign_in(&member.email, crate::common::PASSWORD).await;
+    let page = m.get(&format!("/rooms/{room}")).await;
+    assert!(page.html.contains("08:00–14:00") && page.html.contains("Cerrado"), "{}", page.html);
+    let fri = next(Weekday::Fri, 2);
+    let check = m.get(&format!("/book/check?room={room}&date={fri}&start=14:00&end=16:00")).await;
+    assert!(check.html.contains("La sala cierra a las 15:00 los viernes."), "{}", check.html);
+}
