@@ -79,7 +79,7 @@ impl Groups {
     /// Keeps the rooms `actor` may book, in their order (the booking form's choices).
     pub fn bookable(&self, actor: &Actor, rooms: Vec<Room>) -> Vec<Room> {
         let map = self.store.access();
-        rooms.into_iter().filter(|r| map.rights(actor.role, actor.id, r.id).book).collect()
+        rooms.into_iter().filter(|r| actor.scope.limit(map.rights(actor.role, actor.id, r.id)).book).collect()
     }
 
     pub fn list(&self, actor: &Actor) -> Result<Vec<(Group, usize)>> {
