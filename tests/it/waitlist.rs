@@ -129,3 +129,34 @@ async fn three_no_shows_in_a_row_cancel_the_rest_of_a_series_after_a_warning() {
     .await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_booking_form_offers_the_waitlist_and_my_reservations_lists_it() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let room = admin.create_room("Sala Cola", 6).await;
+    let member = s.user("member").await;
+    let mut b = crate::browser::Browser::new(&s);
+    let csrf = b.sign_in(&member.email, crate::common::PASSWORD).await;
+    let taken = admin.book(&room, &at(3, 10), &at(3, 11)).await;
+    let (date, start, end) = (&taken.body["start"].as_str().unwrap()[..10], "10:00", "11:00");
+    let form = [("csrf", csrf.as_str()), ("room", room.as_str()), ("title", "Retro"), ("date", date), ("start", start), ("end", end)];
+
+    let conflict = b.post("/book", &form).await;
+    assert_eq!(conflict.status, 409, "{}", conflict.html);
+    assert!(conflict.html.contains("formaction=\"/waitlist/join\""), "{}", conflict.html);
+    let forged = b.post("/waitlist/join", &[("csrf", "nope"), ("room", &room), ("date", date), ("start", start), ("end", end)]).await;
+    assert_eq!(forged.status, 403);
+    let joined = b.post("/waitlist/join", &form).await;
+    assert_eq!(joined.status, 303, "{}", joined.html);
+    let mine = b.get("/my").await;
+    assert!(mine.html.contains("You are on the waitlist") && mine.html.contains("Sala Cola"), "{}", mine.html);
+    assert!(mine.html.contains("class=\"wait-waiting\""), "{}", mine.html);
+
+    let entry = member.get("/api/v1/waitlist").await.body[0]["id"].as_str().unwrap().to_string();
+    let left = b.post(&format!("/waitlist/{entry}/leave"), &[("csrf", &csrf)]).await;
+    assert_eq!(left.status, 303);
+    let mine = b.get("/my").await;
+    assert!(mine.html.contains("You left the waitlist.") && !mine.html.contains("wait-waiting"), "{}", mine.html);
+    s.stop().await;
+}

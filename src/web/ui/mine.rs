@@ -78,6 +78,7 @@ struct MinePage {
     ctx: Ctx,
     upcoming: Vec<Item>,
     past: Vec<Item>,
+    waiting: Vec<super::waitlist::WaitRow>,
 }
 
 pub async fn list(State(state): State<AppState>, m: Member) -> PageResult {
@@ -102,6 +103,7 @@ pub async fn list(State(state): State<AppState>, m: Member) -> PageResult {
         ctx: Ctx::new(v, "mine"),
         upcoming: upcoming.iter().map(|r| item(&state, v, r)).collect(),
         past: past.iter().take(50).map(|r| item(&state, v, r)).collect(),
+        waiting: super::waitlist::rows(&state, v, &m.actor()).map_err(|p| super::error_page(v, p))?,
     };
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }

@@ -29,6 +29,7 @@ mod repeat;
 mod report_charts;
 mod report_subscriptions;
 mod reports;
+mod waitlist;
 mod rooms;
 pub mod session;
 mod sso;
@@ -119,6 +120,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(reports::page))
         .route("/reports/export/{section}", get(reports::export))
         .route("/reports/subscriptions", post(report_subscriptions::subscribe))
+        .route("/waitlist/join", post(waitlist::join))
+        .route("/waitlist/{id}/leave", post(waitlist::leave))
         .route("/reports/subscriptions/{id}/delete", post(report_subscriptions::unsubscribe))
         .route("/static/{hash}/{*name}", get(assets::serve))
         .route("/admin/displays", get(admin_displays::list).post(admin_displays::create))
