@@ -14,6 +14,9 @@ use chrono::{DateTime, Utc};
 pub const CREATED: &str = "series.created";
 pub const CANCELLED: &str = "series.cancelled";
 
+/// Whether an occurrence belongs to the group of an event at this instant.
+type InGroup = fn(&Reservation, DateTime<Utc>) -> bool;
+
 /// How a reservation event is told.
 pub enum Told {
     /// On its own, as the event's kind says.
@@ -29,7 +32,7 @@ pub enum Told {
 /// own is an ordinary cancellation.
 pub fn regroup(view: &View, kind: &str, r: &Reservation, event: &Event) -> Result<Told, StoreError> {
     let Some(series) = r.series_id else { return Ok(Told::Alone) };
-    let (series_kind, in_group): (&'static str, fn(&Reservation, DateTime<Utc>) -> bool) = match kind {
+    let (series_kind, in_group): (&'static str, InGroup) = match kind {
         // A series waiting for approval is a request (told by the approval messages).
         "reservation.created" if r.status != Status::Pending => (CREATED, |o, at| o.created_at == at),
         "reservation.cancelled" => (CANCELLED, |o, at| o.cancelled_at == Some(at)),
