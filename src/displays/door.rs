@@ -54,7 +54,6 @@ pub fn door_state<'a>(
 mod tests {
     use super::*;
     use crate::reservations::model::Status;
-    use crate::rooms::model::CheckIn;
     use crate::types::{ReservationId, RoomId, UserId};
     use chrono::TimeZone;
 
