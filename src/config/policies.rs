@@ -9,7 +9,8 @@ use crate::rooms::policy::{
 use crate::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Serialize, Deserialize)]
+/// The defaults restrict nothing: no opening hours, no closures, no limits.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PoliciesConfig {
     /// `mon-fri 08:00-18:00; sat 09:00-14:00`; empty: no opening hours (bookable at any time).
@@ -24,20 +25,6 @@ pub struct PoliciesConfig {
     pub buffer_minutes: u32,
     /// 0: no quota.
     pub weekly_quota_hours: u32,
-}
-
-impl Default for PoliciesConfig {
-    fn default() -> Self {
-        Self {
-            opening_hours: String::new(),
-            blackouts: String::new(),
-            min_duration_minutes: 0,
-            max_duration_minutes: 0,
-            horizon_days: 0,
-            buffer_minutes: 0,
-            weekly_quota_hours: 0,
-        }
-    }
 }
 
 impl Config {

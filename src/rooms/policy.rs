@@ -377,7 +377,7 @@ pub fn local_instant(tz: Tz, date: NaiveDate, minutes: u32) -> DateTime<Utc> {
 }
 
 /// The blackout covering local `date`, if any.
-pub fn blackout_on<'a>(p: &'a Policy, date: NaiveDate) -> Option<&'a Blackout> {
+pub fn blackout_on(p: &Policy, date: NaiveDate) -> Option<&Blackout> {
     p.blackouts.iter().find(|b| b.covers(date))
 }
 
