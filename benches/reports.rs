@@ -56,6 +56,8 @@ fn data(rooms: usize, days: i64, per_day: u64) -> (Vec<RoomRow>, Vec<BookingRow>
                     created_at: start - Duration::hours(1 + rng.next(400) as i64),
                     cancelled_at: cancelled.then(|| start - Duration::hours(rng.next(48) as i64)),
                     people: 1 + rng.next(8) as u32,
+                    no_show: false,
+                    checked_in: false,
                 });
             }
         }

@@ -36,9 +36,12 @@ impl Role {
             ReadRooms | ReadReservations | ManageOwnAccount => true,
             BookRooms => self >= Role::Member,
             ManageRooms | ManageAnyReservation | BookForOthers | ReadUsers | ReadReports => self >= Role::Manager,
-            ManageUsers | ReadEventLog | ManageNotifications | ReadAuditLog | ManageDisplays | ManageLocationPolicies => {
-                self == Role::Admin
-            }
+            ManageUsers
+            | ReadEventLog
+            | ManageNotifications
+            | ReadAuditLog
+            | ManageDisplays
+            | ManageLocationPolicies => self == Role::Admin,
         }
     }
 }
@@ -212,40 +215,40 @@ mod room_rights_tests {
         type Row<'a> = (Role, Vec<GroupId>, Option<&'a AccessRule>, (bool, bool, bool, bool));
         let table: Vec<Row> = vec![
             // No rule: the role table.
-            (Viewer,  vec![],  None,                (true,  false, false, false)),
-            (Member,  vec![],  None,                (true,  true,  false, false)),
-            (Manager, vec![],  None,                (true,  true,  true,  true)),
-            (Admin,   vec![],  None,                (true,  true,  true,  true)),
+            (Viewer, vec![], None, (true, false, false, false)),
+            (Member, vec![], None, (true, true, false, false)),
+            (Manager, vec![], None, (true, true, true, true)),
+            (Admin, vec![], None, (true, true, true, true)),
             // An empty rule is no rule.
-            (Member,  vec![],  Some(&empty),        (true,  true,  false, false)),
-            (Viewer,  vec![a], Some(&empty),        (true,  false, false, false)),
+            (Member, vec![], Some(&empty), (true, true, false, false)),
+            (Viewer, vec![a], Some(&empty), (true, false, false, false)),
             // Seeing restricted to group a.
-            (Member,  vec![],  Some(&see_a),        (false, false, false, false)),
-            (Member,  vec![b], Some(&see_a),        (false, false, false, false)),
-            (Member,  vec![a], Some(&see_a),        (true,  true,  false, false)),
-            (Viewer,  vec![a], Some(&see_a),        (true,  false, false, false)),
-            (Manager, vec![],  Some(&see_a),        (true,  true,  true,  true)),
-            (Admin,   vec![],  Some(&see_a),        (true,  true,  true,  true)),
+            (Member, vec![], Some(&see_a), (false, false, false, false)),
+            (Member, vec![b], Some(&see_a), (false, false, false, false)),
+            (Member, vec![a], Some(&see_a), (true, true, false, false)),
+            (Viewer, vec![a], Some(&see_a), (true, false, false, false)),
+            (Manager, vec![], Some(&see_a), (true, true, true, true)),
+            (Admin, vec![], Some(&see_a), (true, true, true, true)),
             // Booking restricted to group b; everyone still sees.
-            (Member,  vec![],  Some(&book_b),       (true,  false, false, false)),
-            (Member,  vec![b], Some(&book_b),       (true,  true,  false, false)),
-            (Viewer,  vec![b], Some(&book_b),       (true,  false, false, false)),
+            (Member, vec![], Some(&book_b), (true, false, false, false)),
+            (Member, vec![b], Some(&book_b), (true, true, false, false)),
+            (Viewer, vec![b], Some(&book_b), (true, false, false, false)),
             // A book grant implies seeing even where seeing is restricted.
-            (Member,  vec![b], Some(&see_a_book_b), (true,  true,  false, false)),
-            (Member,  vec![a], Some(&see_a_book_b), (true,  false, false, false)),
-            (Member,  vec![c], Some(&see_a_book_b), (false, false, false, false)),
+            (Member, vec![b], Some(&see_a_book_b), (true, true, false, false)),
+            (Member, vec![a], Some(&see_a_book_b), (true, false, false, false)),
+            (Member, vec![c], Some(&see_a_book_b), (false, false, false, false)),
             // Booking without approval granted to b; booking itself stays open to members.
-            (Member,  vec![],  Some(&bwa_b),        (true,  true,  false, false)),
-            (Member,  vec![b], Some(&bwa_b),        (true,  true,  true,  false)),
-            (Viewer,  vec![b], Some(&bwa_b),        (true,  false, false, false)),
+            (Member, vec![], Some(&bwa_b), (true, true, false, false)),
+            (Member, vec![b], Some(&bwa_b), (true, true, true, false)),
+            (Viewer, vec![b], Some(&bwa_b), (true, false, false, false)),
             // Managing group c: everything in that room, whatever the role.
-            (Viewer,  vec![c], Some(&manage_c),     (true,  true,  true,  true)),
-            (Member,  vec![c], Some(&manage_c),     (true,  true,  true,  true)),
-            (Member,  vec![],  Some(&manage_c),     (false, false, false, false)),
+            (Viewer, vec![c], Some(&manage_c), (true, true, true, true)),
+            (Member, vec![c], Some(&manage_c), (true, true, true, true)),
+            (Member, vec![], Some(&manage_c), (false, false, false, false)),
             // The minimum role to book.
-            (Viewer,  vec![],  Some(&viewers_book), (true,  true,  false, false)),
-            (Member,  vec![],  Some(&managers_only),(true,  false, false, false)),
-            (Manager, vec![],  Some(&managers_only),(true,  true,  true,  true)),
+            (Viewer, vec![], Some(&viewers_book), (true, true, false, false)),
+            (Member, vec![], Some(&managers_only), (true, false, false, false)),
+            (Manager, vec![], Some(&managers_only), (true, true, true, true)),
         ];
         for (i, (role, groups, rule, want)) in table.into_iter().enumerate() {
             assert_eq!(rights(room_rights(role, &groups, rule)), want, "row {i}: {role} in {groups:?}");

@@ -122,8 +122,10 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         groups: crate::groups::Groups::new(store.clone()),
         oidc,
     };
-    let limits =
-        web::Limits { max_body_bytes: config.http.max_body_bytes as usize, gateway: web::gateway::Gateway::new(&config) };
+    let limits = web::Limits {
+        max_body_bytes: config.http.max_body_bytes as usize,
+        gateway: web::gateway::Gateway::new(&config),
+    };
     let app = web::router(state, limits);
 
     let listener = tokio::net::TcpListener::bind(&config.listen)

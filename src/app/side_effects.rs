@@ -59,8 +59,10 @@ pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<Sid
     tasks.push(tokio::spawn(notifier.clone().run_sender(stopped.clone())));
     tasks.push(tokio::spawn(webhooks.clone().run_sender(stopped.clone())));
     tasks.extend(scheduler.spawn(&stopped));
-    let booking = crate::reservations::Reservations::new(store.clone(), &config.booking).with_policy(config.global_policy()?);
-    let waitlist = crate::waitlist::Waitlist::new(store.clone(), booking, clock.clone(), config.booking.no_show_strikes);
+    let booking =
+        crate::reservations::Reservations::new(store.clone(), &config.booking).with_policy(config.global_policy()?);
+    let waitlist =
+        crate::waitlist::Waitlist::new(store.clone(), booking, clock.clone(), config.booking.no_show_strikes);
     tasks.push(tokio::spawn(waitlist.clone().run(stopped.clone())));
     // The index is opened now and (re)built in the background: /readyz says when it is usable.
     let (search, rebuild) = Search::open(&config.data_dir, store).map_err(|e| StartError::Search(e.to_string()))?;

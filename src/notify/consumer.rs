@@ -3,8 +3,8 @@
 //! inbox entries, each under a "once" key, so a replayed event or a second reminder run adds none.
 
 use super::email::MailData;
-use super::series;
 use super::model::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
+use super::series;
 use crate::clock::Clock;
 use crate::events::bus::{Consumer, Staging};
 use crate::events::{Event, EventKind};
@@ -188,7 +188,10 @@ fn owner_only(kind: &str) -> bool {
 fn about(kind: &str, event: &Event, r: &Reservation) -> String {
     match (kind, r.series_id) {
         (
-            "reservation.requested" | "reservation.approved" | "reservation.declined" | series::CREATED
+            "reservation.requested"
+            | "reservation.approved"
+            | "reservation.declined"
+            | series::CREATED
             | series::CANCELLED,
             Some(series),
         ) => {

@@ -99,12 +99,8 @@ fn delivery(
 /// The report of a delivery, computed now with the subscriber's current rights.
 pub fn compute(reports: &Reports, mail: &ReportMail, role: crate::access::Role) -> Result<Report, String> {
     let actor = Actor::user(mail.user_id, role);
-    let scope = crate::reports::Scope {
-        from: mail.from,
-        to: mail.to,
-        room_id: mail.room_id,
-        location: mail.location.clone(),
-    };
+    let scope =
+        crate::reports::Scope { from: mail.from, to: mail.to, room_id: mail.room_id, location: mail.location.clone() };
     reports.report(&actor, &scope).map_err(|e| e.to_string())
 }
 

@@ -1,9 +1,9 @@
 //! Time arithmetic in a room's zone: its open intervals, and cutting an interval at local hour
 //! boundaries. Both work on real instants, so a 23- or 25-hour DST day counts what it really has.
 
-use crate::rooms::policy::{self, Policy, WeekHours};
 /// The one rule for local wall-clock times (DST gaps and repeated hours), shared with policies.
 pub use crate::rooms::policy::local_instant;
+use crate::rooms::policy::{self, Policy, WeekHours};
 use chrono::{DateTime, Datelike, Duration, SubsecRound, Timelike, Utc};
 use chrono_tz::Tz;
 

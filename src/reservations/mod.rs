@@ -5,7 +5,6 @@
 mod approval;
 pub mod availability;
 mod checkin;
-pub mod walkup;
 mod checks;
 pub mod error;
 pub mod feed;
@@ -14,6 +13,7 @@ pub mod policy;
 pub mod recurrence;
 pub mod rules;
 pub mod series;
+pub mod walkup;
 
 pub use approval::Decision;
 pub use checkin::CheckInWindow;

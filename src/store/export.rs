@@ -11,10 +11,10 @@ use crate::audit::AuditRecord;
 use crate::displays::model::Display;
 use crate::events::Event;
 use crate::groups::model::{Group, LocationRule};
-use crate::types::{GroupId, RoomId, UserId};
 use crate::reservations::model::Reservation;
 use crate::rooms::model::{Resource, Room};
 use crate::rooms::policy::LocationPolicy;
+use crate::types::{GroupId, RoomId, UserId};
 use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
@@ -218,7 +218,23 @@ fn unique(what: &str, keys: impl Iterator<Item = String>) -> Result<(), String> 
 }
 
 fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
-    let Export { users, api_keys, sessions, rooms, resources, reservations, events, location_policies, groups, group_members, room_access, location_access, audit, displays, .. } = data;
+    let Export {
+        users,
+        api_keys,
+        sessions,
+        rooms,
+        resources,
+        reservations,
+        events,
+        location_policies,
+        groups,
+        group_members,
+        room_access,
+        location_access,
+        audit,
+        displays,
+        ..
+    } = data;
     let counts =
         Imported { users: users.len(), rooms: rooms.len(), reservations: reservations.len(), events: events.len() };
     // The log is copied as it is (seq, id and all); the writer would number appended events anew.

@@ -40,10 +40,8 @@ pub(super) struct Handle {
 
 pub(super) fn spawn(db: Arc<DbCell>, events: watch::Sender<u64>, access: super::groups::AccessCell) -> Handle {
     let (queue, rx) = mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name("salas-writer".into())
-        .spawn(move || run(&db, &rx, &events, &access))
-        .ok();
+    let thread =
+        std::thread::Builder::new().name("salas-writer".into()).spawn(move || run(&db, &rx, &events, &access)).ok();
     Handle { queue, thread: Arc::new(Mutex::new(thread)) }
 }
 

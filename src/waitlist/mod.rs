@@ -138,7 +138,8 @@ impl Waitlist {
         let (actor, now) = (actor.clone(), self.clock.now());
         self.store
             .write(move |tx: &mut Tx| {
-                let mut e = tx.wait_entry(id)?.filter(|e| e.status != WaitStatus::Left).ok_or(WaitlistError::NotFound)?;
+                let mut e =
+                    tx.wait_entry(id)?.filter(|e| e.status != WaitStatus::Left).ok_or(WaitlistError::NotFound)?;
                 if e.user_id != actor.id {
                     actor.require(Action::ManageAnyReservation).map_err(|_| WaitlistError::NotFound)?;
                 }
@@ -323,10 +324,26 @@ fn notice(user: &User, e: &WaitEntry, room: &str) -> Notification {
     let when = e.start.format("%Y-%m-%d %H:%M UTC");
     let es = user.language == "es";
     let (kind, title) = match (e.status, es) {
-        (WaitStatus::Booked, false) => ("waitlist.booked", format!("From the waitlist, booked for you: {room}, {when}")),
-        (WaitStatus::Booked, true) => ("waitlist.booked", format!("De la lista de espera, reservada para ti: {room}, {when}")),
-        (_, false) => ("waitlist.refused", format!("{room} freed at {when}, but could not be booked for you: {}", e.reason.clone().unwrap_or_default())),
-        (_, true) => ("waitlist.refused", format!("{room} quedó libre el {when}, pero no se pudo reservar para ti: {}", e.reason.clone().unwrap_or_default())),
+        (WaitStatus::Booked, false) => {
+            ("waitlist.booked", format!("From the waitlist, booked for you: {room}, {when}"))
+        }
+        (WaitStatus::Booked, true) => {
+            ("waitlist.booked", format!("De la lista de espera, reservada para ti: {room}, {when}"))
+        }
+        (_, false) => (
+            "waitlist.refused",
+            format!(
+                "{room} freed at {when}, but could not be booked for you: {}",
+                e.reason.clone().unwrap_or_default()
+            ),
+        ),
+        (_, true) => (
+            "waitlist.refused",
+            format!(
+                "{room} quedó libre el {when}, pero no se pudo reservar para ti: {}",
+                e.reason.clone().unwrap_or_default()
+            ),
+        ),
     };
     Notification {
         id: NotificationId::new(),
@@ -344,8 +361,14 @@ fn strike_notice(owner: &User, r: &Reservation, strikes: usize, cancelled: bool,
     let es = owner.language == "es";
     let t = &r.title;
     let title = match (cancelled, es) {
-        (false, false) => format!("“{t}” was released as a no-show {} times in a row; one more cancels the rest of the series", strikes - 1),
-        (false, true) => format!("«{t}» se liberó sin asistencia {} veces seguidas; una más cancela el resto de la serie", strikes - 1),
+        (false, false) => format!(
+            "“{t}” was released as a no-show {} times in a row; one more cancels the rest of the series",
+            strikes - 1
+        ),
+        (false, true) => format!(
+            "«{t}» se liberó sin asistencia {} veces seguidas; una más cancela el resto de la serie",
+            strikes - 1
+        ),
         (true, false) => format!("The rest of the series “{t}” was cancelled after {strikes} no-shows in a row"),
         (true, true) => format!("Se canceló el resto de la serie «{t}» tras {strikes} ausencias seguidas"),
     };

@@ -50,11 +50,9 @@ impl WaitEntry {
 
 /// The entries to try when `freed` opened in a room: the open ones it touches, oldest first, so
 /// the first in line is served first and the others move up.
-pub fn in_line<'a>(entries: &'a [WaitEntry], room: RoomId, freed: TimeRange, now: DateTime<Utc>) -> Vec<&'a WaitEntry> {
-    let mut line: Vec<&WaitEntry> = entries
-        .iter()
-        .filter(|e| e.room_id == room && e.is_open(now) && e.range().overlaps(&freed))
-        .collect();
+pub fn in_line(entries: &[WaitEntry], room: RoomId, freed: TimeRange, now: DateTime<Utc>) -> Vec<&WaitEntry> {
+    let mut line: Vec<&WaitEntry> =
+        entries.iter().filter(|e| e.room_id == room && e.is_open(now) && e.range().overlaps(&freed)).collect();
     line.sort_by_key(|e| (e.created_at, e.id));
     line
 }

@@ -110,7 +110,7 @@ async fn walk_up_booking_then_end_early_frees_the_room() {
     assert_eq!(r["booked_via"], made["id"], "attributed to the display");
     assert_eq!(r["user_id"], admin.id.as_str(), "owned by the admin who set the display up");
     assert_eq!(time(&r["end"]) - time(&r["start"]), Duration::minutes(30));
-    assert!((time(&r["start"]) - Utc::now()).num_seconds().abs() <= 61, "starts now: {r}");
+    assert!((time(&r["start"]) - salas::clock::now()).num_seconds().abs() <= 61, "starts now: {r}");
     let event = live.next(std::time::Duration::from_secs(10)).await.expect("streamed");
     assert_eq!(event.data["reservation"]["booked_via"], made["id"]);
 
@@ -132,7 +132,7 @@ async fn walk_up_booking_then_end_early_frees_the_room() {
     assert!(panel.contains("Free") && panel.contains("the room is free again"), "{panel}");
     let ended = admin.get(&format!("/api/v1/reservations/{id}")).await.body;
     assert_eq!(ended["status"], "confirmed");
-    assert!(time(&ended["end"]) <= Utc::now() && time(&ended["end"]) > time(&ended["start"]), "{ended}");
+    assert!(time(&ended["end"]) <= salas::clock::now() && time(&ended["end"]) > time(&ended["start"]), "{ended}");
     // The freed time can be booked again at the door.
     let (_, panel) = door.post("book", &[("minutes", "15")]).await;
     assert!(panel.contains("Booked until"), "{panel}");
@@ -172,8 +172,8 @@ async fn check_in_at_the_door_and_the_display_stream() {
         .unwrap();
     assert_eq!(changes.status(), 200);
     booked(&admin, &other, &at(2, 9), &at(2, 10)).await;
-    let start = (Utc::now() + Duration::minutes(3)).to_rfc3339();
-    let end = (Utc::now() + Duration::minutes(63)).to_rfc3339();
+    let start = (salas::clock::now() + Duration::minutes(3)).to_rfc3339();
+    let end = (salas::clock::now() + Duration::minutes(63)).to_rfc3339();
     let id = booked(&admin, &room, &start, &end).await;
     let mut text = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);

@@ -13,7 +13,7 @@
 //! Nobody ever gets a 5xx.
 
 use crate::common::{PASSWORD, TestServer};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -171,9 +171,9 @@ fn sample(doc: &Value, schema: &Value, depth: usize, name: &str, room: &str) -> 
         "string" => match schema["format"].as_str() {
             Some("date-time") => {
                 let days = if matches!(name, "to" | "end" | "until") { 2 } else { 1 };
-                json!((Utc::now() + Duration::days(days)).to_rfc3339())
+                json!((salas::clock::now() + Duration::days(days)).to_rfc3339())
             }
-            Some("date") => json!(Utc::now().date_naive().to_string()),
+            Some("date") => json!(salas::clock::now().date_naive().to_string()),
             Some("uuid") => json!(uuid::Uuid::now_v7().to_string()),
             _ => json!("x"),
         },

@@ -46,7 +46,10 @@ async fn a_weekly_report_arrives_once_with_the_pdf_and_the_workbook() {
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.error_fields(), ["period"]);
     let unknown_room = manager
-        .post("/api/v1/reports/subscriptions", json!({"period": "weekly", "room_id": "0190b5b2-0000-7000-8000-000000000000"}))
+        .post(
+            "/api/v1/reports/subscriptions",
+            json!({"period": "weekly", "room_id": "0190b5b2-0000-7000-8000-000000000000"}),
+        )
         .await;
     assert_eq!(unknown_room.status, 422, "{}", unknown_room.body);
     assert_eq!(unknown_room.error_fields(), ["room_id"]);
@@ -77,11 +80,7 @@ async fn a_weekly_report_arrives_once_with_the_pdf_and_the_workbook() {
     let mails = sink.wait_for(1, is_report).await;
     let m = &mails[0];
     let last_day = after - Duration::days(1);
-    assert_eq!(
-        m["subject"],
-        format!("Weekly room report, {monday} to {last_day} — Sala Informe Semanal"),
-        "{m:#}"
-    );
+    assert_eq!(m["subject"], format!("Weekly room report, {monday} to {last_day} — Sala Informe Semanal"), "{m:#}");
     assert!(m["to"].as_str().unwrap().contains("manager"), "{m:#}");
     let text = m["text"].as_str().unwrap();
     assert!(text.contains("Reservations:        3") && text.contains("Cancellations:       1"), "{text}");

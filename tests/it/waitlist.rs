@@ -50,7 +50,7 @@ async fn the_first_in_line_gets_a_freed_slot_and_the_others_move_up() {
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.body["status"], "waiting");
     assert_eq!(join(&first, &room, &start, &end).await.status, 409, "already waiting");
-    let b = join(&second, &room, &at(2, 10), &at(2, 10) .replace("10:00:00", "10:30:00")).await;
+    let b = join(&second, &room, &at(2, 10), &at(2, 10).replace("10:00:00", "10:30:00")).await;
     assert_eq!(b.status, 201, "{}", b.body);
     let gone = join(&leaver, &room, &start, &end).await;
     assert_eq!(leaver.delete(&format!("/api/v1/waitlist/{}", id(&gone))).await.status, 204);
@@ -63,7 +63,10 @@ async fn the_first_in_line_gets_a_freed_slot_and_the_others_move_up() {
     let mine = eventually(&first, "/api/v1/waitlist", |v| v[0]["status"] == "booked").await;
     let booked = mine[0]["reservation_id"].as_str().unwrap().to_string();
     let r = first.get(&format!("/api/v1/reservations/{booked}")).await;
-    assert_eq!((r.body["start"].as_str(), r.body["user_id"].as_str()), (held.body["start"].as_str(), Some(first.id.as_str())));
+    assert_eq!(
+        (r.body["start"].as_str(), r.body["user_id"].as_str()),
+        (held.body["start"].as_str(), Some(first.id.as_str()))
+    );
     let inbox = first.get("/api/v1/notifications").await.body;
     assert!(
         inbox.as_array().unwrap().iter().any(|n| n["title"].as_str().unwrap().starts_with("From the waitlist")),
@@ -87,9 +90,8 @@ async fn three_no_shows_in_a_row_cancel_the_rest_of_a_series_after_a_warning() {
     let s = TestServer::start_with_clock(dir, c, clock.clone()).await;
     let admin = s.admin().await;
     let member = s.user("member").await;
-    let room = admin
-        .post("/api/v1/rooms", json!({"name": "Sala Estricta", "capacity": 4, "checkin_required": true}))
-        .await;
+    let room =
+        admin.post("/api/v1/rooms", json!({"name": "Sala Estricta", "capacity": 4, "checkin_required": true})).await;
     let room = id(&room);
     let start = salas::clock::now() + chrono::Duration::minutes(5);
     let start = start - chrono::Duration::seconds(start.timestamp() % 60);
@@ -104,7 +106,13 @@ async fn three_no_shows_in_a_row_cancel_the_rest_of_a_series_after_a_warning() {
     assert_eq!(series.status, 201, "{}", series.body);
     let series_id = series.body["series_id"].as_str().unwrap().to_string();
     let statuses = |v: &Value| -> Vec<String> {
-        v["occurrences"].as_array().or(v.as_array()).unwrap().iter().map(|o| o["status"].as_str().unwrap().to_string()).collect()
+        v["occurrences"]
+            .as_array()
+            .or(v.as_array())
+            .unwrap()
+            .iter()
+            .map(|o| o["status"].as_str().unwrap().to_string())
+            .collect()
     };
     let path = format!("/api/v1/series/{series_id}");
 
@@ -140,12 +148,21 @@ async fn the_booking_form_offers_the_waitlist_and_my_reservations_lists_it() {
     let csrf = b.sign_in(&member.email, crate::common::PASSWORD).await;
     let taken = admin.book(&room, &at(3, 10), &at(3, 11)).await;
     let (date, start, end) = (&taken.body["start"].as_str().unwrap()[..10], "10:00", "11:00");
-    let form = [("csrf", csrf.as_str()), ("room", room.as_str()), ("title", "Retro"), ("date", date), ("start", start), ("end", end)];
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("room", room.as_str()),
+        ("title", "Retro"),
+        ("date", date),
+        ("start", start),
+        ("end", end),
+    ];
 
     let conflict = b.post("/book", &form).await;
     assert_eq!(conflict.status, 409, "{}", conflict.html);
     assert!(conflict.html.contains("formaction=\"/waitlist/join\""), "{}", conflict.html);
-    let forged = b.post("/waitlist/join", &[("csrf", "nope"), ("room", &room), ("date", date), ("start", start), ("end", end)]).await;
+    let forged = b
+        .post("/waitlist/join", &[("csrf", "nope"), ("room", &room), ("date", date), ("start", start), ("end", end)])
+        .await;
     assert_eq!(forged.status, 403);
     let joined = b.post("/waitlist/join", &form).await;
     assert_eq!(joined.status, 303, "{}", joined.html);

@@ -35,8 +35,13 @@ pub struct JoinWaitlist {
     request_body = JoinWaitlist,
     responses((status = 201, body = WaitEntry), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn join(State(s): State<AppState>, actor: Actor, ApiJson(b): ApiJson<JoinWaitlist>) -> Result<Response, Problem> {
-    let entry = s.waitlist.join(&actor, Join { room_id: b.room_id, title: b.title, start: b.start.0, end: b.end.0 }).await?;
+pub async fn join(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(b): ApiJson<JoinWaitlist>,
+) -> Result<Response, Problem> {
+    let entry =
+        s.waitlist.join(&actor, Join { room_id: b.room_id, title: b.title, start: b.start.0, end: b.end.0 }).await?;
     Ok(created(format!("/api/v1/waitlist/{}", entry.id), None, entry))
 }
 

@@ -168,7 +168,8 @@ pub async fn cancel_page(State(state): State<AppState>, m: Member, Path(id): Pat
         return Err(fail(v)(crate::reservations::ReservationError::NotFound));
     }
     let in_series = r.series_id.is_some();
-    let page = CancelPage { ctx: Ctx::new(v, "mine"), r: item(&state, v, &r), version: r.version, in_series, scope: "this" };
+    let page =
+        CancelPage { ctx: Ctx::new(v, "mine"), r: item(&state, v, &r), version: r.version, in_series, scope: "this" };
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }
 
@@ -205,7 +206,11 @@ pub async fn cancel(
         _ => "cancelled",
     };
     let when = match key {
-        "cancelled_following" => format!("{}, {}", format::date_long(&v.tr, format::local(v.tz, r.start).date_naive()), format::time(v.tz, r.start)),
+        "cancelled_following" => format!(
+            "{}, {}",
+            format::date_long(&v.tr, format::local(v.tz, r.start).date_naive()),
+            format::time(v.tz, r.start)
+        ),
         _ => format::range(&v.tr, v.tz, r.start, r.end),
     };
     let msg = v.tr.f(key, &[("title", &r.title), ("when", &when)]);

@@ -6,10 +6,10 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod admin_audit;
 mod admin_displays;
 mod admin_email;
 mod admin_groups;
-mod admin_audit;
 mod admin_ops;
 mod admin_policies;
 mod admin_templates;
@@ -29,11 +29,11 @@ mod repeat;
 mod report_charts;
 mod report_subscriptions;
 mod reports;
-mod waitlist;
 mod rooms;
 pub mod session;
 mod sso;
 mod timeline;
+mod waitlist;
 
 use super::AppState;
 use super::problem::Problem;

@@ -125,7 +125,8 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(f): Query<Filt
     ])
     .unwrap_or_default();
     let room_bars = report_charts::room_bars(&report);
-    let subscriptions = super::report_subscriptions::rows(&state, v, &m.actor()).map_err(|p| super::error_page(v, p))?;
+    let subscriptions =
+        super::report_subscriptions::rows(&state, v, &m.actor()).map_err(|p| super::error_page(v, p))?;
     let page = ReportsPage {
         ctx: Ctx::new(v, "reports"),
         from: r.from.to_string(),

@@ -140,7 +140,9 @@ pub async fn room_page(
         .filter(|b| b.last() >= today)
         .take(5)
         .map(|b| match b.to.filter(|to| *to != b.from) {
-            Some(to) => format!("{} – {}: {}", format::date_short(&v.tr, b.from), format::date_short(&v.tr, to), b.reason),
+            Some(to) => {
+                format!("{} – {}: {}", format::date_short(&v.tr, b.from), format::date_short(&v.tr, to), b.reason)
+            }
             None => format!("{}: {}", format::date_short(&v.tr, b.from), b.reason),
         })
         .collect();
