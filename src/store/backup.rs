@@ -96,7 +96,9 @@ pub(super) fn copy_to(src: &ReadTransaction, out: &Path) -> Result<(), BackupErr
             || copy_as::<(Id, i64, Id), i64>(src, &dst, name)?
             || copy_as::<(Id, i64, Id), ()>(src, &dst, name)?
             || copy_as::<(i64, Id), ()>(src, &dst, name)?
-            || copy_as::<(Id, Id), &[u8]>(src, &dst, name)?;
+            || copy_as::<(Id, Id), &[u8]>(src, &dst, name)?
+            || copy_as::<(Id, Id), ()>(src, &dst, name)?
+            || copy_as::<(i64, Id), &[u8]>(src, &dst, name)?;
         if !copied {
             return Err(BackupError::Refused(format!(
                 "backup does not know the key/value types of table `{name}`; add them to store/backup.rs"
