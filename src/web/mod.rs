@@ -104,7 +104,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         // problem_bodies, so an oversized body under /api is answered as problem+json.
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-        .layer(middleware::from_fn(problem_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), problem_bodies))
         // Audit records made while handling a request name its client address.
         .layer(middleware::from_fn(audit_origin))
         // Rate limits and the request timeout, inside the access log so their 429s and 503s
@@ -133,12 +133,16 @@ fn header_default(name: HeaderName, value: &'static str) -> SetResponseHeaderLay
 }
 
 /// Responses axum makes itself (a bad path parameter, a wrong method, a body too large) come as
-/// plain text; under /api, turn them into problem+json like every other API error.
-async fn problem_bodies(req: Request, next: Next) -> Response {
+/// plain text; under /api, turn them into problem+json like every other API error (pages get the
+/// error page, see [`plain_rejection_as_page`]).
+async fn problem_bodies(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
+    // Pages keep the request's head: a plain-text rejection becomes the friendly page for
+    // whoever is signed in.
+    let head = (!is_api).then(|| (req.uri().clone(), req.headers().clone()));
     let res = next.run(req).await;
-    if !is_api {
-        return res;
+    if let Some((uri, headers)) = head {
+        return plain_rejection_as_page(&state, uri, headers, res).await;
     }
     let status = res.status();
     let is_problem =
@@ -164,6 +168,36 @@ async fn problem_bodies(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// An extractor's plain-text rejection of a page request (a malformed id in the path, a body
+/// too large) echoes the raw input in English developer wording; the person gets the friendly
+/// error page instead, with none of their input in it.
+async fn plain_rejection_as_page(
+    state: &AppState,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    res: Response,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    let status = res.status();
+    let plain = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !status.is_client_error() || !plain {
+        return res;
+    }
+    let (mut parts, ()) = Request::new(()).into_parts();
+    parts.uri = uri;
+    parts.headers = headers;
+    let Ok(v) = ui::session::Viewer::from_request_parts(&mut parts, state).await;
+    let detail = status.canonical_reason().unwrap_or("error");
+    let mut page = ui::error_page(&v, Problem::new(status, "malformed", detail));
+    for (name, value) in res.headers().iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ui::PAGE_CSP));
+    page
 }
 
 /// Handles the request with its client address (as the gateway established it) as the origin

@@ -54,3 +54,4 @@ mod upgrade;
 mod users;
 mod waitlist;
 mod webhooks;
+mod xss;
