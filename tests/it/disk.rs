@@ -133,10 +133,9 @@ async fn a_full_disk_gives_503_until_space_is_freed_and_a_read_only_one_stops_st
     assert_eq!(refused.body["type"], "urn:salas:problem:storage-unavailable");
     assert!(refused.body["detail"].as_str().unwrap().contains("full"), "{}", refused.body);
     assert!(refused.header("retry-after").is_some());
-    // Whether reads work meanwhile depends on whether the file can be reopened on the full
-    // disk (redb may need to write to recover it); writes are refused either way.
-    let still = admin.book(&room, &at(refused_day, 9), &at(refused_day, 10)).await;
-    assert_eq!(still.status, 503, "{}", still.body);
+    // What happens next on the still-full disk depends on redb: reopening may need a write, and
+    // a later write may fit in pages the failed one freed. So nothing more is asserted until the
+    // space is back.
 
     std::fs::remove_file(&filler).unwrap();
     acknowledged.push(book_when_recovered(&admin, &room, 1).await);
