@@ -72,27 +72,39 @@ impl CheckInWindow {
     }
 }
 
+/// Inside a write: checks `r` in at `now` if its window is open (twice is harmless and answers
+/// the same), with the event `made` makes. Shared by people and door displays.
+pub(super) fn stage_check_in(
+    tx: &mut Tx,
+    mut r: Reservation,
+    window: &CheckInWindow,
+    now: DateTime<Utc>,
+    made: impl FnOnce(&Reservation) -> NewEvent,
+) -> Result<Reservation> {
+    if r.checked_in_at.is_some() && r.status == Status::Confirmed {
+        return Ok(r);
+    }
+    let room = tx.room(r.room_id)?.ok_or(ReservationError::NotFound)?;
+    if let Some((code, message)) = window.refusal(&room, &r, now) {
+        return Err(ReservationError::CheckIn { code, message });
+    }
+    r.checked_in_at = Some(now);
+    r.version += 1;
+    r.updated_at = now;
+    tx.put_reservation(r.clone());
+    tx.append_event(made(&r));
+    Ok(r)
+}
+
 impl Reservations {
     /// Checks reservation `id` in. Checking in twice is harmless and answers the same.
     pub async fn check_in(&self, actor: &Actor, id: ReservationId) -> Result<Reservation> {
         let (actor, now, window) = (actor.clone(), clock::now(), self.checkin);
         self.store
             .write(move |tx: &mut Tx| {
-                let mut r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
+                let r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
                 check_permission(tx, &actor, &r)?;
-                if r.checked_in_at.is_some() && r.status == Status::Confirmed {
-                    return Ok(r);
-                }
-                let room = tx.room(r.room_id)?.ok_or(ReservationError::NotFound)?;
-                if let Some((code, message)) = window.refusal(&room, &r, now) {
-                    return Err(ReservationError::CheckIn { code, message });
-                }
-                r.checked_in_at = Some(now);
-                r.version += 1;
-                r.updated_at = now;
-                tx.put_reservation(r.clone());
-                tx.append_event(event(EventKind::ReservationCheckedIn, actor.id, &r, now));
-                Ok(r)
+                stage_check_in(tx, r, &window, now, |r| event(EventKind::ReservationCheckedIn, actor.id, r, now))
             })
             .await
     }

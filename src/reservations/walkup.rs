@@ -115,23 +115,12 @@ impl Reservations {
         let (room, now, window) = (display.room_id, clock::now(), self.checkin);
         self.store
             .write(move |tx: &mut Tx| {
-                let mut r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
+                let r = tx.reservation(id)?.ok_or(ReservationError::NotFound)?;
                 if !display_may(room, r.room_id) {
                     return Err(ReservationError::NotFound);
                 }
-                if r.checked_in_at.is_some() && r.status == Status::Confirmed {
-                    return Ok(r);
-                }
-                let room = tx.room(r.room_id)?.ok_or(ReservationError::NotFound)?;
-                if let Some((code, message)) = window.refusal(&room, &r, now) {
-                    return Err(ReservationError::CheckIn { code, message });
-                }
-                r.checked_in_at = Some(now);
-                r.version += 1;
-                r.updated_at = now;
-                tx.put_reservation(r.clone());
-                tx.append_event(display_event(EventKind::ReservationCheckedIn, &r, now));
-                Ok(r)
+                let made = |r: &Reservation| display_event(EventKind::ReservationCheckedIn, r, now);
+                super::checkin::stage_check_in(tx, r, &window, now, made)
             })
             .await
     }

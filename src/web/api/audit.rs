@@ -156,17 +156,7 @@ pub async fn list(
     let items: Vec<AuditRecordDto> = page.items.into_iter().map(Into::into).collect();
     let mut res = axum::Json(items).into_response();
     if let Some(cursor) = page.next {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .filter(|(k, _)| k != "cursor")
-            .collect();
-        pairs.push(("cursor".into(), cursor.clone()));
-        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        let link = format!("<{}?{}>; rel=\"next\"", uri.path(), query);
-        if let (Ok(link), Ok(cursor)) = (HeaderValue::from_str(&link), HeaderValue::from_str(&cursor)) {
-            res.headers_mut().insert(header::LINK, link);
-            res.headers_mut().insert("x-next-cursor", cursor);
-        }
+        super::link_next(&mut res, &uri, &cursor);
     }
     Ok(res)
 }

@@ -135,6 +135,22 @@ pub fn with_etag<T: Serialize>(status: StatusCode, version: u64, body: T) -> Res
 }
 
 /// A 201 with `Location`.
+/// Points a page of a listing at the next one: `Link: <this address with cursor=…>; rel="next"`
+/// (the other query parameters kept) and the cursor alone in `X-Next-Cursor`.
+pub fn link_next(res: &mut Response, uri: &axum::http::Uri, cursor: &str) {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k != "cursor")
+        .collect();
+    pairs.push(("cursor".into(), cursor.to_string()));
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let link = format!("<{}?{}>; rel=\"next\"", uri.path(), query);
+    if let (Ok(link), Ok(cursor)) = (HeaderValue::from_str(&link), HeaderValue::from_str(cursor)) {
+        res.headers_mut().insert(header::LINK, link);
+        res.headers_mut().insert("x-next-cursor", cursor);
+    }
+}
+
 pub fn created<T: Serialize>(location: String, version: Option<u64>, body: T) -> Response {
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&location) {

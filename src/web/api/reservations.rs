@@ -9,7 +9,7 @@ use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::web::problem::Problem;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -183,17 +183,7 @@ pub(super) fn paged(uri: &axum::http::Uri, page: Page) -> Response {
     let items: Vec<ReservationDto> = page.items.iter().map(Into::into).collect();
     let mut res = axum::Json(items).into_response();
     if let Some(cursor) = page.next_cursor {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .filter(|(k, _)| k != "cursor")
-            .collect();
-        pairs.push(("cursor".into(), cursor.clone()));
-        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        let link = format!("<{}?{}>; rel=\"next\"", uri.path(), query);
-        if let (Ok(link), Ok(cursor)) = (HeaderValue::from_str(&link), HeaderValue::from_str(&cursor)) {
-            res.headers_mut().insert(header::LINK, link);
-            res.headers_mut().insert("x-next-cursor", cursor);
-        }
+        super::link_next(&mut res, uri, &cursor);
     }
     res
 }
