@@ -209,7 +209,18 @@ pub struct Overrides {
 pub struct ConfigError(pub String);
 
 pub(crate) fn err(msg: impl Into<String>) -> ConfigError {
-    ConfigError(msg.into())
+    // Messages quote values from the file and the environment; a line break in one would split
+    // the one-line message (and could forge a log line), so control characters are escaped.
+    let msg: String = msg.into();
+    let mut out = String::with_capacity(msg.len());
+    for c in msg.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    ConfigError(out)
 }
 
 /// What loading found besides the config itself: things worth a warning in the log.
@@ -230,16 +241,34 @@ impl Config {
     /// Loads with an explicit environment, so tests need not touch the process's.
     pub fn load_from(flags: Overrides, env: impl IntoIterator<Item = (String, String)>) -> Result<Loaded, ConfigError> {
         let env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("SALAS_")).collect();
-        let mut tree = Value::try_from(Config::default()).map_err(|e| err(e.to_string()))?;
-        let known = env_names(&tree);
-        let mut warnings = Vec::new();
-
         let file = flags
             .config
             .clone()
             .or_else(|| env.iter().find(|(k, _)| k == "SALAS_CONFIG").map(|(_, v)| PathBuf::from(v)));
-        if let Some(path) = &file {
-            merge(&mut tree, read_file(path)?);
+        let text = match &file {
+            Some(path) => {
+                Some(std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))?)
+            }
+            None => None,
+        };
+        Self::load_text(file.as_deref().zip(text.as_deref()), flags, env)
+    }
+
+    /// [`Config::load_from`] once the configuration file (its path, which starts its error
+    /// messages, and its text) has been read: no I/O, so the fuzz target `config` runs exactly
+    /// what the server runs on whatever a file may hold.
+    pub fn load_text(
+        file: Option<(&Path, &str)>,
+        flags: Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("SALAS_")).collect();
+        let mut tree = Value::try_from(Config::default()).map_err(|e| err(e.to_string()))?;
+        let known = env_names(&tree);
+        let mut warnings = Vec::new();
+
+        if let Some((path, text)) = file {
+            merge(&mut tree, parse_file(path, text)?);
         }
 
         for (name, raw) in &env {
@@ -332,11 +361,10 @@ pub(crate) fn range(key: &str, value: u32, min: u32, max: u32) -> Result<(), Con
     }
 }
 
-fn read_file(path: &Path) -> Result<Value, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+fn parse_file(path: &Path, text: &str) -> Result<Value, ConfigError> {
     // Parse strictly once for the error messages: they name the key and the line.
-    toml::from_str::<Config>(&text).map_err(|e| err(format!("{}: {}", path.display(), one_line(&e.to_string()))))?;
-    toml::from_str::<Value>(&text).map_err(|e| err(format!("{}: {}", path.display(), one_line(&e.to_string()))))
+    toml::from_str::<Config>(text).map_err(|e| err(format!("{}: {}", path.display(), one_line(&e.to_string()))))?;
+    toml::from_str::<Value>(text).map_err(|e| err(format!("{}: {}", path.display(), one_line(&e.to_string()))))
 }
 
 fn one_line(s: &str) -> String {
@@ -473,6 +501,15 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("booking.max_duration_hours"), "{e}");
+    }
+
+    // Found by the fuzz target `config`: a line break inside a quoted value split the refusal
+    // over several lines.
+    #[test]
+    fn a_refusal_is_one_line_whatever_the_value_holds() {
+        let text = "listen = \"a\\nb\\u2028c\"\n";
+        let e = Config::load_text(Some((Path::new("c.toml"), text)), Overrides::default(), env(&[])).err().unwrap();
+        assert_eq!(e.0, "listen: `a\\nb\\u{2028}c` is not an address like 127.0.0.1:8080");
     }
 
     #[test]

@@ -94,13 +94,33 @@ pub struct RoomAvailability {
 pub const MAX_PAGE: usize = 500;
 const MAX_ATTENDEES: usize = 200;
 
+/// The field checks of a new booking that need no store (times against `now`, the text
+/// fields): what a request body meets before anything is read or written.
+pub fn check_new_fields(input: &NewReservation, now: DateTime<Utc>, limits: &Limits) -> FieldErrors {
+    let range = TimeRange::new(input.start, input.end);
+    let mut errors = rules::check_new(range, now, limits);
+    errors.check(
+        range.start < rules::far_future(now),
+        "start",
+        "too_far",
+        format!("is more than {} years ahead", rules::MAX_YEARS_AHEAD),
+    );
+    check_text(&mut errors, Some(&input.title), input.description.as_deref(), Some(&input.attendees));
+    errors
+}
+
+/// The field checks of a patch that need no store (its text fields), and its attendee list
+/// normalised. Its times are judged against the reservation, in the write.
+pub fn check_patch_fields(patch: &ReservationPatch) -> (FieldErrors, Option<Vec<String>>) {
+    let mut errors = FieldErrors::new();
+    let attendees =
+        check_text(&mut errors, patch.title.as_deref(), patch.description.as_deref(), patch.attendees.as_ref());
+    (errors, attendees)
+}
+
 impl Reservations {
     pub fn new(store: Store, booking: &BookingConfig) -> Reservations {
-        let limits = Limits {
-            max_duration: Duration::hours(booking.max_duration_hours.into()),
-            past_grace: Duration::minutes(booking.past_grace_minutes.into()),
-            max_window: Duration::days(booking.max_window_days.into()),
-        };
+        let limits = Limits::from_config(booking);
         let series = series::SeriesLimits {
             max_occurrences: booking.max_occurrences as usize,
             horizon: Duration::days(booking.max_series_days.into()),
@@ -161,25 +181,13 @@ impl Reservations {
         if owner != actor.id {
             actor.require(Action::BookForOthers)?;
         }
-        let now = clock::now();
-        let range = TimeRange::new(input.start, input.end);
-        let mut errors = rules::check_new(range, now, &self.limits);
-        errors.check(
-            range.start < rules::far_future(now),
-            "start",
-            "too_far",
-            format!("is more than {} years ahead", rules::MAX_YEARS_AHEAD),
-        );
-        check_text(&mut errors, Some(&input.title), input.description.as_deref(), Some(&input.attendees));
-        errors.into_result()?;
+        check_new_fields(input, clock::now(), &self.limits).into_result()?;
         Ok(owner)
     }
 
     /// Checks a patch's free-text fields; returns its attendee list normalised.
     fn check_patch_text(&self, patch: &ReservationPatch) -> Result<Option<Vec<String>>> {
-        let mut errors = FieldErrors::new();
-        let attendees =
-            check_text(&mut errors, patch.title.as_deref(), patch.description.as_deref(), patch.attendees.as_ref());
+        let (errors, attendees) = check_patch_fields(patch);
         errors.into_result()?;
         Ok(attendees)
     }

@@ -14,6 +14,16 @@ pub struct Limits {
     pub max_window: Duration,
 }
 
+impl Limits {
+    pub fn from_config(booking: &crate::config::BookingConfig) -> Limits {
+        Limits {
+            max_duration: Duration::hours(booking.max_duration_hours.into()),
+            past_grace: Duration::minutes(booking.past_grace_minutes.into()),
+            max_window: Duration::days(booking.max_window_days.into()),
+        }
+    }
+}
+
 /// Nobody books a meeting room decades ahead; such dates are typos.
 pub const MAX_YEARS_AHEAD: i64 = 5;
 

@@ -117,6 +117,23 @@ pub fn expand(rule: &Rule, tz: Tz, first: TimeRange, caps: Caps) -> Result<Vec<T
             out.push(TimeRange::new(start, start + duration));
         }
     }
+    // The series begins with `first` itself: not with nothing (an UNTIL before its start drops
+    // it), nor with the first of a repeated autumn hour when `first` is the second (the exported
+    // calendar, which says 02:30 local, would then disagree with what was booked).
+    match out.first() {
+        Some(o) if o.start == first.start => {}
+        Some(_) => {
+            return Err(RuleError {
+                code: "rrule_start_mismatch",
+                message:
+                    "the start is in the hour repeated when clocks go back: a series may start at the first of the two"
+                        .into(),
+            });
+        }
+        None => {
+            return Err(RuleError { code: "rrule_start_mismatch", message: "UNTIL is before the start".into() });
+        }
+    }
     if out.len() > caps.max_occurrences {
         return Err(too_many(caps));
     }
@@ -233,5 +250,37 @@ mod tests {
         assert_eq!(code("FREQ=DAILY;COUNT=3", long), "occurrences_overlap");
         let until = expand(&parse("FREQ=DAILY;UNTIL=20270106T100000Z").unwrap(), tz, first, caps).unwrap();
         assert_eq!(until.len(), 3, "UNTIL is inclusive");
+    }
+
+    // Found by the fuzz target `rrule`: an UNTIL earlier on the first day than the first start
+    // expanded to no occurrences at all, which create_series turned into a 422 naming no field.
+    #[test]
+    fn until_before_the_first_start_is_refused() {
+        let tz = chrono_tz::Europe::Madrid;
+        let start = resolve(tz, NaiveDate::from_ymd_opt(2027, 3, 1).unwrap().and_hms_opt(10, 0, 0).unwrap());
+        let first = TimeRange::new(start, start + Duration::hours(1));
+        let caps = Caps { max_occurrences: 10, horizon: start + Duration::days(30) };
+        for rule in ["FREQ=DAILY;UNTIL=20270301T080000Z", "FREQ=DAILY;UNTIL=20270301T090000"] {
+            let e = expand(&parse(rule).unwrap(), tz, first, caps).unwrap_err();
+            assert_eq!((e.code, e.message.as_str()), ("rrule_start_mismatch", "UNTIL is before the start"), "{rule}");
+        }
+    }
+
+    // Found by the fuzz target `rrule`: a first start at the second 02:30 of the autumn change
+    // (CET) was silently booked an hour earlier, at the first 02:30 (CEST).
+    #[test]
+    fn a_start_in_the_second_of_a_repeated_hour_is_refused_not_moved() {
+        let madrid = chrono_tz::Europe::Madrid;
+        let caps = |start| Caps { max_occurrences: 10, horizon: start + Duration::days(30) };
+        let second: DateTime<Utc> = "2027-10-31T01:30:00Z".parse().unwrap();
+        assert_eq!(local(madrid, second).time(), NaiveTime::from_hms_opt(2, 30, 0).unwrap());
+        let first = TimeRange::new(second, second + Duration::minutes(30));
+        let rule = parse("FREQ=DAILY;COUNT=3").unwrap();
+        assert_eq!(expand(&rule, madrid, first, caps(second)).unwrap_err().code, "rrule_start_mismatch");
+        // The first 02:30 (CEST) is where the series may start; the next days keep 02:30.
+        let earlier = TimeRange::new(second - Duration::hours(1), second - Duration::minutes(30));
+        let occ = expand(&rule, madrid, earlier, caps(second)).unwrap();
+        assert_eq!(occ[0], earlier);
+        assert!(occ.iter().all(|o| local(madrid, o.start).time() == NaiveTime::from_hms_opt(2, 30, 0).unwrap()));
     }
 }

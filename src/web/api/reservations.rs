@@ -2,6 +2,7 @@ use super::series::{OnConflictDto, ScopeQuery, SeriesCreatedDto};
 use super::{Instant, created, with_etag};
 use crate::access::Actor;
 use crate::reservations::model::{Reservation, Status};
+use crate::reservations::series::OnConflict;
 use crate::reservations::{ListQuery, NewReservation, Page, ReservationError, ReservationPatch};
 use crate::types::{DisplayId, ReservationId, RoomId, SeriesId, UserId};
 use crate::validation::FieldErrors;
@@ -127,6 +128,40 @@ pub struct UpdateReservation {
     attendees: Option<Vec<String>>,
 }
 
+impl CreateReservation {
+    /// The booking, and the repeat rule with its conflict handling if there is one. `on_conflict`
+    /// without `rrule` is refused here, before anything else is checked.
+    pub fn into_parts(self) -> Result<(NewReservation, Option<(String, OnConflict)>), FieldErrors> {
+        let input = NewReservation {
+            room_id: self.room_id,
+            title: self.title,
+            description: self.description,
+            start: self.start.0,
+            end: self.end.0,
+            attendees: self.attendees,
+            user_id: self.user_id,
+        };
+        match (self.rrule, self.on_conflict) {
+            (Some(rrule), on_conflict) => Ok((input, Some((rrule, on_conflict.map(Into::into).unwrap_or_default())))),
+            (None, Some(_)) => Err(FieldErrors::one("on_conflict", "needs_rrule", "only applies with rrule")),
+            (None, None) => Ok((input, None)),
+        }
+    }
+}
+
+impl UpdateReservation {
+    pub fn into_patch(self) -> ReservationPatch {
+        ReservationPatch {
+            room_id: self.room_id,
+            title: self.title,
+            description: self.description,
+            start: self.start.map(|t| t.0),
+            end: self.end.map(|t| t.0),
+            attendees: self.attendees,
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListReservations {
@@ -201,25 +236,13 @@ pub async fn create(
     actor: Actor,
     ApiJson(b): ApiJson<CreateReservation>,
 ) -> Result<Response, Problem> {
-    let input = NewReservation {
-        room_id: b.room_id,
-        title: b.title,
-        description: b.description,
-        start: b.start.0,
-        end: b.end.0,
-        attendees: b.attendees,
-        user_id: b.user_id,
-    };
-    if let Some(rrule) = b.rrule {
-        let on_conflict = b.on_conflict.map(Into::into).unwrap_or_default();
+    let (input, repeat) = b.into_parts()?;
+    if let Some((rrule, on_conflict)) = repeat {
         let result = state.reservations.create_series(&actor, input, &rrule, on_conflict).await;
         count(&state, &result);
         let s = result?;
         state.metrics.reservations_created.fetch_add(s.booked.len() as u64, Ordering::Relaxed);
         return Ok(created(format!("/api/v1/series/{}", s.series_id), None, SeriesCreatedDto::from(&s)));
-    }
-    if b.on_conflict.is_some() {
-        return Err(FieldErrors::one("on_conflict", "needs_rrule", "only applies with rrule").into());
     }
     let result = state.reservations.create(&actor, input).await;
     count(&state, &result);
@@ -259,15 +282,7 @@ pub async fn update(
     ApiQuery(q): ApiQuery<ScopeQuery>,
     ApiJson(b): ApiJson<UpdateReservation>,
 ) -> Result<Response, Problem> {
-    let patch = ReservationPatch {
-        room_id: b.room_id,
-        title: b.title,
-        description: b.description,
-        start: b.start.map(|t| t.0),
-        end: b.end.map(|t| t.0),
-        attendees: b.attendees,
-    };
-    let result = state.reservations.update_scoped(&actor, id, patch, version, q.scope()).await;
+    let result = state.reservations.update_scoped(&actor, id, b.into_patch(), version, q.scope()).await;
     count(&state, &result);
     let r = result?;
     Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
