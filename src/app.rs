@@ -99,7 +99,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
     }
     let live = crate::events::live::Live::default();
     live.spawn(store.clone());
-    let state = AppState {
+    let state = AppState::new(crate::web::Services {
         bus: side_effects.bus.clone(),
         notifier: side_effects.notifier.clone(),
         webhooks: side_effects.webhooks.clone(),
@@ -121,7 +121,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         displays: crate::displays::Displays::new(store.clone()),
         groups: crate::groups::Groups::new(store.clone()),
         oidc,
-    };
+    });
     let limits = web::Limits {
         max_body_bytes: config.http.max_body_bytes as usize,
         gateway: web::gateway::Gateway::new(&config),

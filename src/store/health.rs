@@ -45,10 +45,11 @@ impl DbCell {
         self.close();
     }
 
-    /// Opens the file again after a failure; Ok once the store works again.
-    pub(super) fn reopen(&self) -> Result<(), StoreError> {
+    /// Opens the file again after a failure; Ok once the store works again, with `true` when it
+    /// has just recovered from a failure.
+    pub(super) fn reopen(&self) -> Result<bool, StoreError> {
         if self.trouble().is_none() {
-            return Ok(());
+            return Ok(false);
         }
         let mut slot = self.current.write().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
@@ -60,7 +61,7 @@ impl DbCell {
         drop(slot);
         *self.trouble.lock().unwrap_or_else(|e| e.into_inner()) = None;
         tracing::warn!("the store works again; accepting writes");
-        Ok(())
+        Ok(true)
     }
 
     /// Removes the database from the cell and waits (briefly, bounded) until nobody else holds

@@ -4,6 +4,7 @@
 
 mod audit;
 mod backup;
+mod calendar;
 mod codec;
 mod displays;
 mod export;
@@ -23,6 +24,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
 pub use writer::Tx;
 
+use crate::reservations::model::Reservation;
 use redb::{Database, ReadableDatabase};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -73,6 +75,8 @@ pub struct Store {
     file: Arc<Path>,
     /// Room access rules and group memberships in memory (the writer keeps it current).
     access: groups::AccessCell,
+    /// The live reservations in memory (the writer keeps it current).
+    calendar: calendar::Calendar,
 }
 
 pub const DB_FILE: &str = "salas.redb";
@@ -105,9 +109,11 @@ impl Store {
         let (events_tx, events) = watch::channel(last_seq);
         let access = groups::AccessCell::default();
         access.refresh(&View::read(&db)?)?;
+        let calendar = calendar::Calendar::default();
         let db = Arc::new(health::DbCell::new(db, path.clone(), cache_bytes));
-        let writer = writer::spawn(db.clone(), events_tx, access.clone());
-        Ok(Store { db, writer, events, file: path.into(), access })
+        let followers = writer::Followers { events: events_tx, access: access.clone(), calendar: calendar.clone() };
+        let writer = writer::spawn(db.clone(), followers);
+        Ok(Store { db, writer, events, file: path.into(), access, calendar })
     }
 
     /// A consistent snapshot for reading.
@@ -141,6 +147,15 @@ impl Store {
     /// per-request room checks (a write that changed them is answered only after it is here).
     pub fn access(&self) -> Arc<AccessMap> {
         self.access.get()
+    }
+
+    /// A page of reservations, as [`View::list`] gives it; from memory when the filter asks for
+    /// one room's live reservations in a window (a calendar page, the timeline).
+    pub fn list(&self, f: &ListFilter) -> Result<Vec<Reservation>, StoreError> {
+        match self.calendar.page(f) {
+            Some(page) => Ok(page),
+            None => self.view()?.list(f),
+        }
     }
 
     /// Watches the sequence number of the newest event (consumers wake on changes).

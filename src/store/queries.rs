@@ -193,6 +193,19 @@ impl View<'_> {
         })
     }
 
+    /// Calls `f` with every live reservation, in no particular order (to build the calendar).
+    pub(super) fn for_each_live(&self, mut f: impl FnMut(Reservation)) -> Result<()> {
+        with_table!(self, RESERVATIONS, |t| {
+            for row in t.iter()? {
+                let r: Reservation = decode(row?.1.value())?;
+                if r.status.is_live() {
+                    f(r);
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Reservations waiting for approval, oldest request first, after `(requested at, id)` of a
     /// previous page; those `keep` rejects are skipped without counting towards `limit`.
     pub fn pending(

@@ -4,6 +4,7 @@
 //! only then answers every command. Many concurrent bookings thus share one disk flush.
 
 use super::StoreError;
+use super::calendar::{Calendar, Change};
 use super::codec::{decode, encode};
 use super::health::{DbCell, begin_trouble, commit_trouble};
 use super::queries::{Txn, View, name_key};
@@ -38,10 +39,17 @@ pub(super) struct Handle {
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-pub(super) fn spawn(db: Arc<DbCell>, events: watch::Sender<u64>, access: super::groups::AccessCell) -> Handle {
+/// What the writer keeps current besides the file: the event signal, the access map and the
+/// calendar of live reservations.
+pub(super) struct Followers {
+    pub events: watch::Sender<u64>,
+    pub access: super::groups::AccessCell,
+    pub calendar: Calendar,
+}
+
+pub(super) fn spawn(db: Arc<DbCell>, followers: Followers) -> Handle {
     let (queue, rx) = mpsc::channel();
-    let thread =
-        std::thread::Builder::new().name("salas-writer".into()).spawn(move || run(&db, &rx, &events, &access)).ok();
+    let thread = std::thread::Builder::new().name("salas-writer".into()).spawn(move || run(&db, &rx, &followers)).ok();
     Handle { queue, thread: Arc::new(Mutex::new(thread)) }
 }
 
@@ -105,13 +113,18 @@ impl Handle {
 /// How often a store whose disk failed tries to open its file again while no writes arrive.
 const RETRY: Duration = Duration::from_secs(1);
 
-fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, access: &super::groups::AccessCell) {
+fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
+    // On this thread, before any batch: no commit can slip between the build and its first
+    // change. Writes wait for it (under a second at 100,000 reservations); reads do not.
+    if let Err(e) = cell.get().and_then(|db| load_calendar(&db, followers)) {
+        tracing::error!(error = %e, "could not build the calendar of live reservations; reads use the file");
+    }
     loop {
         let first = match rx.recv_timeout(RETRY) {
             Ok(Msg::Job(job)) => job,
             Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = cell.reopen();
+                let _ = reopen(cell, followers);
                 continue;
             }
         };
@@ -127,8 +140,8 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, acc
                 Err(_) => break,
             }
         }
-        match cell.reopen().and_then(|()| cell.get()) {
-            Ok(db) => commit_batch(cell, &db, jobs, events, access),
+        match reopen(cell, followers).and_then(|()| cell.get()) {
+            Ok(db) => commit_batch(cell, &db, jobs, followers),
             Err(e) => {
                 for job in jobs {
                     job(None)(Err(e.clone()));
@@ -141,13 +154,25 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, events: &watch::Sender<u64>, acc
     }
 }
 
-fn commit_batch(
-    cell: &DbCell,
-    db: &Database,
-    jobs: Vec<Job>,
-    events: &watch::Sender<u64>,
-    access: &super::groups::AccessCell,
-) {
+/// Reopens a store whose disk failed, once it works again. A batch whose commit failed may
+/// still have reached the disk, so the calendar is rebuilt from what the file now holds.
+fn reopen(cell: &DbCell, followers: &Followers) -> Result<(), StoreError> {
+    if cell.reopen()?
+        && let Err(e) = load_calendar(&*cell.get()?, followers)
+    {
+        tracing::error!(error = %e, "could not rebuild the calendar of live reservations");
+    }
+    Ok(())
+}
+
+fn load_calendar(db: &Database, followers: &Followers) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    followers.calendar.load(&View::read(db)?)?;
+    tracing::debug!(ms = started.elapsed().as_millis(), "calendar of live reservations built");
+    Ok(())
+}
+
+fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Followers) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
@@ -168,6 +193,7 @@ fn commit_batch(
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
     let (failed, last_seq, appended, access_changed) = (tx.failed.take(), tx.last_seq, tx.appended, tx.access_changed);
+    let changes = std::mem::take(&mut tx.changes);
     drop(tx);
     let result = match failed {
         Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
@@ -181,13 +207,18 @@ fn commit_batch(
     };
     if let Err(e) = &result {
         tracing::error!(error = %e, "write batch failed; nothing of it was stored");
-    } else if appended {
-        events.send_replace(last_seq);
+    } else {
+        // Before answering and before waking the event consumers: whoever got an answer, or
+        // an event, finds the reservations as committed.
+        followers.calendar.apply(changes);
+        if appended {
+            followers.events.send_replace(last_seq);
+        }
     }
     // Before answering: whoever changed a rule or a room sees the change in their next request.
     if result.is_ok()
         && access_changed
-        && let Err(e) = View::read(db).and_then(|view| access.refresh(&view))
+        && let Err(e) = View::read(db).and_then(|view| followers.access.refresh(&view))
     {
         tracing::error!(error = %e, "could not reload the room access rules; the previous ones stay in force");
     }
@@ -229,6 +260,8 @@ pub struct Tx<'a> {
     appended: bool,
     /// A room, group, membership or access rule was written: the access map must be rebuilt.
     access_changed: bool,
+    /// The reservations written, for the calendar once the batch is committed.
+    changes: Vec<Change>,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -245,7 +278,7 @@ impl<'a> Tx<'a> {
             Ok(seq) => (seq, None),
             Err(e) => (0, Some(e)),
         };
-        Tx { view, staged: Vec::new(), failed, last_seq, appended: false, access_changed: false }
+        Tx { view, staged: Vec::new(), failed, last_seq, appended: false, access_changed: false, changes: Vec::new() }
     }
 
     fn txn(&self) -> &'a WriteTransaction {
@@ -375,11 +408,13 @@ impl<'a> Tx<'a> {
                 }
             }
             Op::Reservation(r) => {
-                if let Some(old) = self.view.reservation(r.id)? {
-                    unindex(txn, &old)?;
+                let old = self.view.reservation(r.id)?;
+                if let Some(old) = &old {
+                    unindex(txn, old)?;
                 }
                 index(txn, &r)?;
                 txn.open_table(RESERVATIONS)?.insert(r.id.bytes(), encode(&*r)?.as_slice())?;
+                self.changes.push(Change::new(old.as_ref(), *r));
             }
             Op::Session(hash, session) => {
                 txn.open_table(SESSIONS)?.insert(hash, encode(&*session)?.as_slice())?;
