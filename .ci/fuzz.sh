@@ -3,12 +3,12 @@
 # finds a crash. See docs/fuzzing.md.
 #   FUZZ_SECONDS   seconds per target (default 60); run for hours by hand to look deeper
 #   FUZZ_TARGETS   which targets (default: all of them)
-#   FUZZ_SANITIZER none (default) or address; see docs/fuzzing.md for the build times behind it
+#   FUZZ_SANITIZER address (default, cargo-fuzz's) or none; docs/fuzzing.md has the build times
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
-sanitizer="${FUZZ_SANITIZER:-none}"
+sanitizer="${FUZZ_SANITIZER:-address}"
 targets="${FUZZ_TARGETS:-rrule config reservation_body}"
 
 # cargo-fuzz needs nightly-only compiler flags. Use the nightly toolchain when there is one;
