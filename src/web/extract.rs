@@ -57,6 +57,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// A JSON body's bytes as `T`: malformed JSON is a 400, a missing or wrongly typed field a 422
 /// naming it. Public so the fuzz target `reservation_body` decodes exactly as the API does.
+#[allow(clippy::result_large_err)] // a Problem, as every handler returns
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
