@@ -59,6 +59,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
     // Read the certificate first, so a bad one stops the start before anything is opened.
     let tls = if config.tls.enabled() { Some(tls_config(&config.tls).await?) } else { None };
     let store = Store::open_with_cache(&config.data_dir, config.store.cache_mb as usize * 1024 * 1024)?;
+    store.start_calendar();
     // Without the socket the server still serves bookings; only online backups are unavailable.
     let admin = match admin_socket::listen(store.clone(), &config.data_dir) {
         Ok(socket) => Some(socket),

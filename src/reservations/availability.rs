@@ -1,9 +1,9 @@
-//! Free and busy time, and which rooms suit a request.
+//! Free and busy time of a room.
 
-use crate::rooms::model::{Resource, Room};
+use crate::rooms::model::Room;
 use crate::rooms::policy::{Policy, open_intervals};
 use crate::store::{StoreError, View};
-use crate::types::{ResourceId, TimeRange};
+use crate::types::TimeRange;
 use chrono::Duration;
 use chrono_tz::Tz;
 
@@ -68,54 +68,6 @@ pub fn intersect(a: &[TimeRange], b: &[TimeRange]) -> Vec<TimeRange> {
     out
 }
 
-/// What someone looking for a room needs.
-#[derive(Clone, Debug, Default)]
-pub struct Need {
-    pub capacity: u32,
-    /// Words that must each appear in the room's name, location, description or equipment.
-    pub text: String,
-    pub resources: Vec<ResourceId>,
-}
-
-/// Whether `room` (with its equipment `equipment`) meets `need`, ignoring time.
-pub fn suits(room: &Room, equipment: &[&Resource], need: &Need) -> bool {
-    if !room.active || room.capacity < need.capacity || !need.resources.iter().all(|r| room.resources.contains(r)) {
-        return false;
-    }
-    let haystack = fold(&format!(
-        "{} {} {} {}",
-        room.name,
-        room.location,
-        room.description,
-        equipment.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(" ")
-    ));
-    fold(&need.text).split_whitespace().all(|word| haystack.contains(word))
-}
-
-/// Best first: the smallest room that fits (a 4-person meeting should not take the 20-seat
-/// room), then by name.
-pub fn rank(rooms: &mut [Room]) {
-    rooms.sort_by(|a, b| a.capacity.cmp(&b.capacity).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
-}
-
-/// Lower case without the accents of Spanish and other Western languages, so "reunion"
-/// finds "Reunión".
-fn fold(s: &str) -> String {
-    s.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            c => c,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,37 +107,5 @@ mod tests {
         assert!(is_bookable(Tz::UTC, &p, r(9, 10), &[r(12, 13)]));
         assert!(!is_bookable(Tz::UTC, &p, r(7, 9), &[]));
         assert_eq!(intersect(&[r(1, 5), r(7, 9)], &[r(0, 2), r(4, 8)]), vec![r(1, 2), r(4, 5), r(7, 8)]);
-    }
-
-    fn room(name: &str, capacity: u32) -> Room {
-        let now = t(0);
-        Room {
-            id: RoomId::new(),
-            name: name.into(),
-            capacity,
-            location: "Planta 2".into(),
-            description: String::new(),
-            timezone: "Europe/Madrid".into(),
-            resources: vec![],
-            requires_approval: false,
-            checkin: Default::default(),
-            policy: Default::default(),
-            active: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
-    #[test]
-    fn suitability_and_rank() {
-        let need = Need { capacity: 6, text: "reunion planta".into(), resources: vec![] };
-        assert!(suits(&room("Sala de Reunión", 8), &[], &need));
-        assert!(!suits(&room("Sala de Reunión", 4), &[], &need));
-        assert!(!suits(&room("Cabina", 8), &[], &need));
-        let mut rooms = vec![room("B", 20), room("A", 8), room("C", 8)];
-        rank(&mut rooms);
-        let names: Vec<_> = rooms.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["A", "C", "B"]);
     }
 }

@@ -28,7 +28,6 @@ use crate::rooms::model::Room;
 use crate::store::{ListFilter, Store, Tx};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId, from_micros, micros};
 use crate::validation::FieldErrors;
-use availability::Need;
 use checks::{check_may_manage, check_owner, check_permission, check_room, check_text, new_reservation};
 use chrono::{DateTime, Duration, Utc};
 use model::{Reservation, Status};
@@ -356,22 +355,6 @@ impl Reservations {
     /// Whether `window` may be searched (ends after it starts, not too wide).
     pub fn check_window(&self, window: TimeRange) -> Result<()> {
         Ok(rules::check_window(window, &self.limits).into_result()?)
-    }
-
-    /// Active rooms free for the whole window that meet `need`, best fit first.
-    pub fn free_rooms(&self, window: TimeRange, need: &Need) -> Result<Vec<Room>> {
-        rules::check_window(window, &self.limits).into_result()?;
-        let view = self.store.view()?;
-        let resources = view.resources()?;
-        let mut fitting = Vec::new();
-        for room in view.rooms()? {
-            let equipment: Vec<_> = resources.iter().filter(|r| room.resources.contains(&r.id)).collect();
-            if availability::suits(&room, &equipment, need) && self.bookable(&view, &room, window)? == [window] {
-                fitting.push(room);
-            }
-        }
-        availability::rank(&mut fitting);
-        Ok(fitting)
     }
 }
 

@@ -1,11 +1,13 @@
 //! Every room's live reservations in memory, by start. The reads that must be fastest (a room's
 //! availability, the day timeline of every room, a room's bookings in a window) answer from here
-//! without opening a transaction or decoding a record. Only the writer thread changes it: it
-//! builds it from the file before its first batch (and again after the file had to be
-//! reopened), then applies each committed batch's changes before it answers the batch's
-//! commands, so whoever got a 2xx reads their change here. Until the first build is done (well
-//! under a second for 100,000 reservations, while the server already answers), reads go to the
-//! file as before.
+//! without opening a transaction or decoding a record.
+//!
+//! Only the writer thread changes it, through its [`Keeper`]: when the server starts, a thread
+//! of its own builds the calendar from a snapshot taken between two batches while the writer
+//! keeps the changes it commits meanwhile; the writer then installs the build with those changes
+//! replayed on top. From then on it applies each committed batch before it answers the batch's
+//! commands, so whoever got a 2xx reads their change here. Until the build is installed (about
+//! half a second at 100,000 reservations, while the server already answers), reads use the file.
 //!
 //! Only reads use it. Conflict checks stay inside the writer's transaction, on the stored index.
 
@@ -16,7 +18,7 @@ use crate::types::{ReservationId, RoomId, TimeRange};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, mpsc};
 
 type Key = (DateTime<Utc>, ReservationId);
 type Rooms = HashMap<RoomId, BTreeMap<Key, Arc<Reservation>>>;
@@ -47,22 +49,93 @@ impl Change {
 /// The smallest id, to bound ranges of keys by time alone.
 const FIRST: ReservationId = ReservationId(uuid::Uuid::nil());
 
-impl Calendar {
-    /// Replaces the contents with the live reservations stored in `view`.
-    pub(super) fn load(&self, view: &View) -> Result<(), StoreError> {
-        // Until this build is complete (or if it fails), reads go to the file.
-        self.0.ready.store(false, Ordering::Release);
-        let mut rooms = Rooms::new();
-        view.for_each_live(|r| {
-            rooms.entry(r.room_id).or_default().insert((r.start, r.id), Arc::new(r));
-        })?;
-        *self.write() = rooms;
-        self.0.ready.store(true, Ordering::Release);
-        Ok(())
+/// Builds the rooms' live reservations from what `view` holds.
+fn build(view: &View) -> Result<Rooms, StoreError> {
+    let mut rooms = Rooms::new();
+    view.for_each_live(|r| {
+        rooms.entry(r.room_id).or_default().insert((r.start, r.id), Arc::new(r));
+    })?;
+    Ok(rooms)
+}
+
+/// The writer thread's side of the calendar.
+pub(super) struct Keeper {
+    calendar: Calendar,
+    /// While a build runs: the changes committed since its snapshot, and where it arrives.
+    building: Option<(Vec<Change>, mpsc::Receiver<Result<Rooms, StoreError>>)>,
+}
+
+impl Keeper {
+    pub(super) fn new(calendar: Calendar) -> Keeper {
+        Keeper { calendar, building: None }
     }
 
+    /// Starts building from `snapshot`, which must be taken between two batches (no commit
+    /// after it may be missing from the changes this keeper is then given).
+    pub(super) fn start_build(&mut self, snapshot: View<'static>) {
+        let (done, arrives) = mpsc::sync_channel(1);
+        let started = std::time::Instant::now();
+        let spawned = std::thread::Builder::new().name("salas-calendar".into()).spawn(move || {
+            let rooms = build(&snapshot);
+            tracing::debug!(ms = started.elapsed().as_millis(), "calendar of live reservations built");
+            let _ = done.send(rooms);
+        });
+        match spawned {
+            Ok(_) => self.building = Some((Vec::new(), arrives)),
+            Err(e) => tracing::error!(error = %e, "could not start building the calendar; reads use the file"),
+        }
+    }
+
+    pub(super) fn is_building(&self) -> bool {
+        self.building.is_some()
+    }
+
+    /// Installs a finished build, with the changes committed since its snapshot replayed.
+    pub(super) fn poll(&mut self) {
+        let Some((_, arrives)) = &self.building else { return };
+        let built = match arrives.try_recv() {
+            Ok(built) => built,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => Err(StoreError::Storage("the build stopped".into())),
+        };
+        let Some((since, _)) = self.building.take() else { return };
+        match built {
+            Ok(rooms) => {
+                *self.calendar.write() = rooms;
+                self.calendar.apply(since);
+                self.calendar.0.ready.store(true, Ordering::Release);
+            }
+            Err(e) => tracing::error!(error = %e, "could not build the calendar; reads use the file"),
+        }
+    }
+
+    /// Rebuilds from `view` here and now (after the file was reopened following a failure: a
+    /// commit that reported an error may still have reached the disk).
+    pub(super) fn rebuild(&mut self, view: &View) {
+        self.building = None;
+        self.calendar.0.ready.store(false, Ordering::Release);
+        match build(view) {
+            Ok(rooms) => {
+                *self.calendar.write() = rooms;
+                self.calendar.0.ready.store(true, Ordering::Release);
+            }
+            Err(e) => tracing::error!(error = %e, "could not rebuild the calendar; reads use the file"),
+        }
+    }
+
+    /// Takes a committed batch's changes.
+    pub(super) fn committed(&mut self, changes: Vec<Change>) {
+        match &mut self.building {
+            Some((since, _)) => since.extend(changes),
+            None if self.calendar.0.ready.load(Ordering::Acquire) => self.calendar.apply(changes),
+            None => {} // never built (a command-line tool): nothing reads it
+        }
+    }
+}
+
+impl Calendar {
     /// Applies a committed batch's changes, in the order they were written.
-    pub(super) fn apply(&self, changes: Vec<Change>) {
+    fn apply(&self, changes: Vec<Change>) {
         if changes.is_empty() {
             return;
         }
@@ -127,9 +200,13 @@ mod tests {
     }
 
     fn booking(room: RoomId, from: u32, to: u32) -> Reservation {
+        booking_at(room, at(from), at(to))
+    }
+
+    fn booking_at(room: RoomId, start: DateTime<Utc>, end: DateTime<Utc>) -> Reservation {
         let mut r: Reservation = serde_json::from_value(serde_json::json!({
             "id": ReservationId::new(), "room_id": room, "user_id": crate::types::UserId::new(),
-            "title": "t", "description": "", "start": at(from), "end": at(to), "attendees": [],
+            "title": "t", "description": "", "start": start, "end": end, "attendees": [],
             "status": "confirmed", "version": 1, "created_by": crate::types::UserId::new(),
             "created_at": at(0), "updated_at": at(0), "cancelled_at": null
         }))
@@ -171,5 +248,57 @@ mod tests {
         // Writing a cancelled one again (an edit of its text) does not bring it back.
         c.apply(vec![Change::new(Some(&cancelled.clone()), cancelled)]);
         assert!(hours(&c, to_room, 0, 23).is_empty());
+    }
+
+    #[test]
+    fn the_calendar_answers_as_the_file_does_with_the_changes_made_while_it_was_built() {
+        use crate::store::{Store, Tx};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("store");
+        let put = |rs: Vec<Reservation>| {
+            store
+                .write_blocking(move |tx: &mut Tx| {
+                    rs.into_iter().for_each(|r| tx.put_reservation(r));
+                    Ok::<_, StoreError>(())
+                })
+                .expect("written")
+        };
+        let (rooms, half_hour) = ([RoomId::new(), RoomId::new()], chrono::Duration::minutes(30));
+        let slot = |n: usize| at(0) + half_hour * (n as i32);
+        let mut made: Vec<Reservation> =
+            (0..2000).map(|n| booking_at(rooms[n % 2], slot(n), slot(n) + half_hour)).collect();
+        put(made.clone());
+        store.start_calendar();
+        // Changes while it builds, each its own batch: moves to the other room, cancellations,
+        // new bookings; some of them reach the writer before the build is installed.
+        for (n, r) in made.iter_mut().enumerate().step_by(7) {
+            let before = r.clone();
+            match n % 3 {
+                0 => r.status = Status::Cancelled,
+                1 => (r.room_id, r.start, r.end) = (rooms[(n + 1) % 2], slot(n + 1), slot(n + 1) + half_hour / 2),
+                _ => r.title = format!("edited {n}"),
+            }
+            put(vec![r.clone(), booking_at(before.room_id, slot(n + 4000), slot(n + 4000) + half_hour)]);
+        }
+        for _ in 0..500 {
+            if store.calendar.0.ready.load(Ordering::Acquire) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(store.calendar.0.ready.load(Ordering::Acquire), "built within 5 s");
+        put(vec![booking_at(rooms[0], slot(9000), slot(9001))]); // and after it
+        let fields = |rs: Vec<Reservation>| -> Vec<_> {
+            rs.into_iter().map(|r| (r.id, r.room_id, r.start, r.end, r.title, r.status)).collect()
+        };
+        for room in rooms {
+            for window in [TimeRange::new(at(0), slot(10_000)), TimeRange::new(slot(100) + half_hour / 2, slot(150))] {
+                let f =
+                    ListFilter { room: Some(room), window: Some(window), limit: usize::MAX, ..ListFilter::default() };
+                let memory = store.calendar.page(&f).expect("answered from memory");
+                assert!(memory.len() > 10, "{}", memory.len());
+                assert_eq!(fields(memory), fields(store.view().expect("view").list(&f).expect("file")));
+            }
+        }
     }
 }

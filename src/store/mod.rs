@@ -149,6 +149,13 @@ impl Store {
         self.access.get()
     }
 
+    /// Starts building the in-memory calendar of live reservations in the background (the
+    /// server does, once; command-line tools do not need it). Until it is built, reads use the
+    /// file.
+    pub fn start_calendar(&self) {
+        self.writer.build_calendar();
+    }
+
     /// A page of reservations, as [`View::list`] gives it; from memory when the filter asks for
     /// one room's live reservations in a window (a calendar page, the timeline).
     pub fn list(&self, f: &ListFilter) -> Result<Vec<Reservation>, StoreError> {

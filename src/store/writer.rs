@@ -4,7 +4,7 @@
 //! only then answers every command. Many concurrent bookings thus share one disk flush.
 
 use super::StoreError;
-use super::calendar::{Calendar, Change};
+use super::calendar::{Calendar, Change, Keeper};
 use super::codec::{decode, encode};
 use super::health::{DbCell, begin_trouble, commit_trouble};
 use super::queries::{Txn, View, name_key};
@@ -30,6 +30,8 @@ type Job = Box<dyn for<'a, 'b> FnOnce(Option<&'b mut Tx<'a>>) -> Completion + Se
 
 enum Msg {
     Job(Job),
+    /// Build the in-memory calendar (the server asks once it starts).
+    BuildCalendar,
     Stop,
 }
 
@@ -101,6 +103,10 @@ impl Handle {
         self.queue.send(Msg::Job(job)).map_err(|_| StoreError::Closed.into())
     }
 
+    pub(super) fn build_calendar(&self) {
+        let _ = self.queue.send(Msg::BuildCalendar);
+    }
+
     /// Lets the commands already queued finish, then stops the thread.
     pub(super) fn shutdown(&self) {
         let _ = self.queue.send(Msg::Stop);
@@ -112,27 +118,39 @@ impl Handle {
 
 /// How often a store whose disk failed tries to open its file again while no writes arrive.
 const RETRY: Duration = Duration::from_secs(1);
+/// How soon an idle writer looks again whether the calendar's build has finished.
+const BUILD_POLL: Duration = Duration::from_millis(10);
 
 fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
-    // On this thread, before any batch: no commit can slip between the build and its first
-    // change. Writes wait for it (under a second at 100,000 reservations); reads do not.
-    if let Err(e) = cell.get().and_then(|db| load_calendar(&db, followers)) {
-        tracing::error!(error = %e, "could not build the calendar of live reservations; reads use the file");
-    }
+    let mut keeper = Keeper::new(followers.calendar.clone());
     loop {
-        let first = match rx.recv_timeout(RETRY) {
+        keeper.poll();
+        let wait = if keeper.is_building() { BUILD_POLL } else { RETRY };
+        let first = match rx.recv_timeout(wait) {
             Ok(Msg::Job(job)) => job,
+            Ok(Msg::BuildCalendar) => {
+                // Between two batches: the snapshot misses no commit the keeper is not given.
+                match cell.get().and_then(|db| View::read(&db)) {
+                    Ok(snapshot) => keeper.start_build(snapshot),
+                    Err(e) => tracing::error!(error = %e, "could not build the calendar; reads use the file"),
+                }
+                continue;
+            }
             Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = reopen(cell, followers);
+                let _ = reopen(cell, &mut keeper);
                 continue;
             }
         };
         let mut jobs = vec![first];
-        let mut stop = false;
+        let (mut stop, mut build) = (false, false);
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(Msg::Job(job)) => jobs.push(job),
+                Ok(Msg::BuildCalendar) => {
+                    build = true;
+                    break;
+                }
                 Ok(Msg::Stop) => {
                     stop = true;
                     break;
@@ -140,13 +158,16 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
                 Err(_) => break,
             }
         }
-        match reopen(cell, followers).and_then(|()| cell.get()) {
-            Ok(db) => commit_batch(cell, &db, jobs, followers),
+        match reopen(cell, &mut keeper).and_then(|()| cell.get()) {
+            Ok(db) => commit_batch(cell, &db, jobs, followers, &mut keeper),
             Err(e) => {
                 for job in jobs {
                     job(None)(Err(e.clone()));
                 }
             }
+        }
+        if build && let Ok(snapshot) = cell.get().and_then(|db| View::read(&db)) {
+            keeper.start_build(snapshot);
         }
         if stop {
             break;
@@ -154,25 +175,16 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
     }
 }
 
-/// Reopens a store whose disk failed, once it works again. A batch whose commit failed may
-/// still have reached the disk, so the calendar is rebuilt from what the file now holds.
-fn reopen(cell: &DbCell, followers: &Followers) -> Result<(), StoreError> {
-    if cell.reopen()?
-        && let Err(e) = load_calendar(&*cell.get()?, followers)
-    {
-        tracing::error!(error = %e, "could not rebuild the calendar of live reservations");
+/// Reopens a store whose disk failed, once it works again, and rebuilds the calendar from what
+/// the file now holds.
+fn reopen(cell: &DbCell, keeper: &mut Keeper) -> Result<(), StoreError> {
+    if cell.reopen()? {
+        keeper.rebuild(&View::read(&*cell.get()?)?);
     }
     Ok(())
 }
 
-fn load_calendar(db: &Database, followers: &Followers) -> Result<(), StoreError> {
-    let started = std::time::Instant::now();
-    followers.calendar.load(&View::read(db)?)?;
-    tracing::debug!(ms = started.elapsed().as_millis(), "calendar of live reservations built");
-    Ok(())
-}
-
-fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Followers) {
+fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Followers, keeper: &mut Keeper) {
     let txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
@@ -210,7 +222,7 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
     } else {
         // Before answering and before waking the event consumers: whoever got an answer, or
         // an event, finds the reservations as committed.
-        followers.calendar.apply(changes);
+        keeper.committed(changes);
         if appended {
             followers.events.send_replace(last_seq);
         }
