@@ -1,5 +1,8 @@
 //! Salas: room and resource booking for small offices, in one self-contained binary.
 
+// Memory safety rests on the compiler alone (the fuzzers rely on it: they run without a sanitizer).
+#![forbid(unsafe_code)]
+
 pub mod access;
 pub mod admin;
 pub mod admin_socket;

@@ -30,7 +30,7 @@ impl Notifier {
 
     fn unread_up_to(&self, actor: &Actor, limit: usize) -> Result<usize> {
         actor.require(Action::ManageOwnAccount)?;
-        Ok(self.store.view()?.notifications(actor.id, true, limit)?.len())
+        Ok(self.store.view()?.unread_notifications(actor.id, limit)?)
     }
 
     /// Marks one notification read; marking it again changes nothing.

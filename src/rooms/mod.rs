@@ -143,7 +143,7 @@ impl Rooms {
     }
 
     pub fn list(&self, include_archived: bool) -> Result<Vec<Room>> {
-        Ok(self.store.view()?.rooms()?.into_iter().filter(|r| include_archived || r.active).collect())
+        Ok(self.store.rooms().iter().filter(|r| include_archived || r.active).cloned().collect())
     }
 
     pub async fn create(&self, actor: &Actor, input: RoomInput) -> Result<Room> {

@@ -14,6 +14,7 @@
 use super::StoreError;
 use super::queries::{ListFilter, View};
 use crate::reservations::model::Reservation;
+use crate::rooms::model::Room;
 use crate::types::{ReservationId, RoomId, TimeRange};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -31,6 +32,9 @@ struct Inner {
     rooms: RwLock<Rooms>,
     /// Built from the file at least once.
     ready: AtomicBool,
+    /// Every room, by name: read by most pages, written rarely (refreshed after each commit
+    /// that wrote a room, before it is answered).
+    catalogue: RwLock<Arc<Vec<Room>>>,
 }
 
 /// A committed write of a reservation: where it was live before (if it was), and its new state.
@@ -113,6 +117,9 @@ impl Keeper {
     /// commit that reported an error may still have reached the disk).
     pub(super) fn rebuild(&mut self, view: &View) {
         self.building = None;
+        if let Err(e) = self.calendar.refresh_rooms(view) {
+            tracing::error!(error = %e, "could not read the rooms again");
+        }
         self.calendar.0.ready.store(false, Ordering::Release);
         match build(view) {
             Ok(rooms) => {
@@ -164,7 +171,7 @@ impl Calendar {
 
     /// [`View::list`] for the filters it can answer (one room, a window, live reservations
     /// only): the same page, from memory.
-    pub(super) fn page(&self, f: &ListFilter) -> Option<Vec<Reservation>> {
+    pub(super) fn page(&self, f: &ListFilter) -> Option<Vec<Arc<Reservation>>> {
         let (Some(room), Some(window), false) = (f.room, f.window, f.include_cancelled) else { return None };
         if !self.0.ready.load(Ordering::Acquire) {
             return None;
@@ -175,9 +182,20 @@ impl Calendar {
             .filter(|r| f.user.is_none_or(|u| r.user_id == u))
             .filter(|r| f.after.is_none_or(|after| (r.start, r.id) > after))
             .take(f.limit)
-            .map(|r| Reservation::clone(&r))
             .collect();
         Some(page)
+    }
+
+    /// Every room (archived ones too), by name.
+    pub(super) fn rooms(&self) -> Arc<Vec<Room>> {
+        self.0.catalogue.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Reads the rooms again from `view`.
+    pub(super) fn refresh_rooms(&self, view: &View) -> Result<(), StoreError> {
+        let rooms = Arc::new(view.rooms()?);
+        *self.0.catalogue.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = rooms;
+        Ok(())
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Rooms> {
@@ -295,7 +313,8 @@ mod tests {
             for window in [TimeRange::new(at(0), slot(10_000)), TimeRange::new(slot(100) + half_hour / 2, slot(150))] {
                 let f =
                     ListFilter { room: Some(room), window: Some(window), limit: usize::MAX, ..ListFilter::default() };
-                let memory = store.calendar.page(&f).expect("answered from memory");
+                let memory: Vec<Reservation> =
+                    store.calendar.page(&f).expect("answered from memory").iter().map(|r| (**r).clone()).collect();
                 assert!(memory.len() > 10, "{}", memory.len());
                 assert_eq!(fields(memory), fields(store.view().expect("view").list(&f).expect("file")));
             }

@@ -110,6 +110,7 @@ impl Store {
         let access = groups::AccessCell::default();
         access.refresh(&View::read(&db)?)?;
         let calendar = calendar::Calendar::default();
+        calendar.refresh_rooms(&View::read(&db)?)?;
         let db = Arc::new(health::DbCell::new(db, path.clone(), cache_bytes));
         let followers = writer::Followers { events: events_tx, access: access.clone(), calendar: calendar.clone() };
         let writer = writer::spawn(db.clone(), followers);
@@ -149,6 +150,12 @@ impl Store {
         self.access.get()
     }
 
+    /// Every room (archived ones too), by name, from memory: as committed by every write
+    /// answered so far.
+    pub fn rooms(&self) -> Arc<Vec<crate::rooms::model::Room>> {
+        self.calendar.rooms()
+    }
+
     /// Starts building the in-memory calendar of live reservations in the background (the
     /// server does, once; command-line tools do not need it). Until it is built, reads use the
     /// file.
@@ -160,8 +167,16 @@ impl Store {
     /// one room's live reservations in a window (a calendar page, the timeline).
     pub fn list(&self, f: &ListFilter) -> Result<Vec<Reservation>, StoreError> {
         match self.calendar.page(f) {
-            Some(page) => Ok(page),
+            Some(page) => Ok(page.iter().map(|r| Reservation::clone(r)).collect()),
             None => self.view()?.list(f),
+        }
+    }
+
+    /// [`Store::list`] without copying what is in memory (for pages that only read it).
+    pub fn list_shared(&self, f: &ListFilter) -> Result<Vec<Arc<Reservation>>, StoreError> {
+        match self.calendar.page(f) {
+            Some(page) => Ok(page),
+            None => Ok(self.view()?.list(f)?.into_iter().map(Arc::new).collect()),
         }
     }
 

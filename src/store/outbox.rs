@@ -244,6 +244,28 @@ impl View<'_> {
         })
     }
 
+    /// How many of `user`'s notifications are unread, counting up to `limit`. Every page shows
+    /// the count, so only the one field it needs is decoded.
+    pub fn unread_notifications(&self, user: UserId, limit: usize) -> Result<usize> {
+        #[derive(serde::Deserialize)]
+        struct ReadMark {
+            read_at: Option<chrono::DateTime<chrono::Utc>>,
+        }
+        let u = user.bytes();
+        with_table!(self, NOTIFICATIONS, |t| {
+            let mut unread = 0;
+            for row in t.range((u, [0u8; 16])..=(u, [0xffu8; 16]))?.rev() {
+                if decode::<ReadMark>(row?.1.value())?.read_at.is_none() {
+                    unread += 1;
+                    if unread >= limit {
+                        break;
+                    }
+                }
+            }
+            Ok(unread)
+        })
+    }
+
     pub fn notification(&self, user: UserId, id: NotificationId) -> Result<Option<Notification>> {
         with_table!(self, NOTIFICATIONS, |t| match t.get((user.bytes(), id.bytes()))? {
             Some(v) => Ok(Some(decode(v.value())?)),

@@ -230,9 +230,10 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
     // Before answering: whoever changed a rule or a room sees the change in their next request.
     if result.is_ok()
         && access_changed
-        && let Err(e) = View::read(db).and_then(|view| followers.access.refresh(&view))
+        && let Err(e) = View::read(db)
+            .and_then(|view| followers.access.refresh(&view).and_then(|()| followers.calendar.refresh_rooms(&view)))
     {
-        tracing::error!(error = %e, "could not reload the room access rules; the previous ones stay in force");
+        tracing::error!(error = %e, "could not reload the rooms and their access rules; the previous ones stay in force");
     }
     tracing::trace!(size = completions.len(), "write batch done");
     for complete in completions {

@@ -5,10 +5,9 @@
 use super::format::{self, day_start};
 use super::session::Member;
 use super::{Ctx, PageResult, fail, render};
-use crate::reservations::ListQuery;
 use crate::reservations::model::Reservation;
 use crate::rooms::model::Room;
-use crate::types::UserId;
+use crate::types::{TimeRange, UserId};
 use crate::web::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -17,6 +16,7 @@ use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 const SLOT_MINUTES: i64 = 15;
 const FIRST_HOUR: u32 = 7;
@@ -124,10 +124,12 @@ pub fn blocks(
     me: UserId,
 ) -> Vec<Block> {
     let tz = v.tz;
+    // Once per row, not per block: each is a time-zone conversion.
+    let (origin, midnight) = (grid_start(g, tz, day), day_start(tz, day));
     rs.iter()
         .filter_map(|r| {
-            let a = slot_of(g, tz, day, r.start).max(0);
-            let end_minutes = (r.end - grid_start(g, tz, day)).num_minutes();
+            let a = (r.start - origin).num_minutes().div_euclid(SLOT_MINUTES).max(0);
+            let end_minutes = (r.end - origin).num_minutes();
             let b = ((end_minutes + SLOT_MINUTES - 1).div_euclid(SLOT_MINUTES)).min(g.slots());
             (b > a).then(|| Block {
                 href: format!("/reservations/{}", r.id),
@@ -137,7 +139,7 @@ pub fn blocks(
                 mine: r.user_id == me,
                 pending: r.status == crate::reservations::model::Status::Pending,
                 status_label: super::mine::status_label(v, r.status),
-                anchor: (r.start >= day_start(tz, day)).then(|| format!("r-{}", r.id)),
+                anchor: (r.start >= midnight).then(|| format!("r-{}", r.id)),
                 cols: cols(a, b.max(a + 1), 0),
             })
         })
@@ -189,29 +191,20 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
         .cloned()
         .collect();
     let (from, to) = (day_start(v.tz, day), day_start(v.tz, day + Duration::days(1)));
-    let mut by_room: Vec<(Room, Vec<Reservation>)> = Vec::new();
+    let (actor, window) = (m.actor(), TimeRange::new(from, to));
+    let mut by_room: Vec<(Room, Vec<Arc<Reservation>>)> = Vec::new();
     for room in rooms {
-        let query = ListQuery {
-            room: Some(room.id),
-            user: None,
-            mine: false,
-            from: Some(from),
-            to: Some(to),
-            include_cancelled: false,
-            cursor: None,
-            limit: 500,
-        };
-        let items = state.reservations.list(&m.actor(), query).map_err(fail(v))?.items;
+        let items = state.reservations.live_in(&actor, room.id, window).map_err(fail(v))?;
         by_room.push((room, items));
     }
-    let everything: Vec<&Reservation> = by_room.iter().flat_map(|(_, rs)| rs.iter()).collect();
+    let everything: Vec<&Reservation> = by_room.iter().flat_map(|(_, rs)| rs.iter().map(|r| &**r)).collect();
     let grid = grid_for(v.tz, day, &everything, now);
     let names = state.users.names().map_err(fail(v))?;
     let date = day.format("%Y-%m-%d").to_string();
     let tracks = by_room
         .iter()
         .map(|(room, rs)| {
-            let refs: Vec<&Reservation> = rs.iter().collect();
+            let refs: Vec<&Reservation> = rs.iter().map(|r| &**r).collect();
             Track {
                 label: room.name.clone(),
                 sublabel: format!("{} · {}", room.capacity, room.location).trim_end_matches(" · ").to_string(),
