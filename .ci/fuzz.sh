@@ -4,12 +4,19 @@
 #   FUZZ_SECONDS   seconds per target (default 60); run for hours by hand to look deeper
 #   FUZZ_TARGETS   which targets (default: all of them)
 #   FUZZ_SANITIZER address (default, cargo-fuzz's) or none; docs/fuzzing.md has the build times
+#   FUZZ_BUILD     release (default: optimized, the most executions per second) or dev
+#                  (unoptimized with overflow checks: builds in a fraction of the time; CI uses it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets="${FUZZ_TARGETS:-rrule config reservation_body}"
+case "${FUZZ_BUILD:-release}" in
+    release) mode=-O ;;
+    dev) mode=--dev ;;
+    *) echo "FUZZ_BUILD must be release or dev" >&2; exit 2 ;;
+esac
 
 # cargo-fuzz needs nightly-only compiler flags. Use the nightly toolchain when there is one;
 # otherwise let the stable compiler accept them (RUSTC_BOOTSTRAP), which CI images with only
@@ -29,7 +36,7 @@ fi
 
 cd fuzz
 start=$(date +%s)
-"${cargo[@]}" fuzz build -O --sanitizer "$sanitizer"
+"${cargo[@]}" fuzz build "$mode" --sanitizer "$sanitizer"
 echo "fuzz targets built in $(($(date +%s) - start)) s"
 
 failed=()
@@ -39,13 +46,13 @@ for t in $targets; do
     echo "== fuzzing $t for ${seconds} s"
     # The first directory collects what the run learns (ignored by git); the seeds stay as written.
     # -timeout: one input taking seconds is a finding too (a hang), not something to wait out.
-    if ! "${cargo[@]}" fuzz run -O --sanitizer "$sanitizer" "$t" "corpus/$t" "seeds/$t" -- \
+    if ! "${cargo[@]}" fuzz run "$mode" --sanitizer "$sanitizer" "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$seconds" -timeout=10 -print_final_stats=1; then
         failed+=("$t")
     fi
     for a in $(ls -t "artifacts/$t" | head -n $(($(ls "artifacts/$t" | wc -l) - before))); do
         echo "FOUND: fuzz/artifacts/$t/$a"
-        echo "  reproduce: (cd fuzz && ${cargo[*]} fuzz run -O --sanitizer $sanitizer $t artifacts/$t/$a)"
+        echo "  reproduce: (cd fuzz && ${cargo[*]} fuzz run $mode --sanitizer $sanitizer $t artifacts/$t/$a)"
     done
 done
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seeds a running Salas server for the wrk load test: ROOMS rooms and RESERVATIONS reservations
-(one-hour meetings spread over the coming days, never overlapping), through the public API.
-Prints the shell variables wrk.sh needs: a bearer token, a session cookie and a room id."""
+(ten one-hour meetings a day per room, 08:00-18:00 UTC, from tomorrow on), through the public API.
+Prints the shell variables wrk.sh needs: a bearer token, a session cookie, the room ids (ROOMS),
+the first room (ROOM) and the first seeded day (DAY)."""
 import http.client, json, re, sys, threading, urllib.parse
 from datetime import datetime, timedelta, timezone
 
@@ -9,8 +10,8 @@ host, port = sys.argv[1].split(":")
 rooms_n, reservations_n = int(sys.argv[2]), int(sys.argv[3])
 email, password = "admin@example.test", "admin password 1"
 
-def call(method, path, body=None, token=None, headers=None):
-    c = http.client.HTTPConnection(host, int(port), timeout=30)
+def call(method, path, body=None, token=None, headers=None, conn=None):
+    c = conn or http.client.HTTPConnection(host, int(port), timeout=30)
     h = dict(headers or {})
     if body is not None:
         h["content-type"] = "application/json"
@@ -30,12 +31,16 @@ for i in range(rooms_n):
     assert status == 201, data
     rooms.append(json.loads(data)["id"])
 
-start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-slots = [(rooms[n % rooms_n], start + timedelta(hours=n // rooms_n)) for n in range(reservations_n)]
+start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+def slot(n):
+    k = n // rooms_n  # the room's k-th meeting: day k // 10, hour 8 + k % 10
+    return rooms[n % rooms_n], start + timedelta(days=k // 10, hours=8 + k % 10)
+slots = [slot(n) for n in range(reservations_n)]
 def worker(part):
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)  # kept alive
     for room, at in part:
         body = {"room_id": room, "title": "Load", "start": at.isoformat(), "end": (at + timedelta(hours=1)).isoformat()}
-        status, _, data = call("POST", "/api/v1/reservations", body, token)
+        status, _, data = call("POST", "/api/v1/reservations", body, token, conn=conn)
         assert status == 201, data
 threads = [threading.Thread(target=worker, args=(slots[i::16],)) for i in range(16)]
 [t.start() for t in threads]
@@ -50,4 +55,4 @@ c = http.client.HTTPConnection(host, int(port), timeout=30)
 c.request("POST", "/login", form, {"cookie": login_cookie, "content-type": "application/x-www-form-urlencoded"})
 r = c.getresponse(); r.read()
 session = [v.split(";")[0] for k, v in r.getheaders() if k.lower() == "set-cookie" and v.startswith("salas_session=")][0]
-print(f"TOKEN={token}\nSESSION='{session}'\nROOM={rooms[0]}\nDAY={start.date().isoformat()}")
+print(f"TOKEN={token}\nSESSION='{session}'\nROOMS='{' '.join(rooms)}'\nROOM={rooms[0]}\nDAY={start.date().isoformat()}")
