@@ -71,7 +71,6 @@ pub fn intersect(a: &[TimeRange], b: &[TimeRange]) -> Vec<TimeRange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::RoomId;
     use chrono::{TimeZone, Utc};
 
     fn t(h: u32) -> chrono::DateTime<Utc> {

@@ -23,6 +23,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, mpsc};
 
 type Key = (DateTime<Utc>, ReservationId);
 type Rooms = HashMap<RoomId, BTreeMap<Key, Arc<Reservation>>>;
+/// Where a build running on its own thread delivers what it read.
+type Arrival = mpsc::Receiver<Result<Rooms, StoreError>>;
 
 #[derive(Clone, Default)]
 pub(super) struct Calendar(Arc<Inner>);
@@ -66,7 +68,7 @@ fn build(view: &View) -> Result<Rooms, StoreError> {
 pub(super) struct Keeper {
     calendar: Calendar,
     /// While a build runs: the changes committed since its snapshot, and where it arrives.
-    building: Option<(Vec<Change>, mpsc::Receiver<Result<Rooms, StoreError>>)>,
+    building: Option<(Vec<Change>, Arrival)>,
 }
 
 impl Keeper {
