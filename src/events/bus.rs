@@ -177,12 +177,13 @@ async fn start_cursor(store: &Store, name: &'static str) -> Result<u64, StoreErr
 /// failure, if any. A plan that fails stops the batch there: the events before it are committed,
 /// it is retried after a pause.
 async fn step(store: &Store, consumer: &dyn Consumer, cursor: u64) -> (Option<u64>, Option<String>) {
-    let view = match store.view() {
-        Ok(v) => v,
+    // The events first, then the view: it is at least as new as they are.
+    let events = match store.events_after(cursor, BATCH) {
+        Ok(events) => events,
         Err(e) => return (None, Some(e.to_string())),
     };
-    let events = match view.events_after(cursor, BATCH) {
-        Ok(events) => events,
+    let view = match store.view() {
+        Ok(v) => v,
         Err(e) => return (None, Some(e.to_string())),
     };
     let (mut stagings, mut last, mut failure) = (Vec::new(), cursor, None);

@@ -60,7 +60,7 @@ impl Live {
             let mut cursor = *signal.borrow_and_update();
             loop {
                 while cursor < *signal.borrow() {
-                    let events = match store.view().and_then(|v| v.events_after(cursor, PAGE)) {
+                    let events = match store.events_after(cursor, PAGE) {
                         Ok(events) => events,
                         Err(e) => {
                             // Streams catch up from the log by themselves; the pump only retries.
@@ -74,7 +74,7 @@ impl Live {
                     for event in events {
                         cursor = event.seq;
                         // No receiver is not an error: nobody is watching right now.
-                        let _ = tx.send(Arc::new(event));
+                        let _ = tx.send(event);
                     }
                 }
                 tokio::select! {
@@ -137,10 +137,10 @@ impl Follower {
                 return None;
             }
             if self.behind {
-                match self.store.view().and_then(|v| v.events_after(self.last, PAGE)) {
+                match self.store.events_after(self.last, PAGE) {
                     Ok(events) if events.is_empty() => self.behind = false,
                     Ok(events) => {
-                        self.queue.extend(events.into_iter().map(Arc::new));
+                        self.queue.extend(events);
                         continue;
                     }
                     Err(e) => {

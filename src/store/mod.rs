@@ -14,6 +14,7 @@ mod migrate;
 mod outbox;
 mod policies;
 mod queries;
+mod recent;
 mod tables;
 mod writer;
 
@@ -24,6 +25,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
 pub use writer::Tx;
 
+use crate::events::Event;
 use crate::reservations::model::Reservation;
 use redb::{Database, ReadableDatabase};
 use std::path::{Path, PathBuf};
@@ -77,6 +79,8 @@ pub struct Store {
     access: groups::AccessCell,
     /// The live reservations in memory (the writer keeps it current).
     calendar: calendar::Calendar,
+    /// The newest events, decoded (the writer adds them).
+    recent: recent::Recent,
 }
 
 pub const DB_FILE: &str = "salas.redb";
@@ -112,9 +116,15 @@ impl Store {
         let calendar = calendar::Calendar::default();
         calendar.refresh_rooms(&View::read(&db)?)?;
         let db = Arc::new(health::DbCell::new(db, path.clone(), cache_bytes));
-        let followers = writer::Followers { events: events_tx, access: access.clone(), calendar: calendar.clone() };
+        let recent = recent::Recent::new(last_seq);
+        let followers = writer::Followers {
+            events: events_tx,
+            access: access.clone(),
+            calendar: calendar.clone(),
+            recent: recent.clone(),
+        };
         let writer = writer::spawn(db.clone(), followers);
-        Ok(Store { db, writer, events, file: path.into(), access, calendar })
+        Ok(Store { db, writer, events, file: path.into(), access, calendar, recent })
     }
 
     /// A consistent snapshot for reading.
@@ -177,6 +187,15 @@ impl Store {
         match self.calendar.page(f) {
             Some(page) => Ok(page),
             None => Ok(self.view()?.list(f)?.into_iter().map(Arc::new).collect()),
+        }
+    }
+
+    /// The events after `seq`, oldest first (at most `limit`): from memory while it holds them,
+    /// so the log's many followers do not each decode every event again.
+    pub fn events_after(&self, seq: u64, limit: usize) -> Result<Vec<Arc<Event>>, StoreError> {
+        match self.recent.after(seq, limit) {
+            Some(events) => Ok(events),
+            None => Ok(self.view()?.events_after(seq, limit)?.into_iter().map(Arc::new).collect()),
         }
     }
 

@@ -41,12 +41,13 @@ pub(super) struct Handle {
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-/// What the writer keeps current besides the file: the event signal, the access map and the
-/// calendar of live reservations.
+/// What the writer keeps current besides the file: the event signal, the access map, the
+/// calendar of live reservations and the newest events.
 pub(super) struct Followers {
     pub events: watch::Sender<u64>,
     pub access: super::groups::AccessCell,
     pub calendar: Calendar,
+    pub recent: super::recent::Recent,
 }
 
 pub(super) fn spawn(db: Arc<DbCell>, followers: Followers) -> Handle {
@@ -204,8 +205,9 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
     let mut tx = Tx::new(&txn);
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
-    let (failed, last_seq, appended, access_changed) = (tx.failed.take(), tx.last_seq, tx.appended, tx.access_changed);
+    let (failed, last_seq, access_changed) = (tx.failed.take(), tx.last_seq, tx.access_changed);
     let changes = std::mem::take(&mut tx.changes);
+    let events = std::mem::take(&mut tx.events);
     drop(tx);
     let result = match failed {
         Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
@@ -223,7 +225,8 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
         // Before answering and before waking the event consumers: whoever got an answer, or
         // an event, finds the reservations as committed.
         keeper.committed(changes);
-        if appended {
+        if !events.is_empty() {
+            followers.recent.committed(events);
             followers.events.send_replace(last_seq);
         }
     }
@@ -270,11 +273,12 @@ pub struct Tx<'a> {
     staged: Vec<Op>,
     failed: Option<StoreError>,
     last_seq: u64,
-    appended: bool,
     /// A room, group, membership or access rule was written: the access map must be rebuilt.
     access_changed: bool,
     /// The reservations written, for the calendar once the batch is committed.
     changes: Vec<Change>,
+    /// The events appended, for the log's followers once the batch is committed.
+    events: Vec<Arc<Event>>,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -291,7 +295,15 @@ impl<'a> Tx<'a> {
             Ok(seq) => (seq, None),
             Err(e) => (0, Some(e)),
         };
-        Tx { view, staged: Vec::new(), failed, last_seq, appended: false, access_changed: false, changes: Vec::new() }
+        Tx {
+            view,
+            staged: Vec::new(),
+            failed,
+            last_seq,
+            access_changed: false,
+            changes: Vec::new(),
+            events: Vec::new(),
+        }
     }
 
     fn txn(&self) -> &'a WriteTransaction {
@@ -465,7 +477,7 @@ impl<'a> Tx<'a> {
                 };
                 txn.open_table(EVENTS)?.insert(event.seq, encode(&event)?.as_slice())?;
                 self.last_seq = event.seq;
-                self.appended = true;
+                self.events.push(Arc::new(event));
             }
         }
         Ok(())

@@ -154,11 +154,12 @@ impl Waitlist {
     /// Follows the event log until `stop`, serving the line whenever time frees.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut signal = self.store.event_signal();
+        let mut cursor = None;
         loop {
             if *stop.borrow() {
                 return;
             }
-            let moved = match self.step().await {
+            let moved = match self.step(&mut cursor).await {
                 Ok(moved) => moved,
                 Err(e) => {
                     tracing::warn!(error = %e, "the waitlist could not handle an event; trying again shortly");
@@ -176,10 +177,14 @@ impl Waitlist {
         }
     }
 
-    /// Handles the events after the cursor; true when there were any.
-    async fn step(&self) -> Result<bool> {
-        let cursor = self.cursor().await?;
-        let events = self.store.view()?.events_after(cursor, BATCH)?;
+    /// Handles the events after the cursor (read from the store the first time; only this task
+    /// moves it); true when there were any.
+    async fn step(&self, cursor: &mut Option<u64>) -> Result<bool> {
+        let after = match *cursor {
+            Some(c) => c,
+            None => *cursor.insert(self.cursor().await?),
+        };
+        let events = self.store.events_after(after, BATCH)?;
         let Some(last) = events.last().map(|e| e.seq) else { return Ok(false) };
         for event in &events {
             self.handle(event).await?;
@@ -190,6 +195,7 @@ impl Waitlist {
                 Ok::<(), StoreError>(())
             })
             .await?;
+        *cursor = Some(last);
         Ok(true)
     }
 
