@@ -4,7 +4,8 @@
 //!
 //! A consumer only *plans*: it turns an event into writes (deliveries, inbox entries) that are
 //! committed together with the cursor move, so each event's work is recorded exactly once even
-//! though an event may be read twice. Sending happens later, in the channels' own senders, so a
+//! though an event may be read twice. Those writes need no disk flush of their own (see
+//! [`Store::write_replayable`]). Sending happens later, in the channels' own senders, so a
 //! slow SMTP server never holds up the log, the writer, or the other consumers.
 
 use crate::clock::Clock;
@@ -204,8 +205,10 @@ async fn step(store: &Store, consumer: &dyn Consumer, cursor: u64) -> (Option<u6
         return (None, failure);
     }
     let name = consumer.name();
+    // Replayable: lost in a crash, the cursor is behind and these events are planned again,
+    // and their once keys went with them.
     let written = store
-        .write(move |tx: &mut Tx| {
+        .write_replayable(move |tx: &mut Tx| {
             for s in stagings {
                 s(tx)?;
             }

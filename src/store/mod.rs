@@ -144,6 +144,19 @@ impl Store {
         self.writer.submit(command).await
     }
 
+    /// [`Store::write`] for work that is done again after a crash if it was lost: the event
+    /// followers' cursor moves and what they stage with them (each under a once key). Its batch
+    /// is flushed to disk only if another command in it needs that; otherwise it becomes durable
+    /// with the next flushed batch, or when the store closes.
+    pub async fn write_replayable<T, E, F>(&self, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        self.writer.submit_replayable(command).await
+    }
+
     /// The same as [`Store::write`], for the command line, which has no async runtime.
     pub fn write_blocking<T, E, F>(&self, command: F) -> Result<T, E>
     where
@@ -262,4 +275,26 @@ pub fn check(data_dir: &Path) -> Result<Vec<String>, StoreError> {
     }
     problems.extend(View::read(&db)?.verify()?);
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_replayable_write_is_seen_at_once_and_kept_by_a_clean_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let moved = store.write_replayable(|tx: &mut Tx| {
+            tx.set_cursor("test", 7);
+            Ok::<(), StoreError>(())
+        });
+        moved.await.unwrap();
+        assert_eq!(store.view().unwrap().cursor("test").unwrap(), Some(7));
+        store.close();
+        // Closing makes the unflushed commit durable: a new process finds it.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.view().unwrap().cursor("test").unwrap(), Some(7));
+        store.close();
+    }
 }

@@ -2,6 +2,11 @@
 //! drains the queue of commands, runs each against the same transaction (each judged on its own:
 //! a refused command stages nothing), commits the batch once with `Durability::Immediate`, and
 //! only then answers every command. Many concurrent bookings thus share one disk flush.
+//!
+//! A batch made only of replayable commands (the event followers' cursor moves and what they
+//! stage with them, which are done again after a crash when lost) is committed without a flush:
+//! it becomes durable with the next batch that is, or when the store closes. The followers then
+//! cost the disk no flush of their own.
 
 use super::StoreError;
 use super::calendar::{Calendar, Change, Keeper};
@@ -14,7 +19,7 @@ use crate::reservations::model::{Reservation, Status};
 use crate::rooms::model::{Resource, Room};
 use crate::types::{ApiKeyId, EventId, ResourceId, micros};
 use crate::users::model::{ApiKey, Session, User};
-use redb::{Database, WriteTransaction};
+use redb::{Database, Durability, WriteTransaction};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -29,7 +34,11 @@ type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 type Job = Box<dyn for<'a, 'b> FnOnce(Option<&'b mut Tx<'a>>) -> Completion + Send>;
 
 enum Msg {
-    Job(Job),
+    /// A command; `durable` when its batch must reach the disk before it is answered.
+    Job {
+        job: Job,
+        durable: bool,
+    },
     /// Build the in-memory calendar (the server asks once it starts).
     BuildCalendar,
     Stop,
@@ -63,8 +72,27 @@ impl Handle {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
     {
+        self.submit_as(true, command).await
+    }
+
+    /// [`Handle::submit`] for a replayable command (see the module's documentation).
+    pub(super) async fn submit_replayable<T, E, F>(&self, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
+        self.submit_as(false, command).await
+    }
+
+    async fn submit_as<T, E, F>(&self, durable: bool, command: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.enqueue(command, move |result| {
+        self.enqueue(durable, command, move |result| {
             let _ = tx.send(result);
         })?;
         rx.await.unwrap_or_else(|_| Err(StoreError::Closed.into()))
@@ -77,13 +105,18 @@ impl Handle {
         F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
     {
         let (tx, rx) = mpsc::sync_channel(1);
-        self.enqueue(command, move |result| {
+        self.enqueue(true, command, move |result| {
             let _ = tx.send(result);
         })?;
         rx.recv().unwrap_or_else(|_| Err(StoreError::Closed.into()))
     }
 
-    fn enqueue<T, E, F>(&self, command: F, reply: impl FnOnce(Result<T, E>) + Send + 'static) -> Result<(), E>
+    fn enqueue<T, E, F>(
+        &self,
+        durable: bool,
+        command: F,
+        reply: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> Result<(), E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -101,7 +134,7 @@ impl Handle {
                 })
             })
         });
-        self.queue.send(Msg::Job(job)).map_err(|_| StoreError::Closed.into())
+        self.queue.send(Msg::Job { job, durable }).map_err(|_| StoreError::Closed.into())
     }
 
     pub(super) fn build_calendar(&self) {
@@ -127,8 +160,8 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
     loop {
         keeper.poll();
         let wait = if keeper.is_building() { BUILD_POLL } else { RETRY };
-        let first = match rx.recv_timeout(wait) {
-            Ok(Msg::Job(job)) => job,
+        let (first, mut durable) = match rx.recv_timeout(wait) {
+            Ok(Msg::Job { job, durable }) => (job, durable),
             Ok(Msg::BuildCalendar) => {
                 // Between two batches: the snapshot misses no commit the keeper is not given.
                 match cell.get().and_then(|db| View::read(&db)) {
@@ -147,7 +180,10 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
         let (mut stop, mut build) = (false, false);
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(Msg::Job(job)) => jobs.push(job),
+                Ok(Msg::Job { job, durable: d }) => {
+                    jobs.push(job);
+                    durable |= d;
+                }
                 Ok(Msg::BuildCalendar) => {
                     build = true;
                     break;
@@ -160,7 +196,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
             }
         }
         match reopen(cell, &mut keeper).and_then(|()| cell.get()) {
-            Ok(db) => commit_batch(cell, &db, jobs, followers, &mut keeper),
+            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, &mut keeper),
             Err(e) => {
                 for job in jobs {
                     job(None)(Err(e.clone()));
@@ -185,8 +221,14 @@ fn reopen(cell: &DbCell, keeper: &mut Keeper) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Followers, keeper: &mut Keeper) {
-    let txn = match db.begin_write() {
+fn commit_batch(
+    cell: &DbCell,
+    db: &Database,
+    (jobs, durable): (Vec<Job>, bool),
+    followers: &Followers,
+    keeper: &mut Keeper,
+) {
+    let mut txn = match db.begin_write() {
         Ok(txn) => txn,
         Err(e) => {
             let e = match begin_trouble(&e) {
@@ -202,6 +244,12 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
             return;
         }
     };
+    // redb refuses only with persistent savepoints (never made here): the commit then stays
+    // durable, which is merely slower.
+    if !durable {
+        let _ = txn.set_durability(Durability::None);
+    }
+    let started = std::time::Instant::now();
     let mut tx = Tx::new(&txn);
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
@@ -209,6 +257,7 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
     let changes = std::mem::take(&mut tx.changes);
     let events = std::mem::take(&mut tx.events);
     drop(tx);
+    let applied = started.elapsed();
     let result = match failed {
         Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
         None => txn.commit().map_err(|e| match commit_trouble(&e) {
@@ -238,7 +287,13 @@ fn commit_batch(cell: &DbCell, db: &Database, jobs: Vec<Job>, followers: &Follow
     {
         tracing::error!(error = %e, "could not reload the rooms and their access rules; the previous ones stay in force");
     }
-    tracing::trace!(size = completions.len(), "write batch done");
+    tracing::trace!(
+        size = completions.len(),
+        durable,
+        apply_us = applied.as_micros() as u64,
+        total_us = started.elapsed().as_micros() as u64,
+        "write batch done"
+    );
     for complete in completions {
         complete(result.clone());
     }

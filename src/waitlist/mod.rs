@@ -190,7 +190,7 @@ impl Waitlist {
             self.handle(event).await?;
         }
         self.store
-            .write(move |tx: &mut Tx| {
+            .write_replayable(move |tx: &mut Tx| {
                 tx.set_cursor(CURSOR, last);
                 Ok::<(), StoreError>(())
             })
