@@ -45,7 +45,7 @@ pub(super) fn apply(txn: &WriteTransaction, view: &View, op: DisplayOp) -> Resul
 
 impl View<'_> {
     pub fn display(&self, id: DisplayId) -> Result<Option<Display>> {
-        with_table!(self, DISPLAYS, |t| get(&t, id.bytes()))
+        with_table!(self, DISPLAYS, |t| get(t, id.bytes()))
     }
 
     pub fn display_by_hash(&self, hash: [u8; 32]) -> Result<Option<Display>> {
@@ -58,6 +58,6 @@ impl View<'_> {
 
     /// Every display, oldest first (ids are time-ordered).
     pub fn displays(&self) -> Result<Vec<Display>> {
-        with_table!(self, DISPLAYS, |t| all(&t))
+        with_table!(self, DISPLAYS, |t| all(t))
     }
 }

@@ -116,7 +116,7 @@ pub(super) fn apply(txn: &WriteTransaction, view: &View, op: GroupOp) -> Result<
 
 impl View<'_> {
     pub fn group(&self, id: GroupId) -> Result<Option<Group>> {
-        with_table!(self, GROUPS, |t| get(&t, id.bytes()))
+        with_table!(self, GROUPS, |t| get(t, id.bytes()))
     }
 
     pub fn group_by_name(&self, name: &str) -> Result<Option<Group>> {
@@ -129,7 +129,7 @@ impl View<'_> {
 
     /// All groups, by name.
     pub fn groups(&self) -> Result<Vec<Group>> {
-        let mut groups: Vec<Group> = with_table!(self, GROUPS, |t| all(&t))?;
+        let mut groups: Vec<Group> = with_table!(self, GROUPS, |t| all(t))?;
         groups.sort_by_key(|g| name_key(&g.name));
         Ok(groups)
     }
@@ -167,7 +167,7 @@ impl View<'_> {
     }
 
     pub fn room_rule(&self, room: RoomId) -> Result<Option<AccessRule>> {
-        with_table!(self, ROOM_ACCESS, |t| get(&t, room.bytes()))
+        with_table!(self, ROOM_ACCESS, |t| get(t, room.bytes()))
     }
 
     /// Every room rule, in room id order.
@@ -227,7 +227,7 @@ impl AccessMap {
             view.location_rules()?.into_iter().map(|l| (name_key(&l.location), Arc::new(l.rule))).collect();
         let mut rules = HashMap::new();
         if !own.is_empty() || !by_location.is_empty() {
-            let rooms: Vec<Room> = with_table!(view, ROOMS, |t| all(&t))?;
+            let rooms: Vec<Room> = with_table!(view, ROOMS, |t| all(t))?;
             for room in rooms {
                 let location = by_location.get(&name_key(&room.location));
                 if let Some(rule) = own.get(&room.id).or(location) {

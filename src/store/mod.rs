@@ -10,6 +10,7 @@ mod displays;
 mod export;
 mod groups;
 mod health;
+mod kept;
 mod migrate;
 mod outbox;
 mod policies;

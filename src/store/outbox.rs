@@ -138,28 +138,28 @@ impl View<'_> {
 
     /// The waitlist, oldest entry first.
     pub fn wait_entries(&self) -> Result<Vec<crate::waitlist::model::WaitEntry>> {
-        let mut all: Vec<crate::waitlist::model::WaitEntry> = with_table!(self, WAITLIST, |t| all(&t))?;
+        let mut all: Vec<crate::waitlist::model::WaitEntry> = with_table!(self, WAITLIST, |t| all(t))?;
         all.sort_by_key(|e| (e.created_at, e.id));
         Ok(all)
     }
 
     pub fn wait_entry(&self, id: crate::types::WaitId) -> Result<Option<crate::waitlist::model::WaitEntry>> {
-        with_table!(self, WAITLIST, |t| get(&t, id.bytes()))
+        with_table!(self, WAITLIST, |t| get(t, id.bytes()))
     }
 
     /// Scheduled report e-mails, oldest first.
     pub fn report_subscriptions(&self) -> Result<Vec<Subscription>> {
-        let mut all: Vec<Subscription> = with_table!(self, REPORT_SUBSCRIPTIONS, |t| all(&t))?;
+        let mut all: Vec<Subscription> = with_table!(self, REPORT_SUBSCRIPTIONS, |t| all(t))?;
         all.sort_by_key(|s| s.created_at);
         Ok(all)
     }
 
     pub fn report_subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>> {
-        with_table!(self, REPORT_SUBSCRIPTIONS, |t| get(&t, id.bytes()))
+        with_table!(self, REPORT_SUBSCRIPTIONS, |t| get(t, id.bytes()))
     }
 
     pub fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>> {
-        with_table!(self, DELIVERIES, |t| get(&t, id.bytes()))
+        with_table!(self, DELIVERIES, |t| get(t, id.bytes()))
     }
 
     /// Deliveries of `channel`, newest first, optionally only those with `status`.
@@ -219,11 +219,11 @@ impl View<'_> {
     }
 
     pub fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>> {
-        with_table!(self, WEBHOOKS, |t| get(&t, id.bytes()))
+        with_table!(self, WEBHOOKS, |t| get(t, id.bytes()))
     }
 
     pub fn webhooks(&self) -> Result<Vec<Webhook>> {
-        with_table!(self, WEBHOOKS, |t| all(&t))
+        with_table!(self, WEBHOOKS, |t| all(t))
     }
 
     /// A user's notifications, newest first.
@@ -274,7 +274,7 @@ impl View<'_> {
     }
 
     pub fn preferences(&self, user: UserId) -> Result<Option<Preferences>> {
-        with_table!(self, NOTIFY_PREFS, |t| get(&t, user.bytes()))
+        with_table!(self, NOTIFY_PREFS, |t| get(t, user.bytes()))
     }
 
     /// Live reservations starting in `[from, to)`, in start order.

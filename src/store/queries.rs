@@ -8,7 +8,7 @@ use crate::reservations::model::Reservation;
 use crate::rooms::model::{Resource, Room};
 use crate::types::{ApiKeyId, ReservationId, ResourceId, RoomId, SeriesId, TimeRange, UserId, from_micros, micros};
 use crate::users::model::{ApiKey, Session, User};
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::de::DeserializeOwned;
 use std::ops::Bound;
 
@@ -21,7 +21,8 @@ pub const MAX_RESERVATION_MICROS: i64 = 31 * 24 * 3600 * 1_000_000;
 
 pub(super) enum Txn<'a> {
     Read(ReadTransaction),
-    Write(&'a WriteTransaction),
+    /// The writer's transaction, with the tables it keeps open for the batch.
+    Write(Box<super::kept::Kept<'a>>),
 }
 
 /// A consistent view of the store: a read transaction, or the writer's transaction (which also
@@ -30,19 +31,17 @@ pub struct View<'a> {
     pub(super) txn: Txn<'a>,
 }
 
-/// Opens `$def` in whichever transaction the view holds and evaluates `$body` with it bound to
-/// `$t`. Both arms are the same code, monomorphised for the two table types.
+/// Opens `$def` in whichever transaction the view holds (the writer's keeps some open, see
+/// [`super::kept`]) and evaluates `$body` with a reference to it bound to `$t`. Both arms are the
+/// same code, monomorphised for the two table types.
 macro_rules! with_table {
-    ($view:expr, $def:expr, |$t:ident| $body:expr) => {
+    ($view:expr, $def:ident, |$t:ident| $body:expr) => {
         match &$view.txn {
             Txn::Read(txn) => {
-                let $t = txn.open_table($def)?;
+                let $t = &txn.open_table($def)?;
                 $body
             }
-            Txn::Write(txn) => {
-                let $t = txn.open_table($def)?;
-                $body
-            }
+            Txn::Write(kept) => $crate::store::kept::kept_table!(kept, $def, |$t| $body),
         }
     };
 }
@@ -85,7 +84,7 @@ impl View<'static> {
 
 impl View<'_> {
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
-        with_table!(self, USERS, |t| get(&t, id.bytes()))
+        with_table!(self, USERS, |t| get(t, id.bytes()))
     }
 
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
@@ -98,7 +97,7 @@ impl View<'_> {
 
     /// All users, by e-mail.
     pub fn users(&self) -> Result<Vec<User>> {
-        let mut users: Vec<User> = with_table!(self, USERS, |t| all(&t))?;
+        let mut users: Vec<User> = with_table!(self, USERS, |t| all(t))?;
         users.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(users)
     }
@@ -108,7 +107,7 @@ impl View<'_> {
     }
 
     pub fn api_key(&self, id: ApiKeyId) -> Result<Option<ApiKey>> {
-        with_table!(self, API_KEYS, |t| get(&t, id.bytes()))
+        with_table!(self, API_KEYS, |t| get(t, id.bytes()))
     }
 
     pub fn api_key_by_hash(&self, hash: [u8; 32]) -> Result<Option<ApiKey>> {
@@ -120,7 +119,7 @@ impl View<'_> {
     }
 
     pub fn api_keys_of(&self, user: UserId) -> Result<Vec<ApiKey>> {
-        let keys: Vec<ApiKey> = with_table!(self, API_KEYS, |t| all(&t))?;
+        let keys: Vec<ApiKey> = with_table!(self, API_KEYS, |t| all(t))?;
         Ok(keys.into_iter().filter(|k| k.user_id == user).collect())
     }
 
@@ -132,7 +131,7 @@ impl View<'_> {
     }
 
     pub fn room(&self, id: RoomId) -> Result<Option<Room>> {
-        with_table!(self, ROOMS, |t| get(&t, id.bytes()))
+        with_table!(self, ROOMS, |t| get(t, id.bytes()))
     }
 
     pub fn room_id_by_name(&self, name: &str) -> Result<Option<RoomId>> {
@@ -141,13 +140,13 @@ impl View<'_> {
 
     /// All rooms, by name.
     pub fn rooms(&self) -> Result<Vec<Room>> {
-        let mut rooms: Vec<Room> = with_table!(self, ROOMS, |t| all(&t))?;
+        let mut rooms: Vec<Room> = with_table!(self, ROOMS, |t| all(t))?;
         rooms.sort_by_key(|r| name_key(&r.name));
         Ok(rooms)
     }
 
     pub fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
-        with_table!(self, RESOURCES, |t| get(&t, id.bytes()))
+        with_table!(self, RESOURCES, |t| get(t, id.bytes()))
     }
 
     pub fn resource_id_by_name(&self, name: &str) -> Result<Option<ResourceId>> {
@@ -158,13 +157,13 @@ impl View<'_> {
 
     /// All resources, by name.
     pub fn resources(&self) -> Result<Vec<Resource>> {
-        let mut resources: Vec<Resource> = with_table!(self, RESOURCES, |t| all(&t))?;
+        let mut resources: Vec<Resource> = with_table!(self, RESOURCES, |t| all(t))?;
         resources.sort_by_key(|r| name_key(&r.name));
         Ok(resources)
     }
 
     pub fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>> {
-        with_table!(self, RESERVATIONS, |t| get(&t, id.bytes()))
+        with_table!(self, RESERVATIONS, |t| get(t, id.bytes()))
     }
 
     /// The live reservations of `room` overlapping `range`, in start order, from the index: the
@@ -286,7 +285,7 @@ impl View<'_> {
         let mut out = Vec::new();
         with_table!(self, RESERVATIONS, |rows| {
             let mut take = |id: Id| -> Result<bool> {
-                if let Some(r) = get::<Reservation>(&rows, id)?
+                if let Some(r) = get::<Reservation>(rows, id)?
                     && keep(&r)
                 {
                     out.push(r);
@@ -376,7 +375,7 @@ impl View<'_> {
     /// Checks the invariants the write path keeps; returns what is wrong, if anything.
     pub fn verify(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
-        let reservations: Vec<Reservation> = with_table!(self, RESERVATIONS, |t| all(&t))?;
+        let reservations: Vec<Reservation> = with_table!(self, RESERVATIONS, |t| all(t))?;
         let live = reservations.iter().filter(|r| r.status.is_live()).count();
         let entries: Vec<(Id, i64, Id, i64)> = with_table!(self, LIVE_BY_ROOM, |t| {
             t.iter()?

@@ -12,6 +12,7 @@ use super::StoreError;
 use super::calendar::{Calendar, Change, Keeper};
 use super::codec::{decode, encode};
 use super::health::{DbCell, begin_trouble, commit_trouble};
+use super::kept::Kept;
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
 use crate::events::{Event, NewEvent};
@@ -345,7 +346,7 @@ impl<'a> std::ops::Deref for Tx<'a> {
 
 impl<'a> Tx<'a> {
     fn new(txn: &'a WriteTransaction) -> Tx<'a> {
-        let view = View { txn: Txn::Write(txn) };
+        let view = View { txn: Txn::Write(Box::new(Kept::new(txn))) };
         let (last_seq, failed) = match view.last_event_seq() {
             Ok(seq) => (seq, None),
             Err(e) => (0, Some(e)),
@@ -362,10 +363,7 @@ impl<'a> Tx<'a> {
     }
 
     fn txn(&self) -> &'a WriteTransaction {
-        match self.view.txn {
-            Txn::Write(txn) => txn,
-            Txn::Read(_) => unreachable!("a Tx always holds the write transaction"),
-        }
+        kept(&self.view).txn
     }
 
     fn run<T, E: From<StoreError>>(&mut self, command: impl FnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E> {
@@ -470,7 +468,7 @@ impl<'a> Tx<'a> {
                     names.remove(name_key(&old.name).as_str())?;
                 }
                 names.insert(name_key(&room.name).as_str(), room.id.bytes())?;
-                txn.open_table(ROOMS)?.insert(room.id.bytes(), encode(&*room)?.as_slice())?;
+                kept(&self.view).rooms.write()?.insert(room.id.bytes(), encode(&*room)?.as_slice())?;
             }
             Op::Resource(resource) => {
                 let old = self.view.resource(resource.id)?;
@@ -489,11 +487,12 @@ impl<'a> Tx<'a> {
             }
             Op::Reservation(r) => {
                 let old = self.view.reservation(r.id)?;
+                let kept = kept(&self.view);
                 if let Some(old) = &old {
-                    unindex(txn, old)?;
+                    unindex(kept, old)?;
                 }
-                index(txn, &r)?;
-                txn.open_table(RESERVATIONS)?.insert(r.id.bytes(), encode(&*r)?.as_slice())?;
+                index(kept, &r)?;
+                kept.reservations.write()?.insert(r.id.bytes(), encode(&*r)?.as_slice())?;
                 self.changes.push(Change::new(old.as_ref(), *r));
             }
             Op::Session(hash, session) => {
@@ -530,7 +529,7 @@ impl<'a> Tx<'a> {
                     at: e.at,
                     data: e.data,
                 };
-                txn.open_table(EVENTS)?.insert(event.seq, encode(&event)?.as_slice())?;
+                kept(&self.view).events.write()?.insert(event.seq, encode(&event)?.as_slice())?;
                 self.last_seq = event.seq;
                 self.events.push(Arc::new(event));
             }
@@ -539,32 +538,40 @@ impl<'a> Tx<'a> {
     }
 }
 
-fn index(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
+/// The writer's kept tables (a `Tx`'s view always holds the write transaction).
+fn kept<'s, 'a>(view: &'s View<'a>) -> &'s Kept<'a> {
+    match &view.txn {
+        Txn::Write(kept) => kept,
+        Txn::Read(_) => unreachable!("a Tx always holds the write transaction"),
+    }
+}
+
+fn index(kept: &Kept, r: &Reservation) -> Result<(), StoreError> {
     let (id, start) = (r.id.bytes(), micros(r.start));
     if r.status.is_live() {
-        txn.open_table(LIVE_BY_ROOM)?.insert((r.room_id.bytes(), start, id), micros(r.end))?;
+        kept.live_by_room.write()?.insert((r.room_id.bytes(), start, id), micros(r.end))?;
     }
     if r.status == Status::Pending {
-        txn.open_table(PENDING)?.insert((micros(r.created_at), id), ())?;
+        kept.pending.write()?.insert((micros(r.created_at), id), ())?;
     }
-    txn.open_table(BY_ROOM)?.insert((r.room_id.bytes(), start, id), ())?;
-    txn.open_table(BY_USER)?.insert((r.user_id.bytes(), start, id), ())?;
-    txn.open_table(BY_START)?.insert((start, id), ())?;
+    kept.by_room.write()?.insert((r.room_id.bytes(), start, id), ())?;
+    kept.by_user.write()?.insert((r.user_id.bytes(), start, id), ())?;
+    kept.by_start.write()?.insert((start, id), ())?;
     if let Some(series) = r.series_id {
-        txn.open_table(BY_SERIES)?.insert((series.bytes(), start, id), ())?;
+        kept.by_series.write()?.insert((series.bytes(), start, id), ())?;
     }
     Ok(())
 }
 
-fn unindex(txn: &WriteTransaction, r: &Reservation) -> Result<(), StoreError> {
+fn unindex(kept: &Kept, r: &Reservation) -> Result<(), StoreError> {
     let (id, start) = (r.id.bytes(), micros(r.start));
-    txn.open_table(LIVE_BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
-    txn.open_table(PENDING)?.remove((micros(r.created_at), id))?;
-    txn.open_table(BY_ROOM)?.remove((r.room_id.bytes(), start, id))?;
-    txn.open_table(BY_USER)?.remove((r.user_id.bytes(), start, id))?;
-    txn.open_table(BY_START)?.remove((start, id))?;
+    kept.live_by_room.write()?.remove((r.room_id.bytes(), start, id))?;
+    kept.pending.write()?.remove((micros(r.created_at), id))?;
+    kept.by_room.write()?.remove((r.room_id.bytes(), start, id))?;
+    kept.by_user.write()?.remove((r.user_id.bytes(), start, id))?;
+    kept.by_start.write()?.remove((start, id))?;
     if let Some(series) = r.series_id {
-        txn.open_table(BY_SERIES)?.remove((series.bytes(), start, id))?;
+        kept.by_series.write()?.remove((series.bytes(), start, id))?;
     }
     Ok(())
 }

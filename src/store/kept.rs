@@ -1,0 +1,141 @@
+//! The tables the writer keeps open for a whole batch. Opening a table in a write transaction
+//! looks it up in redb's table of tables, checks its key and value types by name, and on close
+//! stages its new root; with every read and write of a booking opening its tables anew, that was
+//! a sixth of the writer's CPU. The tables a booking touches stay open from their first use to
+//! the end of the batch ([`kept_table!`] sends the views' reads of them here); every other table
+//! is opened per use.
+//!
+//! redb refuses to open a table that is already open, so a table kept here must never be opened
+//! from the writer's transaction any other way: reads go through `with_table!`, writes through
+//! [`Slot::write`].
+
+use super::StoreError;
+use super::tables::*;
+use redb::{Key, Table, TableDefinition, Value, WriteTransaction};
+use std::cell::{Ref, RefCell, RefMut};
+
+type Id = [u8; 16];
+
+/// One kept table: opened on first use.
+pub(super) struct Slot<'a, K: Key + 'static, V: Value + 'static> {
+    txn: &'a WriteTransaction,
+    def: TableDefinition<'static, K, V>,
+    table: RefCell<Option<Table<'a, K, V>>>,
+}
+
+impl<'a, K: Key + 'static, V: Value + 'static> Slot<'a, K, V> {
+    fn new(txn: &'a WriteTransaction, def: TableDefinition<'static, K, V>) -> Self {
+        Slot { txn, def, table: RefCell::new(None) }
+    }
+
+    fn open(&self) -> Result<(), StoreError> {
+        if self.table.try_borrow().map_err(busy)?.is_none() {
+            *self.table.try_borrow_mut().map_err(busy)? = Some(self.txn.open_table(self.def)?);
+        }
+        Ok(())
+    }
+
+    /// The table for reading; several reads may hold it at once.
+    pub(super) fn read(&self) -> Result<Ref<'_, Table<'a, K, V>>, StoreError> {
+        self.open()?;
+        Ref::filter_map(self.table.try_borrow().map_err(busy)?, Option::as_ref).map_err(|_| busy(()))
+    }
+
+    /// The table for writing; no read may hold it meanwhile.
+    pub(super) fn write(&self) -> Result<RefMut<'_, Table<'a, K, V>>, StoreError> {
+        self.open()?;
+        RefMut::filter_map(self.table.try_borrow_mut().map_err(busy)?, Option::as_mut).map_err(|_| busy(()))
+    }
+}
+
+/// A write while a read of the same table is under way (a bug, answered as a failed command
+/// rather than a panic).
+fn busy(_: impl Sized) -> StoreError {
+    StoreError::Storage("a kept table was in use".into())
+}
+
+/// The writer's transaction and the tables it keeps open.
+pub(super) struct Kept<'a> {
+    pub txn: &'a WriteTransaction,
+    pub reservations: Slot<'a, Id, &'static [u8]>,
+    pub rooms: Slot<'a, Id, &'static [u8]>,
+    pub live_by_room: Slot<'a, (Id, i64, Id), i64>,
+    pub by_room: Slot<'a, (Id, i64, Id), ()>,
+    pub by_user: Slot<'a, (Id, i64, Id), ()>,
+    pub by_series: Slot<'a, (Id, i64, Id), ()>,
+    pub by_start: Slot<'a, (i64, Id), ()>,
+    pub pending: Slot<'a, (i64, Id), ()>,
+    pub events: Slot<'a, u64, &'static [u8]>,
+}
+
+impl<'a> Kept<'a> {
+    pub(super) fn new(txn: &'a WriteTransaction) -> Kept<'a> {
+        Kept {
+            txn,
+            reservations: Slot::new(txn, RESERVATIONS),
+            rooms: Slot::new(txn, ROOMS),
+            live_by_room: Slot::new(txn, LIVE_BY_ROOM),
+            by_room: Slot::new(txn, BY_ROOM),
+            by_user: Slot::new(txn, BY_USER),
+            by_series: Slot::new(txn, BY_SERIES),
+            by_start: Slot::new(txn, BY_START),
+            pending: Slot::new(txn, PENDING),
+            events: Slot::new(txn, EVENTS),
+        }
+    }
+}
+
+/// `with_table!` for the writer's transaction: a kept table from its slot, any other opened
+/// for this use.
+macro_rules! kept_table {
+    ($kept:expr, RESERVATIONS, |$t:ident| $body:expr) => {{
+        let guard = $kept.reservations.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, ROOMS, |$t:ident| $body:expr) => {{
+        let guard = $kept.rooms.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, LIVE_BY_ROOM, |$t:ident| $body:expr) => {{
+        let guard = $kept.live_by_room.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, BY_ROOM, |$t:ident| $body:expr) => {{
+        let guard = $kept.by_room.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, BY_USER, |$t:ident| $body:expr) => {{
+        let guard = $kept.by_user.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, BY_SERIES, |$t:ident| $body:expr) => {{
+        let guard = $kept.by_series.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, BY_START, |$t:ident| $body:expr) => {{
+        let guard = $kept.by_start.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, PENDING, |$t:ident| $body:expr) => {{
+        let guard = $kept.pending.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, EVENTS, |$t:ident| $body:expr) => {{
+        let guard = $kept.events.read()?;
+        let $t = &*guard;
+        $body
+    }};
+    ($kept:expr, $def:ident, |$t:ident| $body:expr) => {{
+        let $t = &$kept.txn.open_table($def)?;
+        $body
+    }};
+}
+pub(super) use kept_table;
