@@ -44,8 +44,9 @@ pub const CURSORS: TableDefinition<&str, u64> = TableDefinition::new("consumer_c
 pub const DELIVERIES: TableDefinition<Id, &[u8]> = TableDefinition::new("deliveries");
 /// Pending deliveries only: (next attempt, id). Senders read the due ones from the front.
 pub const DELIVERIES_DUE: TableDefinition<(i64, Id), ()> = TableDefinition::new("deliveries_due");
-/// Work already staged, by a key naming it (SHA-256 of consumer, event and recipient): a replayed
-/// event or a second reminder run finds its key here and stages nothing again.
+/// Work already staged, by a key naming it (for an event's work: the event's instant, then a
+/// SHA-256 of consumer, event and recipient; for a reminder: the SHA-256): a replayed event or a
+/// second reminder run finds its key here and stages nothing again.
 pub const ONCE: TableDefinition<[u8; 32], ()> = TableDefinition::new("once_keys");
 /// Admin-edited e-mail templates: "kind/language" → template. Absent: the shipped default.
 pub const EMAIL_TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("email_templates");

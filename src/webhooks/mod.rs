@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::WebhooksConfig;
 use crate::events::Event;
 use crate::events::bus::{Consumer, Staging};
-use crate::notify::consumer::once_key;
+use crate::notify::consumer::event_once_key;
 use crate::notify::email::describe;
 use crate::notify::model::{Channel, Delivery, DeliveryStatus, Webhook};
 use crate::notify::sender::{self, Outcome, Policy, Transport};
@@ -231,7 +231,7 @@ impl Consumer for WebhookConsumer {
                 created_at: now,
                 sent_at: None,
             };
-            let key = once_key(&["webhook", &event.id.to_string(), &hook.id.to_string()]);
+            let key = event_once_key(event, &["webhook", &event.id.to_string(), &hook.id.to_string()]);
             out.push(Box::new(move |tx: &mut Tx| {
                 if !tx.is_done(key)? {
                     tx.mark_done(key);
