@@ -1,7 +1,8 @@
 -- wrk script for the write path (benches/wrk.sh): every request books a 30-minute slot that no
 -- other request of the run takes, dealt round-robin over the rooms, so every answer should be a
--- 201. Arguments after `--`: the first slot's start (Unix seconds, UTC) and the room ids.
---   wrk -t2 -c64 -d10s -s benches/book.lua http://HOST -- 1767225600 ID1 ID2 ...
+-- 201. Arguments after `--`: the first slot's start (Unix seconds, UTC), the number of wrk
+-- threads (-t) and the room ids.
+--   wrk -t2 -c64 -d10s -s benches/book.lua http://HOST -- 1767225600 2 ID1 ID2 ...
 -- The bearer token comes from the environment (TOKEN), so it never shows in a process list.
 
 local threads = {}
@@ -15,8 +16,9 @@ end
 
 function init(args)
     first = tonumber(args[1])
+    threads_n = tonumber(args[2])
     rooms = {}
-    for i = 2, #args do
+    for i = 3, #args do
         rooms[#rooms + 1] = args[i]
     end
     counter = 0
@@ -32,9 +34,9 @@ local function at(seconds)
 end
 
 function request()
-    -- Unique across threads (wrk has at most a few dozen here): thread `id` takes the numbers
-    -- equal to `id` modulo 67, a prime, so consecutive numbers of a thread still visit every room.
-    local k = counter * 67 + id
+    -- Unique across threads, and dense (so a long run stays within the five years ahead a
+    -- booking may be made): thread `id` takes the numbers equal to `id` modulo the thread count.
+    local k = counter * threads_n + id
     counter = counter + 1
     local room = rooms[(k % #rooms) + 1]
     local start = first + math.floor(k / #rooms) * 1800

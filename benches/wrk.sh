@@ -76,7 +76,7 @@ first=$(date -u -d "$(date -u -d tomorrow +%F)" +%s)
 book() {
     local clients=$1 threads=$2
     shift 2
-    out=$(wrk -t"$threads" -c"$clients" -d"$DURATION" -s benches/book.lua "$base" -- "$first" "$@")
+    out=$(wrk -t"$threads" -c"$clients" -d"$DURATION" -s benches/book.lua "$base" -- "$first" "$threads" "$@")
     read -r _ rate p50 p99 total failed < <(grep '^RESULT' <<<"$out")
     printf '%-46s %10s %8s ms %7s ms   (%s bookings, %s not 201)\n' \
         "POST /api/v1/reservations, $clients client(s)" "$rate" "$p50" "$p99" "$total" "$failed"
