@@ -1,6 +1,6 @@
 //! The newest events in memory, decoded once. Every follower of the log (the notification and
 //! webhook consumers, search, the waitlist, the live pump) reads each event; from the file each
-//! of them decoded it again, which under a booking load was a sixth of the server's CPU.
+//! of them decoded it again, which under a booking load was about a tenth of the server's CPU.
 //!
 //! The writer adds a batch's events only once the batch is committed and before it announces
 //! them, so memory never holds an event the file does not. A reader further behind than memory
