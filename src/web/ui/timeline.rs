@@ -7,7 +7,7 @@ use super::session::Member;
 use super::{Ctx, PageResult, fail, render};
 use crate::reservations::model::Reservation;
 use crate::rooms::model::Room;
-use crate::types::{TimeRange, UserId};
+use crate::types::{ReservationId, TimeRange, UserId};
 use crate::web::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -36,7 +36,9 @@ pub struct Track {
 }
 
 pub struct Block {
-    pub href: String,
+    /// The page writes the links from it (formatting them here was a tenth of the timeline's
+    /// time: two allocations and two UUID formats per block).
+    pub id: ReservationId,
     pub title: String,
     pub when: String,
     pub owner: String,
@@ -45,11 +47,13 @@ pub struct Block {
     pub pending: bool,
     /// "Pending approval" (translated) for a pending block, else empty.
     pub status_label: String,
-    /// `r-{id}` on the day the reservation starts (so each id is unique on a page): the booking
-    /// form sends the browser back to `/?date=…#r-{id}`, which scrolls to the new block.
-    pub anchor: Option<String>,
-    /// CSS classes placing it: `s{start column} e{end column}`.
-    pub cols: String,
+    /// Whether it carries the anchor `r-{id}`: on the day the reservation starts (so each id
+    /// is unique on a page). The booking form sends the browser back to `/?date=…#r-{id}`,
+    /// which scrolls to the new block.
+    pub anchored: bool,
+    /// The grid columns it spans (CSS classes `s{start} e{end}`, 1-based).
+    pub start_col: i64,
+    pub end_col: i64,
 }
 
 /// The hours a grid shows, widened to include any booking outside the usual day.
@@ -132,15 +136,16 @@ pub fn blocks(
             let end_minutes = (r.end - origin).num_minutes();
             let b = ((end_minutes + SLOT_MINUTES - 1).div_euclid(SLOT_MINUTES)).min(g.slots());
             (b > a).then(|| Block {
-                href: format!("/reservations/{}", r.id),
+                id: r.id,
                 title: r.title.clone(),
                 when: format::range(&v.tr, tz, r.start, r.end),
                 owner: names.get(&r.user_id).cloned().unwrap_or_default(),
                 mine: r.user_id == me,
                 pending: r.status == crate::reservations::model::Status::Pending,
                 status_label: super::mine::status_label(v, r.status),
-                anchor: (r.start >= midnight).then(|| format!("r-{}", r.id)),
-                cols: cols(a, b.max(a + 1), 0),
+                anchored: r.start >= midnight,
+                start_col: a + 1,
+                end_col: b.max(a + 1) + 1,
             })
         })
         .collect()
