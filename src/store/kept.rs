@@ -88,51 +88,20 @@ impl<'a> Kept<'a> {
 /// `with_table!` for the writer's transaction: a kept table from its slot, any other opened
 /// for this use.
 macro_rules! kept_table {
-    ($kept:expr, RESERVATIONS, |$t:ident| $body:expr) => {{
-        let guard = $kept.reservations.read()?;
+    (@slot $slot:expr, |$t:ident| $body:expr) => {{
+        let guard = $slot.read()?;
         let $t = &*guard;
         $body
     }};
-    ($kept:expr, ROOMS, |$t:ident| $body:expr) => {{
-        let guard = $kept.rooms.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, LIVE_BY_ROOM, |$t:ident| $body:expr) => {{
-        let guard = $kept.live_by_room.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, BY_ROOM, |$t:ident| $body:expr) => {{
-        let guard = $kept.by_room.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, BY_USER, |$t:ident| $body:expr) => {{
-        let guard = $kept.by_user.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, BY_SERIES, |$t:ident| $body:expr) => {{
-        let guard = $kept.by_series.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, BY_START, |$t:ident| $body:expr) => {{
-        let guard = $kept.by_start.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, PENDING, |$t:ident| $body:expr) => {{
-        let guard = $kept.pending.read()?;
-        let $t = &*guard;
-        $body
-    }};
-    ($kept:expr, EVENTS, |$t:ident| $body:expr) => {{
-        let guard = $kept.events.read()?;
-        let $t = &*guard;
-        $body
-    }};
+    ($kept:expr, RESERVATIONS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.reservations, $($rest)*) };
+    ($kept:expr, ROOMS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.rooms, $($rest)*) };
+    ($kept:expr, LIVE_BY_ROOM, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.live_by_room, $($rest)*) };
+    ($kept:expr, BY_ROOM, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_room, $($rest)*) };
+    ($kept:expr, BY_USER, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_user, $($rest)*) };
+    ($kept:expr, BY_SERIES, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_series, $($rest)*) };
+    ($kept:expr, BY_START, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_start, $($rest)*) };
+    ($kept:expr, PENDING, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.pending, $($rest)*) };
+    ($kept:expr, EVENTS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.events, $($rest)*) };
     ($kept:expr, $def:ident, |$t:ident| $body:expr) => {{
         let $t = &$kept.txn.open_table($def)?;
         $body

@@ -142,7 +142,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
     {
-        self.writer.submit(command).await
+        self.writer.submit(true, command).await
     }
 
     /// [`Store::write`] for work that is done again after a crash if it was lost: the event
@@ -155,7 +155,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
     {
-        self.writer.submit_replayable(command).await
+        self.writer.submit(false, command).await
     }
 
     /// The same as [`Store::write`], for the command line, which has no async runtime.

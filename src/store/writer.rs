@@ -67,26 +67,9 @@ pub(super) fn spawn(db: Arc<DbCell>, followers: Followers) -> Handle {
 }
 
 impl Handle {
-    pub(super) async fn submit<T, E, F>(&self, command: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
-    {
-        self.submit_as(true, command).await
-    }
-
-    /// [`Handle::submit`] for a replayable command (see the module's documentation).
-    pub(super) async fn submit_replayable<T, E, F>(&self, command: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
-    {
-        self.submit_as(false, command).await
-    }
-
-    async fn submit_as<T, E, F>(&self, durable: bool, command: F) -> Result<T, E>
+    /// Queues `command` and waits for its answer; `durable` false for a replayable command (see
+    /// the module's documentation).
+    pub(super) async fn submit<T, E, F>(&self, durable: bool, command: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
