@@ -167,7 +167,7 @@ fn token_hash(token: &str) -> [u8; 32] {
 /// The event never carries the token or its hash.
 fn event(kind: EventKind, actor: crate::types::UserId, d: &Display, at: DateTime<Utc>) -> NewEvent {
     let data = serde_json::json!({"id": d.id, "room_id": d.room_id, "name": d.name, "created_by": d.created_by});
-    NewEvent::new(kind, Some(actor), d.id.0, at, data)
+    NewEvent::new(kind, Some(actor), d.id.0, at, &data)
 }
 
 #[cfg(test)]

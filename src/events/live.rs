@@ -198,7 +198,7 @@ mod tests {
                         None,
                         uuid::Uuid::now_v7(),
                         crate::clock::now(),
-                        serde_json::json!({}),
+                        &serde_json::json!({}),
                     );
                     tx.append_event(e);
                 }

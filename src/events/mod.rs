@@ -7,7 +7,9 @@ pub mod live;
 
 use crate::types::{EventId, UserId};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,17 +64,23 @@ pub struct NewEvent {
     pub subject: Uuid,
     pub at: DateTime<Utc>,
     /// A snapshot of the subject after the change (never secrets: no password hashes).
-    pub data: serde_json::Value,
+    pub data: Box<RawValue>,
 }
 
 impl NewEvent {
+    /// Encodes `data` once, here, outside the writer: the log stores these bytes as they are,
+    /// the followers read them from memory, and each decodes only the fields it needs (a
+    /// snapshot built as a `serde_json::Value` and encoded again cost the single writer thread
+    /// a sixth of its time).
     pub fn new(
         kind: EventKind,
         actor: Option<UserId>,
         subject: Uuid,
         at: DateTime<Utc>,
-        data: serde_json::Value,
+        data: &impl Serialize,
     ) -> Self {
+        // The snapshots are plain structs and maps, which always encode; null stands in if not.
+        let data = serde_json::value::to_raw_value(data).unwrap_or_else(|_| RawValue::NULL.to_owned());
         Self { kind, actor, subject, at, data }
     }
 }
@@ -86,5 +94,13 @@ pub struct Event {
     pub actor: Option<UserId>,
     pub subject: Uuid,
     pub at: DateTime<Utc>,
-    pub data: serde_json::Value,
+    /// The snapshot, as stored; [`Event::snapshot`] decodes it.
+    pub data: Box<RawValue>,
+}
+
+impl Event {
+    /// The snapshot decoded as `T` (a struct of just the fields wanted reads only those).
+    pub fn snapshot<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.data.get())
+    }
 }

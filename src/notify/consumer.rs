@@ -178,8 +178,7 @@ fn reservation_event(event: &Event) -> Option<(&'static str, Result<Reservation,
         EventKind::ReservationNoShow => "reservation.no_show",
         _ => return None,
     };
-    let r: Result<Reservation, String> =
-        serde_json::from_value(event.data.clone()).map_err(|e| format!("reservation snapshot: {e}"));
+    let r: Result<Reservation, String> = event.snapshot().map_err(|e| format!("reservation snapshot: {e}"));
     // A booking that waits for approval is a request, not yet a booking.
     let kind = match &r {
         Ok(r) if kind == "reservation.created" && r.status == Status::Pending => "reservation.requested",

@@ -9,10 +9,17 @@ use super::email::Occurrence;
 use crate::events::Event;
 use crate::reservations::model::{Reservation, Status};
 use crate::store::{StoreError, View};
+use crate::types::SeriesId;
 use chrono::{DateTime, Utc};
 
 pub const CREATED: &str = "series.created";
 pub const CANCELLED: &str = "series.cancelled";
+
+/// The one field of a reservation snapshot the regrouping compares.
+#[derive(serde::Deserialize)]
+struct SeriesOf {
+    series_id: Option<SeriesId>,
+}
 
 /// Whether an occurrence belongs to the group of an event at this instant.
 type InGroup = fn(&Reservation, DateTime<Utc>) -> bool;
@@ -44,7 +51,7 @@ pub fn regroup(view: &View, kind: &str, r: &Reservation, event: &Event) -> Resul
         None => None,
     };
     if previous.is_some_and(|p| {
-        p.kind == event.kind && p.at == event.at && p.data.get("series_id") == event.data.get("series_id")
+        p.kind == event.kind && p.at == event.at && p.snapshot::<SeriesOf>().is_ok_and(|p| p.series_id == Some(series))
     }) {
         return Ok(Told::WithGroup);
     }

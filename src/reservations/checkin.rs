@@ -135,8 +135,7 @@ impl Reservations {
                     r.version += 1;
                     r.updated_at = now;
                     tx.put_reservation(r.clone());
-                    let data = serde_json::to_value(&r).unwrap_or_default();
-                    tx.append_event(NewEvent::new(EventKind::ReservationNoShow, None, r.id.0, now, data));
+                    tx.append_event(NewEvent::new(EventKind::ReservationNoShow, None, r.id.0, now, &r));
                     released += 1;
                 }
                 Ok(released)

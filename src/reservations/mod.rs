@@ -389,5 +389,5 @@ fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, ReservationId)> {
 }
 
 fn event(kind: EventKind, actor: UserId, r: &Reservation, at: DateTime<Utc>) -> NewEvent {
-    NewEvent::new(kind, Some(actor), r.id.0, at, serde_json::to_value(r).unwrap_or_default())
+    NewEvent::new(kind, Some(actor), r.id.0, at, r)
 }

@@ -129,7 +129,7 @@ impl Reservations {
 /// A display acts for no user: its events have no actor; the reservation's `booked_via` or the
 /// display's audit trail says where it came from.
 fn display_event(kind: EventKind, r: &Reservation, at: DateTime<Utc>) -> NewEvent {
-    NewEvent::new(kind, None, r.id.0, at, serde_json::to_value(r).unwrap_or_default())
+    NewEvent::new(kind, None, r.id.0, at, r)
 }
 
 #[cfg(test)]

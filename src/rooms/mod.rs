@@ -324,5 +324,5 @@ fn resolve_resources(view: &View, wanted: &[String]) -> Result<Vec<ResourceId>> 
 }
 
 fn room_event(kind: EventKind, actor: crate::types::UserId, room: &Room, at: DateTime<Utc>) -> NewEvent {
-    NewEvent::new(kind, Some(actor), room.id.0, at, serde_json::to_value(room).unwrap_or_default())
+    NewEvent::new(kind, Some(actor), room.id.0, at, room)
 }

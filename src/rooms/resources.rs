@@ -120,5 +120,5 @@ impl Rooms {
 }
 
 fn resource_event(kind: EventKind, actor: UserId, r: &Resource, at: DateTime<Utc>) -> NewEvent {
-    NewEvent::new(kind, Some(actor), r.id.0, at, serde_json::to_value(r).unwrap_or_default())
+    NewEvent::new(kind, Some(actor), r.id.0, at, r)
 }

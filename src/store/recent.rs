@@ -72,7 +72,7 @@ mod tests {
             actor: None,
             subject: uuid::Uuid::nil(),
             at: chrono::DateTime::UNIX_EPOCH,
-            data: serde_json::Value::Null,
+            data: serde_json::value::RawValue::NULL.to_owned(),
         })
     }
 

@@ -3,7 +3,7 @@
 //! provider's groups when a role map is configured.
 
 use super::model::User;
-use super::{Result, UserError, Users, rules, user_event};
+use super::{Result, UserError, Users, rules, user_snapshot};
 use crate::access::Role;
 use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
@@ -135,7 +135,7 @@ impl Users {
                         tokens_valid_after: now,
                     };
                     tx.put_user(user.clone());
-                    tx.append_event(with_source(user_event(EventKind::UserCreated, None, &user, now), source));
+                    tx.append_event(sourced_event(EventKind::UserCreated, &user, now, source));
                     Entry::new(AuditAction::UserCreated, None)
                         .target("user", user.id, &user.email)
                         .detail(serde_json::json!({"role": user.role, "source": source}))
@@ -172,7 +172,7 @@ impl Users {
                 if changed {
                     user.updated_at = now;
                     tx.put_user(user.clone());
-                    tx.append_event(with_source(user_event(EventKind::UserUpdated, None, &user, now), source));
+                    tx.append_event(sourced_event(EventKind::UserUpdated, &user, now, source));
                 }
                 Ok(user)
             })
@@ -219,11 +219,16 @@ fn display_name(name: &str, email: &str) -> String {
     name.chars().take(200).collect()
 }
 
-fn with_source(mut event: crate::events::NewEvent, source: &str) -> crate::events::NewEvent {
-    if let Some(data) = event.data.as_object_mut() {
-        data.insert("source".into(), source.into());
-    }
-    event
+/// A user event that also names the directory the change came from.
+fn sourced_event(
+    kind: EventKind,
+    user: &super::model::User,
+    at: chrono::DateTime<chrono::Utc>,
+    source: &str,
+) -> crate::events::NewEvent {
+    let mut data = user_snapshot(user);
+    data["source"] = source.into();
+    crate::events::NewEvent::new(kind, None, user.id.0, at, &data)
 }
 
 #[cfg(test)]

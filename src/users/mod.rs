@@ -483,13 +483,16 @@ fn active_admins(tx: &Tx) -> Result<usize> {
 
 /// What the event log records of a user: never the password hash.
 fn user_event(kind: EventKind, actor: Option<UserId>, u: &User, at: DateTime<Utc>) -> NewEvent {
-    let data = json!({"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active, "language": u.language});
-    NewEvent::new(kind, actor, u.id.0, at, data)
+    NewEvent::new(kind, actor, u.id.0, at, &user_snapshot(u))
+}
+
+fn user_snapshot(u: &User) -> serde_json::Value {
+    json!({"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active, "language": u.language})
 }
 
 fn key_event(kind: EventKind, actor: UserId, k: &ApiKey, at: DateTime<Utc>) -> NewEvent {
     let data = json!({"id": k.id, "user_id": k.user_id, "name": k.name, "prefix": k.prefix, "scope": k.scope});
-    NewEvent::new(kind, Some(actor), k.id.0, at, data)
+    NewEvent::new(kind, Some(actor), k.id.0, at, &data)
 }
 
 async fn hash_blocking(password: String) -> String {

@@ -224,7 +224,7 @@ impl Waitlist {
         if !freeing {
             return Ok(());
         }
-        let Ok(r) = serde_json::from_value::<Reservation>(event.data.clone()) else { return Ok(()) };
+        let Ok(r) = event.snapshot::<Reservation>() else { return Ok(()) };
         // An update may free time anywhere around the meeting; serving the whole day of the
         // room's line around it is cheap and catches a shortened or moved meeting.
         let freed = TimeRange::new(r.start - chrono::Duration::days(1), r.end + chrono::Duration::days(1));

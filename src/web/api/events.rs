@@ -26,7 +26,7 @@ pub struct EventDto {
     at: DateTime<Utc>,
     /// The record after the change.
     #[schema(value_type = Object)]
-    data: serde_json::Value,
+    data: Box<serde_json::value::RawValue>,
 }
 
 impl From<Event> for EventDto {

@@ -207,10 +207,8 @@ pub fn about(e: &Event) -> Option<About> {
     use EventKind::*;
     match e.kind {
         ReservationCreated | ReservationUpdated | ReservationCancelled | ReservationApproved | ReservationDeclined
-        | ReservationCheckedIn | ReservationNoShow => {
-            serde_json::from_value(e.data.clone()).ok().map(About::Reservation)
-        }
-        RoomCreated | RoomUpdated | RoomArchived => serde_json::from_value(e.data.clone()).ok().map(About::Room),
+        | ReservationCheckedIn | ReservationNoShow => e.snapshot().ok().map(About::Reservation),
+        RoomCreated | RoomUpdated | RoomArchived => e.snapshot().ok().map(About::Room),
         _ => None,
     }
 }
