@@ -146,6 +146,9 @@ impl View<'_> {
 
     /// The groups `user` belongs to, in id order.
     pub fn groups_of(&self, user: UserId) -> Result<Vec<GroupId>> {
+        if let Some(memory) = self.memory() {
+            return Ok(memory.access.groups_of(user).to_vec());
+        }
         let u = user.bytes();
         with_table!(self, USER_GROUPS, |t| {
             t.range((u, [0u8; 16])..=(u, [0xffu8; 16]))?
@@ -195,6 +198,9 @@ impl View<'_> {
 
     /// The rule governing `room`: its own, else its location's (see [`crate::access::effective_rule`]).
     pub fn rule_for_room(&self, room: &Room) -> Result<Option<AccessRule>> {
+        if let Some(memory) = self.memory() {
+            return Ok(memory.access.rule_of(room.id).cloned());
+        }
         match self.room_rule(room.id)? {
             Some(rule) => Ok(Some(rule)),
             None => Ok(self.location_rule(&room.location)?.map(|l| l.rule)),

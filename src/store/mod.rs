@@ -298,4 +298,55 @@ mod tests {
         assert_eq!(store.view().unwrap().cursor("test").unwrap(), Some(7));
         store.close();
     }
+
+    /// The writer answers reads of rooms and memberships from memory until its batch writes one:
+    /// a command after it in the same batch must see the write.
+    #[tokio::test]
+    async fn a_room_or_membership_written_in_a_batch_is_seen_by_the_rest_of_it() {
+        use crate::rooms::model::Room;
+        use crate::types::{GroupId, RoomId, UserId};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let room: Room = serde_json::from_value(serde_json::json!({
+            "id": RoomId::new(), "name": "Norte", "capacity": 4, "location": "", "description": "",
+            "timezone": "UTC", "resources": [], "requires_approval": false, "active": true, "version": 1,
+            "created_at": "2030-01-01T00:00:00Z", "updated_at": "2030-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        let (id, group, user) = (room.id, GroupId::new(), UserId::new());
+        store.write(move |tx: &mut Tx| Ok::<(), StoreError>(tx.put_room(room))).await.unwrap();
+        // Hold the writer in a batch of its own while the commands under test queue up behind
+        // it, so that they share the next one.
+        let (running, started) = tokio::sync::oneshot::channel();
+        let held = store.clone();
+        let hold = tokio::spawn(async move {
+            held.write(move |_: &mut Tx| {
+                let _ = running.send(());
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                Ok::<(), StoreError>(())
+            })
+            .await
+        });
+        started.await.unwrap();
+        let archive = store.write(move |tx: &mut Tx| {
+            let mut room = tx.room(id)?.expect("stored");
+            room.active = false;
+            tx.put_room(room);
+            tx.set_member(group, user, true);
+            Ok::<(), StoreError>(())
+        });
+        let read = store.write(move |tx: &mut Tx| Ok::<_, StoreError>((tx.room(id)?, tx.groups_of(user)?)));
+        let (archived, read) = tokio::join!(archive, read);
+        archived.unwrap();
+        let (room, groups) = read.unwrap();
+        hold.await.unwrap().unwrap();
+        assert!(!room.expect("still there").active, "the archive of the same batch is seen");
+        assert_eq!(groups, [group]);
+        // And after the commit, from the memory reloaded.
+        let (room, groups) =
+            store.write(move |tx: &mut Tx| Ok::<_, StoreError>((tx.room(id)?, tx.groups_of(user)?))).await.unwrap();
+        assert!(!room.expect("still there").active);
+        assert_eq!(groups, [group]);
+        store.close();
+    }
 }

@@ -83,6 +83,14 @@ impl View<'static> {
 }
 
 impl View<'_> {
+    /// The writer's in-memory rooms and access rules, while they are current for this view.
+    pub(super) fn memory(&self) -> Option<&super::kept::Memory> {
+        match &self.txn {
+            Txn::Write(kept) => kept.memory.as_ref(),
+            Txn::Read(_) => None,
+        }
+    }
+
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
         with_table!(self, USERS, |t| get(t, id.bytes()))
     }
@@ -131,6 +139,9 @@ impl View<'_> {
     }
 
     pub fn room(&self, id: RoomId) -> Result<Option<Room>> {
+        if let Some(memory) = self.memory() {
+            return Ok(memory.rooms.iter().find(|r| r.id == id).cloned());
+        }
         with_table!(self, ROOMS, |t| get(t, id.bytes()))
     }
 

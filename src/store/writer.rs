@@ -12,7 +12,7 @@ use super::StoreError;
 use super::calendar::{Calendar, Change, Keeper};
 use super::codec::{decode, encode};
 use super::health::{DbCell, begin_trouble, commit_trouble};
-use super::kept::Kept;
+use super::kept::{Kept, Memory};
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
 use crate::events::{Event, NewEvent};
@@ -141,6 +141,8 @@ const BUILD_POLL: Duration = Duration::from_millis(10);
 
 fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
     let mut keeper = Keeper::new(followers.calendar.clone());
+    // The followers' rooms and access map are current (built when the store opened).
+    let mut current = true;
     loop {
         keeper.poll();
         let wait = if keeper.is_building() { BUILD_POLL } else { RETRY };
@@ -180,7 +182,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
             }
         }
         match reopen(cell, &mut keeper).and_then(|()| cell.get()) {
-            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, &mut keeper),
+            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, (&mut keeper, &mut current)),
             Err(e) => {
                 for job in jobs {
                     job(None)(Err(e.clone()));
@@ -210,7 +212,7 @@ fn commit_batch(
     db: &Database,
     (jobs, durable): (Vec<Job>, bool),
     followers: &Followers,
-    keeper: &mut Keeper,
+    (keeper, current): (&mut Keeper, &mut bool),
 ) {
     let mut txn = match db.begin_write() {
         Ok(txn) => txn,
@@ -234,7 +236,8 @@ fn commit_batch(
         let _ = txn.set_durability(Durability::None);
     }
     let started = std::time::Instant::now();
-    let mut tx = Tx::new(&txn);
+    let memory = current.then(|| Memory { access: followers.access.get(), rooms: followers.calendar.rooms() });
+    let mut tx = Tx::new(&txn, memory);
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
     let (failed, last_seq, access_changed) = (tx.failed.take(), tx.last_seq, tx.access_changed);
@@ -264,12 +267,14 @@ fn commit_batch(
         }
     }
     // Before answering: whoever changed a rule or a room sees the change in their next request.
-    if result.is_ok()
-        && access_changed
-        && let Err(e) = View::read(db)
-            .and_then(|view| followers.access.refresh(&view).and_then(|()| followers.calendar.refresh_rooms(&view)))
-    {
-        tracing::error!(error = %e, "could not reload the rooms and their access rules; the previous ones stay in force");
+    // Until a reload succeeds, the writer reads them from the file.
+    if result.is_ok() && (access_changed || !*current) {
+        let reloaded = View::read(db)
+            .and_then(|view| followers.access.refresh(&view).and_then(|()| followers.calendar.refresh_rooms(&view)));
+        *current = reloaded.is_ok();
+        if let Err(e) = reloaded {
+            tracing::error!(error = %e, "could not reload the rooms and their access rules; the previous ones stay in force");
+        }
     }
     tracing::trace!(
         size = completions.len(),
@@ -328,8 +333,8 @@ impl<'a> std::ops::Deref for Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
-    fn new(txn: &'a WriteTransaction) -> Tx<'a> {
-        let view = View { txn: Txn::Write(Box::new(Kept::new(txn))) };
+    fn new(txn: &'a WriteTransaction, memory: Option<Memory>) -> Tx<'a> {
+        let view = View { txn: Txn::Write(Box::new(Kept::new(txn, memory))) };
         let (last_seq, failed) = match view.last_event_seq() {
             Ok(seq) => (seq, None),
             Err(e) => (0, Some(e)),
@@ -444,7 +449,7 @@ impl<'a> Tx<'a> {
                 }
             }
             Op::Room(room) => {
-                self.access_changed = true;
+                self.access_changes();
                 let old = self.view.room(room.id)?;
                 let mut names = txn.open_table(ROOM_NAMES)?;
                 if let Some(old) = old {
@@ -499,7 +504,7 @@ impl<'a> Tx<'a> {
             Op::Display(op) => super::displays::apply(txn, &self.view, op)?,
             Op::Audit(record) => super::audit::append(txn, &record)?,
             Op::Groups(op) => {
-                self.access_changed = true;
+                self.access_changes();
                 super::groups::apply(txn, &self.view, op)?
             }
             Op::Event(e) => {
@@ -518,6 +523,17 @@ impl<'a> Tx<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl Tx<'_> {
+    /// A room, group, membership or rule is written: the rest of the batch reads them from the
+    /// file, and the copies in memory are reloaded after the commit.
+    fn access_changes(&mut self) {
+        self.access_changed = true;
+        if let Txn::Write(kept) = &mut self.view.txn {
+            kept.memory = None;
+        }
     }
 }
 
