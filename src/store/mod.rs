@@ -314,7 +314,13 @@ mod tests {
         }))
         .unwrap();
         let (id, group, user) = (room.id, GroupId::new(), UserId::new());
-        store.write(move |tx: &mut Tx| Ok::<(), StoreError>(tx.put_room(room))).await.unwrap();
+        store
+            .write(move |tx: &mut Tx| {
+                tx.put_room(room);
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .unwrap();
         // Hold the writer in a batch of its own while the commands under test queue up behind
         // it, so that they share the next one.
         let (running, started) = tokio::sync::oneshot::channel();
