@@ -75,7 +75,7 @@ pub(super) struct Kept<'a> {
     pub reservations: Slot<'a, Id, &'static [u8]>,
     pub rooms: Slot<'a, Id, &'static [u8]>,
     pub live_by_room: Slot<'a, (Id, i64, Id), i64>,
-    pub by_room: Slot<'a, (Id, i64, Id), ()>,
+    pub closed_by_room: Slot<'a, (Id, i64, Id), ()>,
     pub by_user: Slot<'a, (Id, i64, Id), ()>,
     pub by_series: Slot<'a, (Id, i64, Id), ()>,
     pub by_start: Slot<'a, (i64, Id), ()>,
@@ -91,7 +91,7 @@ impl<'a> Kept<'a> {
             reservations: Slot::new(txn, RESERVATIONS),
             rooms: Slot::new(txn, ROOMS),
             live_by_room: Slot::new(txn, LIVE_BY_ROOM),
-            by_room: Slot::new(txn, BY_ROOM),
+            closed_by_room: Slot::new(txn, CLOSED_BY_ROOM),
             by_user: Slot::new(txn, BY_USER),
             by_series: Slot::new(txn, BY_SERIES),
             by_start: Slot::new(txn, BY_START),
@@ -112,7 +112,7 @@ macro_rules! kept_table {
     ($kept:expr, RESERVATIONS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.reservations, $($rest)*) };
     ($kept:expr, ROOMS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.rooms, $($rest)*) };
     ($kept:expr, LIVE_BY_ROOM, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.live_by_room, $($rest)*) };
-    ($kept:expr, BY_ROOM, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_room, $($rest)*) };
+    ($kept:expr, CLOSED_BY_ROOM, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.closed_by_room, $($rest)*) };
     ($kept:expr, BY_USER, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_user, $($rest)*) };
     ($kept:expr, BY_SERIES, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_series, $($rest)*) };
     ($kept:expr, BY_START, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_start, $($rest)*) };

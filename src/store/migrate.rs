@@ -4,11 +4,12 @@
 
 use super::StoreError;
 use super::tables::*;
-use redb::{Database, ReadableDatabase, WriteTransaction};
+use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
 type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Step] = &[create_v1, create_v2_sessions, create_v3_notifications, create_v4_series, create_v5];
+const MIGRATIONS: &[Step] =
+    &[create_v1, create_v2_sessions, create_v3_notifications, create_v4_series, create_v5, v6_closed_by_room];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -112,4 +113,57 @@ fn create_v5(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(ROOM_ACCESS)?;
     txn.open_table(LOCATION_ACCESS)?;
     Ok(())
+}
+
+/// Version 6: a room's reservations are indexed once: the live ones in `live_by_room` as before,
+/// the others in the new `closed_by_room`. `res_by_room` held them all a second time, so each
+/// booking wrote two entries of a room's index (in a batch of bookings over many rooms, a page
+/// each that the commit must flush).
+fn v6_closed_by_room(txn: &WriteTransaction) -> Result<(), StoreError> {
+    {
+        let live = txn.open_table(LIVE_BY_ROOM)?;
+        let all = txn.open_table(BY_ROOM)?;
+        let mut closed = txn.open_table(CLOSED_BY_ROOM)?;
+        for row in all.iter()? {
+            let key = row?.0.value();
+            if live.get(key)?.is_none() {
+                closed.insert(key, ())?;
+            }
+        }
+    }
+    txn.delete_table(BY_ROOM)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::ReadableTableMetadata;
+
+    #[test]
+    fn v6_keeps_the_closed_reservations_of_each_room_and_drops_the_old_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("s.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        for step in &MIGRATIONS[..5] {
+            step(&txn).unwrap();
+        }
+        txn.open_table(META).unwrap().insert("schema_version", 5u64).unwrap();
+        let (room, live, cancelled) = ([1u8; 16], (10i64, [2u8; 16]), (20i64, [3u8; 16]));
+        {
+            let mut all = txn.open_table(BY_ROOM).unwrap();
+            all.insert((room, live.0, live.1), ()).unwrap();
+            all.insert((room, cancelled.0, cancelled.1), ()).unwrap();
+            txn.open_table(LIVE_BY_ROOM).unwrap().insert((room, live.0, live.1), 15).unwrap();
+        }
+        txn.commit().unwrap();
+        assert_eq!(run(&db).unwrap(), 5);
+        let read = db.begin_read().unwrap();
+        let closed = read.open_table(CLOSED_BY_ROOM).unwrap();
+        let keys: Vec<_> = closed.iter().unwrap().map(|row| row.unwrap().0.value()).collect();
+        assert_eq!(keys, [(room, cancelled.0, cancelled.1)]);
+        assert_eq!(read.open_table(LIVE_BY_ROOM).unwrap().len().unwrap(), 1);
+        assert!(read.open_table(BY_ROOM).is_err(), "the old index is gone");
+        assert_eq!(version(&db).unwrap(), 6);
+    }
 }

@@ -299,6 +299,59 @@ mod tests {
         store.close();
     }
 
+    /// A room's listing with the cancelled reservations merges the live and the closed index in
+    /// (start, id) order, page by page.
+    #[tokio::test]
+    async fn a_room_listing_with_cancelled_ones_is_in_start_order_across_pages() {
+        use crate::reservations::model::{Reservation, Status};
+        use crate::types::{ReservationId, RoomId, UserId};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (room, other) = (RoomId::new(), RoomId::new());
+        let made: Vec<Reservation> = (0..12)
+            .map(|n: i64| {
+                let start = chrono::DateTime::UNIX_EPOCH + chrono::Duration::hours(1_000_000 + n);
+                let mut r: Reservation = serde_json::from_value(serde_json::json!({
+                    "id": ReservationId::new(), "room_id": if n == 5 { other } else { room },
+                    "user_id": UserId::new(), "title": "t", "description": "", "start": start,
+                    "end": start + chrono::Duration::minutes(30), "attendees": [], "status": "confirmed",
+                    "version": 1, "created_by": UserId::new(), "created_at": start, "updated_at": start,
+                    "cancelled_at": null
+                }))
+                .unwrap();
+                r.status = [Status::Confirmed, Status::Cancelled, Status::Pending, Status::NoShow][n as usize % 4];
+                r
+            })
+            .collect();
+        let stored = made.clone();
+        store
+            .write(move |tx: &mut Tx| {
+                stored.into_iter().rev().for_each(|r| tx.put_reservation(r));
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .unwrap();
+        let page = |include_cancelled, after| {
+            let f = ListFilter { room: Some(room), include_cancelled, after, limit: 4, ..ListFilter::default() };
+            store.view().unwrap().list(&f).unwrap()
+        };
+        let (mut all, mut after) = (Vec::new(), None);
+        loop {
+            let got = page(true, after);
+            after = got.last().map(|r: &Reservation| (r.start, r.id));
+            all.extend(got.into_iter().map(|r| r.id));
+            if after.is_none() {
+                break;
+            }
+        }
+        let expected: Vec<_> = made.iter().filter(|r| r.room_id == room).map(|r| r.id).collect();
+        assert_eq!(all, expected);
+        let live: Vec<_> = page(false, None).into_iter().map(|r| r.id).collect();
+        assert_eq!(live, [made[0].id, made[2].id, made[4].id, made[6].id]);
+        assert!(store.view().unwrap().verify().unwrap().is_empty());
+        store.close();
+    }
+
     /// The writer answers reads of rooms and memberships from memory until its batch writes one:
     /// a command after it in the same batch must see the write.
     #[tokio::test]

@@ -309,13 +309,29 @@ impl View<'_> {
                     Some((s, id)) => Bound::Excluded((p, s, id)),
                     None => Bound::Included((p, lo, [0u8; 16])),
                 };
-                with_table!(self, BY_ROOM, |t| {
-                    for row in t.range::<(Id, i64, Id)>((from, Bound::Excluded((p, hi, [0u8; 16]))))? {
-                        if !take(row?.0.value().2)? {
+                let range = (from, Bound::Excluded((p, hi, [0u8; 16])));
+                // The room's live and closed entries, merged in key order (the closed ones only
+                // when asked for).
+                with_table!(self, LIVE_BY_ROOM, |live| with_table!(self, CLOSED_BY_ROOM, |closed| {
+                    let closed_wanted = if f.include_cancelled { usize::MAX } else { 0 };
+                    let mut live = live.range::<(Id, i64, Id)>(range)?.map(|row| Ok(row?.0.value())).peekable();
+                    let mut closed = closed
+                        .range::<(Id, i64, Id)>(range)?
+                        .take(closed_wanted)
+                        .map(|row| Ok(row?.0.value()))
+                        .peekable();
+                    loop {
+                        let next: Option<Result<(Id, i64, Id)>> = match (live.peek(), closed.peek()) {
+                            (Some(Ok(a)), Some(Ok(b))) if b < a => closed.next(),
+                            (Some(_), _) => live.next(),
+                            (None, _) => closed.next(),
+                        };
+                        let Some(key) = next else { break };
+                        if !take(key?.2)? {
                             break;
                         }
                     }
-                })
+                }))
             } else if let Some(user) = f.user {
                 let p = user.bytes();
                 let from = match after {
@@ -418,6 +434,24 @@ impl View<'_> {
                 Some(r) if r.status.is_live() && micros(r.start) == *start && micros(r.end) == *end => {}
                 _ => problems
                     .push(format!("index entry for {} does not match its reservation", ReservationId::from_bytes(*id))),
+            }
+        }
+        let closed = with_table!(self, CLOSED_BY_ROOM, |t| {
+            t.iter()?.map(|row| Ok(row?.0.value().2)).collect::<Result<Vec<Id>>>()
+        })?;
+        if closed.len() != reservations.len() - live {
+            problems.push(format!(
+                "{} reservations are not live but {} closed index entries",
+                reservations.len() - live,
+                closed.len()
+            ));
+        }
+        for id in closed {
+            if by_id.get(&id).is_none_or(|r| r.status.is_live()) {
+                problems.push(format!(
+                    "closed index entry for {} does not match its reservation",
+                    ReservationId::from_bytes(id)
+                ));
             }
         }
         let events = with_table!(self, EVENTS, |t| Ok::<_, StoreError>((

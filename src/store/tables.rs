@@ -25,8 +25,13 @@ pub const RESERVATIONS: TableDefinition<Id, &[u8]> = TableDefinition::new("reser
 /// Live reservations only: (room, start, id) → end. Live reservations of a room never overlap,
 /// so the conflict check reads the one entry before a new start and those up to its end.
 pub const LIVE_BY_ROOM: TableDefinition<(Id, i64, Id), i64> = TableDefinition::new("live_by_room");
-/// Every reservation, for listings: (room, start, id), (user, start, id) and (start, id).
+/// The reservations that are not live (cancelled, declined, released), by room: (room, start,
+/// id). With [`LIVE_BY_ROOM`] it indexes every reservation of a room once; a new booking, always
+/// live, writes one entry of a room's index, not two (schema v6).
+pub const CLOSED_BY_ROOM: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("closed_by_room");
+/// Schema v1–v5: every reservation by room again; v6 moved the closed ones and dropped it.
 pub const BY_ROOM: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_room");
+/// Every reservation, for listings: (user, start, id) and (start, id).
 pub const BY_USER: TableDefinition<(Id, i64, Id), ()> = TableDefinition::new("res_by_user");
 pub const BY_START: TableDefinition<(i64, Id), ()> = TableDefinition::new("res_by_start");
 

@@ -549,11 +549,12 @@ fn index(kept: &Kept, r: &Reservation) -> Result<(), StoreError> {
     let (id, start) = (r.id.bytes(), micros(r.start));
     if r.status.is_live() {
         kept.live_by_room.write()?.insert((r.room_id.bytes(), start, id), micros(r.end))?;
+    } else {
+        kept.closed_by_room.write()?.insert((r.room_id.bytes(), start, id), ())?;
     }
     if r.status == Status::Pending {
         kept.pending.write()?.insert((micros(r.created_at), id), ())?;
     }
-    kept.by_room.write()?.insert((r.room_id.bytes(), start, id), ())?;
     kept.by_user.write()?.insert((r.user_id.bytes(), start, id), ())?;
     kept.by_start.write()?.insert((start, id), ())?;
     if let Some(series) = r.series_id {
@@ -566,7 +567,7 @@ fn unindex(kept: &Kept, r: &Reservation) -> Result<(), StoreError> {
     let (id, start) = (r.id.bytes(), micros(r.start));
     kept.live_by_room.write()?.remove((r.room_id.bytes(), start, id))?;
     kept.pending.write()?.remove((micros(r.created_at), id))?;
-    kept.by_room.write()?.remove((r.room_id.bytes(), start, id))?;
+    kept.closed_by_room.write()?.remove((r.room_id.bytes(), start, id))?;
     kept.by_user.write()?.remove((r.user_id.bytes(), start, id))?;
     kept.by_start.write()?.remove((start, id))?;
     if let Some(series) = r.series_id {
