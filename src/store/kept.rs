@@ -81,6 +81,10 @@ pub(super) struct Kept<'a> {
     pub by_start: Slot<'a, (i64, Id), ()>,
     pub pending: Slot<'a, (i64, Id), ()>,
     pub events: Slot<'a, u64, &'static [u8]>,
+    /// The event followers' cursors, once keys and inbox entries (each booking moves or adds one).
+    pub cursors: Slot<'a, &'static str, u64>,
+    pub once: Slot<'a, [u8; 32], ()>,
+    pub notifications: Slot<'a, (Id, Id), &'static [u8]>,
 }
 
 impl<'a> Kept<'a> {
@@ -97,6 +101,9 @@ impl<'a> Kept<'a> {
             by_start: Slot::new(txn, BY_START),
             pending: Slot::new(txn, PENDING),
             events: Slot::new(txn, EVENTS),
+            cursors: Slot::new(txn, CURSORS),
+            once: Slot::new(txn, ONCE),
+            notifications: Slot::new(txn, NOTIFICATIONS),
         }
     }
 }
@@ -118,6 +125,9 @@ macro_rules! kept_table {
     ($kept:expr, BY_START, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.by_start, $($rest)*) };
     ($kept:expr, PENDING, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.pending, $($rest)*) };
     ($kept:expr, EVENTS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.events, $($rest)*) };
+    ($kept:expr, CURSORS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.cursors, $($rest)*) };
+    ($kept:expr, ONCE, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.once, $($rest)*) };
+    ($kept:expr, NOTIFICATIONS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.notifications, $($rest)*) };
     ($kept:expr, $def:ident, |$t:ident| $body:expr) => {{
         let $t = &$kept.txn.open_table($def)?;
         $body

@@ -3,6 +3,7 @@
 
 use super::StoreError;
 use super::codec::{decode, encode};
+use super::kept::Kept;
 use super::queries::{Txn, View, all, get, with_table};
 use super::tables::*;
 use super::writer::{Op, Tx};
@@ -11,7 +12,7 @@ use crate::reports::subscriptions::Subscription;
 use crate::reservations::model::Reservation;
 use crate::types::{DeliveryId, NotificationId, SubscriptionId, UserId, WebhookId, micros};
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -69,13 +70,14 @@ impl Tx<'_> {
     }
 }
 
-pub(super) fn apply(txn: &WriteTransaction, view: &View, op: NotifyOp) -> Result<()> {
+pub(super) fn apply(kept: &Kept, view: &View, op: NotifyOp) -> Result<()> {
+    let txn = kept.txn;
     match op {
         NotifyOp::Cursor(name, seq) => {
-            txn.open_table(CURSORS)?.insert(name.as_str(), seq)?;
+            kept.cursors.write()?.insert(name.as_str(), seq)?;
         }
         NotifyOp::Once(key) => {
-            txn.open_table(ONCE)?.insert(key, ())?;
+            kept.once.write()?.insert(key, ())?;
         }
         NotifyOp::Delivery(d) => {
             let mut due = txn.open_table(DELIVERIES_DUE)?;
@@ -100,7 +102,7 @@ pub(super) fn apply(txn: &WriteTransaction, view: &View, op: NotifyOp) -> Result
             txn.open_table(WEBHOOKS)?.remove(id.bytes())?;
         }
         NotifyOp::Notification(n) => {
-            txn.open_table(NOTIFICATIONS)?.insert((n.user_id.bytes(), n.id.bytes()), encode(&*n)?.as_slice())?;
+            kept.notifications.write()?.insert((n.user_id.bytes(), n.id.bytes()), encode(&*n)?.as_slice())?;
         }
         NotifyOp::Preferences(user, p) => {
             txn.open_table(NOTIFY_PREFS)?.insert(user.bytes(), encode(&*p)?.as_slice())?;

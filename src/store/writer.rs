@@ -493,7 +493,7 @@ impl<'a> Tx<'a> {
                 let mut table = txn.open_table(SESSIONS)?;
                 table.retain(|_, v| decode::<Session>(v).is_ok_and(|s| s.expires_at > now))?;
             }
-            Op::Notify(op) => super::outbox::apply(txn, &self.view, op)?,
+            Op::Notify(op) => super::outbox::apply(kept(&self.view), &self.view, op)?,
             Op::LocationPolicy(p) => super::policies::apply(txn, &p)?,
             Op::Waitlist(entry) => {
                 txn.open_table(WAITLIST)?.insert(entry.id.bytes(), encode(&*entry)?.as_slice())?;
