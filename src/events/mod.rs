@@ -68,10 +68,10 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    /// Encodes `data` once, here, outside the writer: the log stores these bytes as they are,
-    /// the followers read them from memory, and each decodes only the fields it needs (a
-    /// snapshot built as a `serde_json::Value` and encoded again cost the single writer thread
-    /// a sixth of its time).
+    /// Encodes `data` once, here (for most events inside the writer's command): the log stores
+    /// these bytes as they are, the followers read them from memory, and each decodes only the
+    /// fields it needs. A snapshot built as a `serde_json::Value` and encoded again cost the
+    /// single writer thread about a seventh of its CPU under 64 booking clients.
     pub fn new(
         kind: EventKind,
         actor: Option<UserId>,

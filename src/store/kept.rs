@@ -61,7 +61,7 @@ fn busy(_: impl Sized) -> StoreError {
 /// requests (refreshed after every commit that wrote a room, a group, a membership or a rule,
 /// before it is answered). While a batch has written none of those, its reads of a room, of the
 /// rule governing a room and of a user's groups are answered from here; a booking read and
-/// decoded them from the file three times over, a tenth of the writer's time.
+/// decoded them from the file two or three times over, about a tenth of the writer's CPU.
 pub(super) struct Memory {
     pub access: Arc<AccessMap>,
     pub rooms: Arc<Vec<Room>>,

@@ -158,7 +158,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
             }
             Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = reopen(cell, &mut keeper);
+                let _ = reopen(cell, &mut keeper, &mut current);
                 continue;
             }
         };
@@ -181,7 +181,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
                 Err(_) => break,
             }
         }
-        match reopen(cell, &mut keeper).and_then(|()| cell.get()) {
+        match reopen(cell, &mut keeper, &mut current).and_then(|()| cell.get()) {
             Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, (&mut keeper, &mut current)),
             Err(e) => {
                 for job in jobs {
@@ -199,9 +199,12 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
 }
 
 /// Reopens a store whose disk failed, once it works again, and rebuilds the calendar from what
-/// the file now holds.
-fn reopen(cell: &DbCell, keeper: &mut Keeper) -> Result<(), StoreError> {
+/// the file now holds. The rooms and access rules in memory are then no longer trusted
+/// (`current`): a commit that failed may still have reached the file; the next commit reloads
+/// them.
+fn reopen(cell: &DbCell, keeper: &mut Keeper, current: &mut bool) -> Result<(), StoreError> {
     if cell.reopen()? {
+        *current = false;
         keeper.rebuild(&View::read(&*cell.get()?)?);
     }
     Ok(())
