@@ -7,7 +7,7 @@ use super::{Result, UserError, Users, rules, user_snapshot};
 use crate::access::Role;
 use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
-use crate::events::EventKind;
+use crate::events::{EventKind, NewEvent};
 use crate::store::Tx;
 use crate::types::UserId;
 use chrono::{DateTime, Utc};
@@ -220,15 +220,10 @@ fn display_name(name: &str, email: &str) -> String {
 }
 
 /// A user event that also names the directory the change came from.
-fn sourced_event(
-    kind: EventKind,
-    user: &super::model::User,
-    at: chrono::DateTime<chrono::Utc>,
-    source: &str,
-) -> crate::events::NewEvent {
+fn sourced_event(kind: EventKind, user: &User, at: DateTime<Utc>, source: &str) -> NewEvent {
     let mut data = user_snapshot(user);
     data["source"] = source.into();
-    crate::events::NewEvent::new(kind, None, user.id.0, at, &data)
+    NewEvent::new(kind, None, user.id.0, at, &data)
 }
 
 #[cfg(test)]
