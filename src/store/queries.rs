@@ -71,6 +71,20 @@ pub(super) fn all<T: DeserializeOwned>(t: &impl ReadableTable<Id, &'static [u8]>
     t.iter()?.map(|row| decode(row?.1.value())).collect()
 }
 
+/// Two ascending streams of keys as one, in order (an error comes out as soon as it is met).
+fn merged<K: Ord>(
+    a: impl Iterator<Item = Result<K>>,
+    b: impl Iterator<Item = Result<K>>,
+) -> impl Iterator<Item = Result<K>> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(Ok(x)), Some(Ok(y))) if y < x => b.next(),
+        (Some(Ok(_)), Some(Err(_))) => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
 /// The normal form of a unique name: "Sala Norte " and "sala norte" are the same room.
 pub(super) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
@@ -310,23 +324,14 @@ impl View<'_> {
                     None => Bound::Included((p, lo, [0u8; 16])),
                 };
                 let range = (from, Bound::Excluded((p, hi, [0u8; 16])));
-                // The room's live and closed entries, merged in key order (the closed ones only
-                // when asked for).
+                // The room's live and closed entries in key order (the closed ones only when
+                // asked for).
                 with_table!(self, LIVE_BY_ROOM, |live| with_table!(self, CLOSED_BY_ROOM, |closed| {
                     let closed_wanted = if f.include_cancelled { usize::MAX } else { 0 };
-                    let mut live = live.range::<(Id, i64, Id)>(range)?.map(|row| Ok(row?.0.value())).peekable();
-                    let mut closed = closed
-                        .range::<(Id, i64, Id)>(range)?
-                        .take(closed_wanted)
-                        .map(|row| Ok(row?.0.value()))
-                        .peekable();
-                    loop {
-                        let next: Option<Result<(Id, i64, Id)>> = match (live.peek(), closed.peek()) {
-                            (Some(Ok(a)), Some(Ok(b))) if b < a => closed.next(),
-                            (Some(_), _) => live.next(),
-                            (None, _) => closed.next(),
-                        };
-                        let Some(key) = next else { break };
+                    let live = live.range::<(Id, i64, Id)>(range)?.map(|row| Ok(row?.0.value()));
+                    let closed =
+                        closed.range::<(Id, i64, Id)>(range)?.take(closed_wanted).map(|row| Ok(row?.0.value()));
+                    for key in merged(live, closed) {
                         if !take(key?.2)? {
                             break;
                         }
