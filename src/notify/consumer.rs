@@ -268,10 +268,10 @@ impl Consumer for EmailConsumer {
     }
 
     fn plan(&self, view: &View, event: &Event) -> Result<Vec<Staging>, String> {
-        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
         if !self.enabled {
             return Ok(Vec::new());
         }
+        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
         let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
         let now = self.clock.now();
         let mut out = Vec::new();
