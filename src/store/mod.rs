@@ -408,4 +408,30 @@ mod tests {
         assert_eq!(groups, [group]);
         store.close();
     }
+
+    /// As root (as on CI) the writer takes its raised priority; elsewhere it may not be allowed
+    /// to, and the store works the same.
+    #[tokio::test]
+    async fn the_writer_runs_at_a_raised_priority_when_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Answered by the writer thread, so it has set its priority by now.
+        let moved = store.write_replayable(|tx: &mut Tx| {
+            tx.set_cursor("test", 1);
+            Ok::<(), StoreError>(())
+        });
+        moved.await.unwrap();
+        let writers_nice: Vec<i32> = std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("stat")).ok())
+            .filter(|stat| stat.contains("(salas-writer)"))
+            // After the command name: state is the first field, nice the seventeenth.
+            .filter_map(|stat| stat.rsplit_once(") ")?.1.split(' ').nth(16)?.parse().ok())
+            .collect();
+        assert!(!writers_nice.is_empty(), "no writer thread found");
+        if rustix::process::geteuid().is_root() {
+            assert!(writers_nice.contains(&writer::WRITER_NICE), "writer threads' nice values: {writers_nice:?}");
+        }
+        store.close();
+    }
 }

@@ -36,7 +36,7 @@ const MAX_BATCH: usize = 1024;
 /// booking clients, a batch then applies in ~60 µs a booking instead of ~80 and commits sooner.
 /// Lowering a nice value needs CAP_SYS_NICE or an RLIMIT_NICE allowing it (the systemd unit sets
 /// `LimitNICE=-10`); without either the writer runs at the normal priority, only slower.
-const WRITER_NICE: i32 = -10;
+pub(super) const WRITER_NICE: i32 = -10;
 
 type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 type Job = Box<dyn for<'a, 'b> FnOnce(Option<&'b mut Tx<'a>>) -> Completion + Send>;
