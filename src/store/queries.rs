@@ -442,7 +442,7 @@ impl View<'_> {
             }
         }
         let closed = with_table!(self, CLOSED_BY_ROOM, |t| {
-            t.iter()?.map(|row| Ok(row?.0.value().2)).collect::<Result<Vec<Id>>>()
+            t.iter()?.map(|row| Ok(row?.0.value())).collect::<Result<Vec<(Id, i64, Id)>>>()
         })?;
         if closed.len() != reservations.len() - live {
             problems.push(format!(
@@ -451,8 +451,10 @@ impl View<'_> {
                 closed.len()
             ));
         }
-        for id in closed {
-            if by_id.get(&id).is_none_or(|r| r.status.is_live()) {
+        for (room, start, id) in closed {
+            let matches =
+                |r: &&Reservation| !r.status.is_live() && r.room_id.bytes() == room && micros(r.start) == start;
+            if !by_id.get(&id).is_some_and(matches) {
                 problems.push(format!(
                     "closed index entry for {} does not match its reservation",
                     ReservationId::from_bytes(id)
