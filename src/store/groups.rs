@@ -13,7 +13,7 @@ use crate::rooms::model::Room;
 use crate::types::{GroupId, RoomId, UserId};
 use redb::{ReadableTable, WriteTransaction};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -265,24 +265,5 @@ impl AccessMap {
 
     pub fn may_see(&self, role: Role, user: UserId, room: RoomId) -> bool {
         self.rights(role, user, room).see
-    }
-}
-
-/// The shared cell holding the current [`AccessMap`].
-#[derive(Clone, Default)]
-pub(super) struct AccessCell(Arc<RwLock<Arc<AccessMap>>>);
-
-impl AccessCell {
-    pub(super) fn get(&self) -> Arc<AccessMap> {
-        self.0.read().map(|m| m.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
-    }
-
-    pub(super) fn refresh(&self, view: &View) -> Result<()> {
-        let map = Arc::new(AccessMap::build(view)?);
-        match self.0.write() {
-            Ok(mut cell) => *cell = map,
-            Err(poisoned) => *poisoned.into_inner() = map,
-        }
-        Ok(())
     }
 }

@@ -11,11 +11,12 @@
 
 use super::StoreError;
 use super::groups::AccessMap;
+use super::people::People;
 use super::tables::*;
 use crate::rooms::model::Room;
 use redb::{Key, Table, TableDefinition, Value, WriteTransaction};
 use std::cell::{Ref, RefCell, RefMut};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 type Id = [u8; 16];
 
@@ -57,21 +58,49 @@ fn busy(_: impl Sized) -> StoreError {
     StoreError::Storage("a kept table was in use".into())
 }
 
-/// The rooms and access rules as the last commit left them: the copies the writer keeps for the
-/// requests (refreshed after every commit that wrote a room, a group, a membership or a rule,
-/// before it is answered). While a batch has written none of those, its reads of a room, of the
-/// rule governing a room and of a user's groups are answered from here; a booking read and
-/// decoded them from the file two or three times over, about a tenth of the writer's CPU.
+/// The rooms, access rules and users as the last commit left them: the copies the writer keeps
+/// (refreshed after every commit that wrote a room, a group, a membership, a rule or a user,
+/// before it is answered). A reader's view answers reads of a room, of the rule governing a
+/// room, of a user's groups and of a user from here, and so does the writer's transaction while
+/// its batch has written none of those; a booking read and decoded them from the file two or
+/// three times over, about a tenth of the writer's CPU.
 pub(super) struct Memory {
     pub access: Arc<AccessMap>,
     pub rooms: Arc<Vec<Room>>,
+    pub people: Arc<People>,
+}
+
+/// A copy kept in memory, swapped whole by the writer: readers take the current one with
+/// [`Latest::get`] and keep reading it while a newer one is swapped in.
+pub(super) struct Latest<T>(Arc<RwLock<Arc<T>>>);
+
+impl<T> Clone for Latest<T> {
+    fn clone(&self) -> Self {
+        Latest(self.0.clone())
+    }
+}
+
+impl<T> Latest<T> {
+    pub(super) fn new(value: T) -> Self {
+        Latest(Arc::new(RwLock::new(Arc::new(value))))
+    }
+
+    pub(super) fn get(&self) -> Arc<T> {
+        self.0.read().map(|m| m.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub(super) fn set(&self, value: T) {
+        let value = Arc::new(value);
+        match self.0.write() {
+            Ok(mut cell) => *cell = value,
+            Err(poisoned) => *poisoned.into_inner() = value,
+        }
+    }
 }
 
 /// The writer's transaction and the tables it keeps open.
 pub(super) struct Kept<'a> {
     pub txn: &'a WriteTransaction,
-    /// None once the batch writes a room or access data (or when the copies may be stale).
-    pub memory: Option<Memory>,
     pub reservations: Slot<'a, Id, &'static [u8]>,
     pub rooms: Slot<'a, Id, &'static [u8]>,
     pub live_by_room: Slot<'a, (Id, i64, Id), i64>,
@@ -88,10 +117,9 @@ pub(super) struct Kept<'a> {
 }
 
 impl<'a> Kept<'a> {
-    pub(super) fn new(txn: &'a WriteTransaction, memory: Option<Memory>) -> Kept<'a> {
+    pub(super) fn new(txn: &'a WriteTransaction) -> Kept<'a> {
         Kept {
             txn,
-            memory,
             reservations: Slot::new(txn, RESERVATIONS),
             rooms: Slot::new(txn, ROOMS),
             live_by_room: Slot::new(txn, LIVE_BY_ROOM),

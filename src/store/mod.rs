@@ -13,6 +13,7 @@ mod health;
 mod kept;
 mod migrate;
 mod outbox;
+mod people;
 mod policies;
 mod queries;
 mod recent;
@@ -31,6 +32,7 @@ use crate::reservations::model::Reservation;
 use redb::{Database, ReadableDatabase};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
 
 #[derive(Clone, Debug, thiserror::Error)]
@@ -77,7 +79,11 @@ pub struct Store {
     events: watch::Receiver<u64>,
     file: Arc<Path>,
     /// Room access rules and group memberships in memory (the writer keeps it current).
-    access: groups::AccessCell,
+    access: kept::Latest<AccessMap>,
+    /// The users in memory (the writer keeps them current).
+    people: kept::Latest<people::People>,
+    /// False while those copies may differ from the file (the writer keeps it).
+    copies_current: Arc<AtomicBool>,
     /// The live reservations in memory (the writer keeps it current).
     calendar: calendar::Calendar,
     /// The newest events, decoded (the writer adds them).
@@ -112,8 +118,9 @@ impl Store {
         migrate::run(&db)?;
         let last_seq = View::read(&db)?.last_event_seq()?;
         let (events_tx, events) = watch::channel(last_seq);
-        let access = groups::AccessCell::default();
-        access.refresh(&View::read(&db)?)?;
+        let access = kept::Latest::new(AccessMap::build(&View::read(&db)?)?);
+        let people = kept::Latest::new(people::People::build(&View::read(&db)?)?);
+        let copies_current = Arc::new(AtomicBool::new(true));
         let calendar = calendar::Calendar::default();
         calendar.refresh_rooms(&View::read(&db)?)?;
         let db = Arc::new(health::DbCell::new(db, path.clone(), cache_bytes));
@@ -121,16 +128,28 @@ impl Store {
         let followers = writer::Followers {
             events: events_tx,
             access: access.clone(),
+            people: people.clone(),
+            current: copies_current.clone(),
             calendar: calendar.clone(),
             recent: recent.clone(),
         };
         let writer = writer::spawn(db.clone(), followers);
-        Ok(Store { db, writer, events, file: path.into(), access, calendar, recent })
+        Ok(Store { db, writer, events, file: path.into(), access, people, copies_current, calendar, recent })
     }
 
-    /// A consistent snapshot for reading.
+    /// A snapshot for reading. Its reads of a room, an access rule, a user's groups or a user come
+    /// from memory, as committed by every write answered so far (from the file while a failed
+    /// disk has left those copies in doubt).
     pub fn view(&self) -> Result<View<'static>, StoreError> {
-        View::read(&*self.db.get()?)
+        let mut view = View::read(&*self.db.get()?)?;
+        if self.copies_current.load(Ordering::SeqCst) {
+            view.memory = Some(kept::Memory {
+                access: self.access.get(),
+                rooms: self.calendar.rooms(),
+                people: self.people.get(),
+            });
+        }
+        Ok(view)
     }
 
     /// Runs `command` in a write transaction on the writer thread. The command reads through the

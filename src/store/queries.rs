@@ -29,6 +29,8 @@ pub(super) enum Txn<'a> {
 /// sees what earlier commands of its batch wrote).
 pub struct View<'a> {
     pub(super) txn: Txn<'a>,
+    /// The copies in memory, while they are current for this view (see [`super::kept::Memory`]).
+    pub(super) memory: Option<super::kept::Memory>,
 }
 
 /// Opens `$def` in whichever transaction the view holds (the writer's keeps some open, see
@@ -92,24 +94,26 @@ pub(super) fn name_key(name: &str) -> String {
 
 impl View<'static> {
     pub(super) fn read(db: &Database) -> Result<View<'static>> {
-        Ok(View { txn: Txn::Read(db.begin_read()?) })
+        Ok(View { txn: Txn::Read(db.begin_read()?), memory: None })
     }
 }
 
 impl View<'_> {
-    /// The writer's in-memory rooms and access rules, while they are current for this view.
     pub(super) fn memory(&self) -> Option<&super::kept::Memory> {
-        match &self.txn {
-            Txn::Write(kept) => kept.memory.as_ref(),
-            Txn::Read(_) => None,
-        }
+        self.memory.as_ref()
     }
 
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        if let Some(memory) = self.memory() {
+            return Ok(memory.people.get(id).cloned());
+        }
         with_table!(self, USERS, |t| get(t, id.bytes()))
     }
 
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        if let Some(memory) = self.memory() {
+            return Ok(memory.people.by_email(email).cloned());
+        }
         let id = with_table!(self, USER_EMAILS, |t| t.get(email.trim().to_lowercase().as_str())?.map(|v| v.value()));
         match id {
             Some(id) => self.user(UserId::from_bytes(id)),

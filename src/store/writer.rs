@@ -12,7 +12,7 @@ use super::StoreError;
 use super::calendar::{Calendar, Change, Keeper};
 use super::codec::{decode, encode};
 use super::health::{DbCell, begin_trouble, commit_trouble};
-use super::kept::{Kept, Memory};
+use super::kept::{Kept, Latest, Memory};
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
 use crate::events::{Event, NewEvent};
@@ -22,6 +22,7 @@ use crate::types::{ApiKeyId, EventId, ResourceId, micros};
 use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, Durability, WriteTransaction};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -62,7 +63,10 @@ pub(super) struct Handle {
 /// calendar of live reservations and the newest events.
 pub(super) struct Followers {
     pub events: watch::Sender<u64>,
-    pub access: super::groups::AccessCell,
+    pub access: Latest<super::groups::AccessMap>,
+    pub people: Latest<super::people::People>,
+    /// Whether the copies above match the file (not after a failed commit until a reload).
+    pub current: Arc<AtomicBool>,
     pub calendar: Calendar,
     pub recent: super::recent::Recent,
 }
@@ -166,8 +170,6 @@ const BUILD_POLL: Duration = Duration::from_millis(10);
 
 fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
     let mut keeper = Keeper::new(followers.calendar.clone());
-    // The followers' rooms and access map are current (built when the store opened).
-    let mut current = true;
     loop {
         keeper.poll();
         let wait = if keeper.is_building() { BUILD_POLL } else { RETRY };
@@ -183,7 +185,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
             }
             Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = reopen(cell, &mut keeper, &mut current);
+                let _ = reopen(cell, &mut keeper, &followers.current);
                 continue;
             }
         };
@@ -206,8 +208,8 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
                 Err(_) => break,
             }
         }
-        match reopen(cell, &mut keeper, &mut current).and_then(|()| cell.get()) {
-            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, (&mut keeper, &mut current)),
+        match reopen(cell, &mut keeper, &followers.current).and_then(|()| cell.get()) {
+            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, &mut keeper),
             Err(e) => {
                 for job in jobs {
                     job(None)(Err(e.clone()));
@@ -224,14 +226,22 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
 }
 
 /// Reopens a store whose disk failed, once it works again, and rebuilds the calendar from what
-/// the file now holds. The rooms and access rules in memory are then no longer trusted
+/// the file now holds. The rooms, access rules and users in memory are then no longer trusted
 /// (`current`): a commit that failed may still have reached the file; the next commit reloads
 /// them.
-fn reopen(cell: &DbCell, keeper: &mut Keeper, current: &mut bool) -> Result<(), StoreError> {
+fn reopen(cell: &DbCell, keeper: &mut Keeper, current: &AtomicBool) -> Result<(), StoreError> {
     if cell.reopen()? {
-        *current = false;
+        current.store(false, Ordering::SeqCst);
         keeper.rebuild(&View::read(&*cell.get()?)?);
     }
+    Ok(())
+}
+
+/// Rebuilds the rooms, access rules and users in memory from `view`.
+fn reload(view: &View, followers: &Followers) -> Result<(), StoreError> {
+    followers.access.set(super::groups::AccessMap::build(view)?);
+    followers.calendar.refresh_rooms(view)?;
+    followers.people.set(super::people::People::build(view)?);
     Ok(())
 }
 
@@ -240,7 +250,7 @@ fn commit_batch(
     db: &Database,
     (jobs, durable): (Vec<Job>, bool),
     followers: &Followers,
-    (keeper, current): (&mut Keeper, &mut bool),
+    keeper: &mut Keeper,
 ) {
     let mut txn = match db.begin_write() {
         Ok(txn) => txn,
@@ -264,11 +274,16 @@ fn commit_batch(
         let _ = txn.set_durability(Durability::None);
     }
     let started = std::time::Instant::now();
-    let memory = current.then(|| Memory { access: followers.access.get(), rooms: followers.calendar.rooms() });
+    let current = &followers.current;
+    let memory = current.load(Ordering::SeqCst).then(|| Memory {
+        access: followers.access.get(),
+        rooms: followers.calendar.rooms(),
+        people: followers.people.get(),
+    });
     let mut tx = Tx::new(&txn, memory);
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.failed.is_some() { job(None) } else { job(Some(&mut tx)) }).collect();
-    let (failed, last_seq, access_changed) = (tx.failed.take(), tx.last_seq, tx.access_changed);
+    let (failed, last_seq, copies_changed) = (tx.failed.take(), tx.last_seq, tx.copies_changed);
     let changes = std::mem::take(&mut tx.changes);
     let events = std::mem::take(&mut tx.events);
     drop(tx);
@@ -283,6 +298,16 @@ fn commit_batch(
             None => StoreError::from(e),
         }),
     };
+    // Before answering and before waking the event consumers: whoever changed a rule, a room or
+    // a user sees the change in their next request, and a consumer told of it reads it. Until a
+    // reload succeeds, reads of them go to the file.
+    if result.is_ok() && (copies_changed || !current.load(Ordering::SeqCst)) {
+        let reloaded = View::read(db).and_then(|view| reload(&view, followers));
+        current.store(reloaded.is_ok(), Ordering::SeqCst);
+        if let Err(e) = reloaded {
+            tracing::error!(error = %e, "could not reload the rooms, access rules and users; reads of them go to the file");
+        }
+    }
     if let Err(e) = &result {
         tracing::error!(error = %e, "write batch failed; nothing of it was stored");
     } else {
@@ -292,16 +317,6 @@ fn commit_batch(
         if !events.is_empty() {
             followers.recent.committed(events);
             followers.events.send_replace(last_seq);
-        }
-    }
-    // Before answering: whoever changed a rule or a room sees the change in their next request.
-    // Until a reload succeeds, the writer reads them from the file.
-    if result.is_ok() && (access_changed || !*current) {
-        let reloaded = View::read(db)
-            .and_then(|view| followers.access.refresh(&view).and_then(|()| followers.calendar.refresh_rooms(&view)));
-        *current = reloaded.is_ok();
-        if let Err(e) = reloaded {
-            tracing::error!(error = %e, "could not reload the rooms and their access rules; the previous ones stay in force");
         }
     }
     tracing::trace!(
@@ -345,8 +360,9 @@ pub struct Tx<'a> {
     staged: Vec<Op>,
     failed: Option<StoreError>,
     last_seq: u64,
-    /// A room, group, membership or access rule was written: the access map must be rebuilt.
-    access_changed: bool,
+    /// A room, group, membership, access rule or user was written: the copies in memory must be
+    /// rebuilt.
+    copies_changed: bool,
     /// The reservations written, for the calendar once the batch is committed.
     changes: Vec<Change>,
     /// The events appended, for the log's followers once the batch is committed.
@@ -362,7 +378,7 @@ impl<'a> std::ops::Deref for Tx<'a> {
 
 impl<'a> Tx<'a> {
     fn new(txn: &'a WriteTransaction, memory: Option<Memory>) -> Tx<'a> {
-        let view = View { txn: Txn::Write(Box::new(Kept::new(txn, memory))) };
+        let view = View { txn: Txn::Write(Box::new(Kept::new(txn))), memory };
         let (last_seq, failed) = match view.last_event_seq() {
             Ok(seq) => (seq, None),
             Err(e) => (0, Some(e)),
@@ -372,7 +388,7 @@ impl<'a> Tx<'a> {
             staged: Vec::new(),
             failed,
             last_seq,
-            access_changed: false,
+            copies_changed: false,
             changes: Vec::new(),
             events: Vec::new(),
         }
@@ -458,6 +474,7 @@ impl<'a> Tx<'a> {
         let txn = self.txn();
         match op {
             Op::User(user) => {
+                self.copies_change();
                 let old = self.view.user(user.id)?;
                 let mut emails = txn.open_table(USER_EMAILS)?;
                 if let Some(old) = old.filter(|o| o.email != user.email) {
@@ -477,7 +494,7 @@ impl<'a> Tx<'a> {
                 }
             }
             Op::Room(room) => {
-                self.access_changes();
+                self.copies_change();
                 let old = self.view.room(room.id)?;
                 let mut names = txn.open_table(ROOM_NAMES)?;
                 if let Some(old) = old {
@@ -532,7 +549,7 @@ impl<'a> Tx<'a> {
             Op::Display(op) => super::displays::apply(txn, &self.view, op)?,
             Op::Audit(record) => super::audit::append(txn, &record)?,
             Op::Groups(op) => {
-                self.access_changes();
+                self.copies_change();
                 super::groups::apply(txn, &self.view, op)?
             }
             Op::Event(e) => {
@@ -557,11 +574,9 @@ impl<'a> Tx<'a> {
 impl Tx<'_> {
     /// A room, group, membership or rule is written: the rest of the batch reads them from the
     /// file, and the copies in memory are reloaded after the commit.
-    fn access_changes(&mut self) {
-        self.access_changed = true;
-        if let Txn::Write(kept) = &mut self.view.txn {
-            kept.memory = None;
-        }
+    fn copies_change(&mut self) {
+        self.copies_changed = true;
+        self.view.memory = None;
     }
 }
 

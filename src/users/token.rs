@@ -6,9 +6,11 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 pub const KEY_FILE: &str = "jwt.key";
 /// API keys start with this, so they are told apart from JWTs at a glance (and by scanners).
@@ -18,6 +20,21 @@ pub const API_KEY_PREFIX: &str = "salas_";
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Tokens whose signature and claims were checked, with what they say. A client sends the
+    /// same token with every request, and checking it anew was about a twentieth of a booking
+    /// request's CPU. Only the expiry is checked again; emptied when it reaches [`VERIFIED_MAX`].
+    verified: Arc<Mutex<HashMap<String, Checked>>>,
+}
+
+/// Leeway for clocks that differ a little, on the expiry.
+const LEEWAY_SECONDS: i64 = 5;
+const VERIFIED_MAX: usize = 4096;
+
+#[derive(Clone, Copy)]
+struct Checked {
+    user: UserId,
+    issued_at_ms: i64,
+    exp: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -65,7 +82,11 @@ impl TokenKeys {
     }
 
     fn from_secret(secret: &[u8]) -> Result<TokenKeys, jsonwebtoken::errors::Error> {
-        Ok(TokenKeys { encoding: EncodingKey::from_secret(secret)?, decoding: DecodingKey::from_secret(secret)? })
+        Ok(TokenKeys {
+            encoding: EncodingKey::from_secret(secret)?,
+            decoding: DecodingKey::from_secret(secret)?,
+            verified: Arc::default(),
+        })
     }
 
     pub fn issue(&self, user: UserId, now: DateTime<Utc>, ttl_minutes: u32) -> Issued {
@@ -82,11 +103,33 @@ impl TokenKeys {
     }
 
     pub fn verify(&self, token: &str) -> Option<Verified> {
+        // The clock jsonwebtoken checks expiry against.
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX);
+        let known = self.verified.lock().ok().and_then(|v| v.get(token).copied());
+        let checked = match known {
+            Some(checked) => checked,
+            None => {
+                let checked = self.check(token)?;
+                if let Ok(mut verified) = self.verified.lock() {
+                    if verified.len() >= VERIFIED_MAX {
+                        verified.clear();
+                    }
+                    verified.insert(token.to_string(), checked);
+                }
+                checked
+            }
+        };
+        (checked.exp >= now - LEEWAY_SECONDS)
+            .then_some(Verified { user: checked.user, issued_at_ms: checked.issued_at_ms })
+    }
+
+    /// The signature and claims of `token`.
+    fn check(&self, token: &str) -> Option<Checked> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS as u64;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation).ok()?;
-        Some(Verified { user: data.claims.sub, issued_at_ms: data.claims.iat_ms })
+        let claims = decode::<Claims>(token, &self.decoding, &validation).ok()?.claims;
+        Some(Checked { user: claims.sub, issued_at_ms: claims.iat_ms, exp: claims.exp })
     }
 }
 
@@ -125,6 +168,18 @@ mod tests {
         // The same key comes back after a restart.
         let again = TokenKeys::load_or_create(dir.path()).unwrap();
         assert!(again.verify(&issued.token).is_some());
+    }
+
+    /// A token checked once is remembered, but its expiry is still checked on every use.
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TokenKeys::load_or_create(dir.path()).unwrap();
+        let issued = keys.issue(UserId::new(), crate::clock::now(), 60);
+        assert!(keys.verify(&issued.token).is_some());
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap();
+        keys.verified.lock().unwrap().get_mut(&issued.token).expect("remembered").exp = now - LEEWAY_SECONDS - 1;
+        assert!(keys.verify(&issued.token).is_none(), "expired since it was checked");
     }
 
     #[test]
