@@ -1,9 +1,12 @@
 //! The disk fails under the store. Full: writes are refused with 503 and a problem naming the
 //! cause (no panic, no 500, nothing half-written), and the server recovers by itself once space is
-//! freed, with every acknowledged reservation intact. Read-only: the server refuses to start with
-//! one line saying why (a file system with open files cannot be made read-only under it). Needs root to
-//! mount a small tmpfs as the data directory (CI runs as root); where mounting is not allowed it
-//! says so on stderr and passes, so that a locked-down runner does not fail the whole suite.
+//! freed, with every acknowledged reservation intact. Read-only: a data directory that is
+//! read-only at start makes the server refuse to start with one line saying why; one that turns
+//! read-only under the running server (ext4 remounting itself read-only after an error, as it
+//! does when its disk misbehaves) gets the same 503s, and the server recovers once the file
+//! system is mounted writable again. Needs root to mount a small tmpfs or an ext4 image as the
+//! data directory (CI runs as root); where mounting is not allowed a test says so on stderr and
+//! passes, so that a locked-down runner does not fail the whole suite.
 
 use crate::common::{Api, TestServer, at, config};
 use std::path::Path;
@@ -31,6 +34,64 @@ impl Mount {
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// A small ext4 file system in an image file, mounted through a loop device with
+/// `errors=remount-ro`: [`Ext4::fail`] makes ext4 record an error, after which it refuses every
+/// write with EROFS, open files included, until it is mounted again.
+struct Ext4 {
+    image: std::path::PathBuf,
+    at: std::path::PathBuf,
+}
+
+impl Ext4 {
+    fn mount(image: &Path, at: &Path) -> Option<Ext4> {
+        let made = Command::new("truncate").args(["-s", "64M"]).arg(image).status().is_ok_and(|s| s.success())
+            && Command::new("mkfs.ext4").args(["-q", "-F"]).arg(image).status().is_ok_and(|s| s.success());
+        std::fs::create_dir_all(at).unwrap();
+        let fs = Ext4 { image: image.to_path_buf(), at: at.to_path_buf() };
+        (made && fs.attach()).then_some(fs)
+    }
+
+    /// Mounts the image through a loop device of its own: `mount -o loop` would reuse the one
+    /// still attached to the failed mount, and with it the failed file system.
+    fn attach(&self) -> bool {
+        let Ok(out) = Command::new("losetup").args(["-f", "--show"]).arg(&self.image).output() else { return false };
+        let device = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        out.status.success()
+            && Command::new("mount")
+                .args(["-o", "errors=remount-ro", &device])
+                .arg(&self.at)
+                .status()
+                .is_ok_and(|s| s.success())
+            // Detached by the kernel once nothing uses it any more.
+            && Command::new("losetup").args(["-d", &device]).status().is_ok_and(|s| s.success())
+    }
+
+    /// What ext4 does on finding corruption or failing I/O: record an error and turn read-only.
+    /// False where the kernel offers no way to trigger it.
+    fn fail(&self) -> bool {
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+        let at = self.at.to_str().unwrap();
+        let device = mounts.lines().find(|l| l.split(' ').nth(1) == Some(at)).and_then(|l| l.split(' ').next());
+        let name = Path::new(device.expect("mounted")).file_name().unwrap().to_str().unwrap().to_string();
+        std::fs::write(format!("/sys/fs/ext4/{name}/trigger_fs_error"), "salas test\n").is_ok()
+    }
+
+    /// The administrator's repair: detach the failed mount (the server still holds files in it),
+    /// check the file system and mount it again at the same place.
+    fn remount_repaired(&self) {
+        assert!(Command::new("umount").arg("-l").arg(&self.at).status().unwrap().success());
+        let fsck = Command::new("e2fsck").args(["-f", "-y"]).arg(&self.image).output().unwrap();
+        assert!(fsck.status.code().is_some_and(|c| c <= 1), "e2fsck: {fsck:?}");
+        assert!(self.attach(), "mount again");
+    }
+}
+
+impl Drop for Ext4 {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.at).status();
     }
 }
 
@@ -156,4 +217,47 @@ async fn a_full_disk_gives_503_until_space_is_freed_and_a_read_only_one_stops_st
     let (ok, out, err) = crate::common::process::run(&["check"], &data);
     assert!(ok, "salas check: {out}{err}");
     drop(mount);
+}
+
+#[tokio::test]
+async fn a_file_system_turning_read_only_under_the_server_gives_503_until_mounted_writable_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(fs) = Ext4::mount(&dir.path().join("disk.img"), &dir.path().join("mnt")) else {
+        eprintln!("skipped: mounting an ext4 image needs root and a loop device (CI runs this test)");
+        return;
+    };
+    let data = fs.at.join("data");
+    let s = TestServer::start_with(tempfile::tempdir().unwrap(), config(&data)).await;
+    let admin = s.admin().await;
+    let room = admin.create_room("Sala Solo Lectura", 6).await;
+    let mut acknowledged = Vec::new();
+    for day in 1..4 {
+        let res = admin.book(&room, &at(day, 9), &at(day, 10)).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        acknowledged.push(res.body["id"].as_str().unwrap().to_string());
+    }
+
+    if !fs.fail() {
+        eprintln!("skipped: this kernel has no /sys/fs/ext4/*/trigger_fs_error");
+        return;
+    }
+    let refused = admin.book(&room, &at(5, 9), &at(5, 10)).await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.header("content-type"), Some("application/problem+json"));
+    assert_eq!(refused.body["type"], "urn:salas:problem:storage-unavailable");
+    assert!(refused.body["detail"].as_str().unwrap().contains("read-only"), "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    // Still refused a moment later: the writer's retries find the file system read-only too.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(admin.book(&room, &at(6, 9), &at(6, 10)).await.status, 503);
+
+    fs.remount_repaired();
+    acknowledged.push(book_when_recovered(&admin, &room, 7).await);
+    assert_all_present(&admin, &acknowledged).await;
+    // Nothing half-written: the refused slot is free.
+    let res = admin.book(&room, &at(5, 9), &at(5, 10)).await;
+    assert_eq!(res.status, 201, "the refused slot is free: {}", res.body);
+    s.stop().await;
+    let (ok, out, err) = crate::common::process::run(&["check"], &data);
+    assert!(ok, "salas check: {out}{err}");
 }
