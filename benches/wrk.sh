@@ -4,7 +4,8 @@
 #     run on 16 rooms of its own, every request a new slot), and the ratio of the two throughputs.
 #  2. Read path, a second server with 50 rooms and RESERVATIONS reservations stored: start-up
 #     time, RSS, and for the day timeline page and the main API calls: requests/s, client p50/p99
-#     (wrk) and server-side p50/p99 (the `ms` of each request in the server's access log).
+#     (wrk) and server-side p50/p99 (the `ms` of each request in the server's access log), at 4
+#     connections (the timeline also at 1).
 #   cargo build --release && benches/wrk.sh          (RESERVATIONS=10000 DURATION=5s benches/wrk.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,6 +108,9 @@ next_day=$(date -d "$DAY + 1 day" +%F)
 week=$(date -d "$DAY + 7 days" +%F)
 w=(-t1 -c4 -d"$DURATION")
 load "GET / (day timeline, 50 rooms, 500 bookings)" "/" "${w[@]}" -H "Cookie: $SESSION" "$base/?date=$DAY"
+# The same page from one connection: its own time, without queueing behind the other three for
+# the two cores the server shares with wrk.
+load "GET / (the same, 1 connection)" "/" -t1 -c1 -d"$DURATION" -H "Cookie: $SESSION" "$base/?date=$DAY"
 load "GET /rooms/{id}/availability (1 day)" "/api/v1/rooms/" "${w[@]}" "${auth[@]}" \
     "$base/api/v1/rooms/$ROOM/availability?from=${DAY}T00:00:00Z&to=${next_day}T00:00:00Z"
 load "GET /rooms/{id}/availability (7 days)" "/api/v1/rooms/" "${w[@]}" "${auth[@]}" \
