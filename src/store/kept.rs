@@ -114,6 +114,7 @@ pub(super) struct Kept<'a> {
     pub cursors: Slot<'a, &'static str, u64>,
     pub once: Slot<'a, [u8; 32], ()>,
     pub notifications: Slot<'a, (Id, Id), &'static [u8]>,
+    pub unread: Slot<'a, (Id, Id), ()>,
 }
 
 impl<'a> Kept<'a> {
@@ -132,6 +133,7 @@ impl<'a> Kept<'a> {
             cursors: Slot::new(txn, CURSORS),
             once: Slot::new(txn, ONCE),
             notifications: Slot::new(txn, NOTIFICATIONS),
+            unread: Slot::new(txn, UNREAD),
         }
     }
 }
@@ -156,6 +158,7 @@ macro_rules! kept_table {
     ($kept:expr, CURSORS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.cursors, $($rest)*) };
     ($kept:expr, ONCE, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.once, $($rest)*) };
     ($kept:expr, NOTIFICATIONS, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.notifications, $($rest)*) };
+    ($kept:expr, UNREAD, $($rest:tt)*) => { $crate::store::kept::kept_table!(@slot $kept.unread, $($rest)*) };
     ($kept:expr, $def:ident, |$t:ident| $body:expr) => {{
         let $t = &$kept.txn.open_table($def)?;
         $body

@@ -8,8 +8,15 @@ use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
 type Step = fn(&WriteTransaction) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Step] =
-    &[create_v1, create_v2_sessions, create_v3_notifications, create_v4_series, create_v5, v6_closed_by_room];
+const MIGRATIONS: &[Step] = &[
+    create_v1,
+    create_v2_sessions,
+    create_v3_notifications,
+    create_v4_series,
+    create_v5,
+    v6_closed_by_room,
+    v7_unread_index,
+];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -135,6 +142,20 @@ fn v6_closed_by_room(txn: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Version 7: the inbox's unread entries get an index of their own ([`UNREAD`]), filled here from
+/// the notifications stored.
+fn v7_unread_index(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let all = txn.open_table(NOTIFICATIONS)?;
+    let mut unread = txn.open_table(UNREAD)?;
+    for row in all.iter()? {
+        let (key, value) = row?;
+        if super::outbox::unread(value.value())? {
+            unread.insert(key.value(), ())?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +185,32 @@ mod tests {
         assert_eq!(keys, [(room, cancelled.0, cancelled.1)]);
         assert_eq!(read.open_table(LIVE_BY_ROOM).unwrap().len().unwrap(), 1);
         assert!(read.open_table(BY_ROOM).is_err(), "the old index is gone");
-        assert_eq!(version(&db).unwrap(), 6);
+        assert_eq!(version(&db).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn v7_indexes_the_unread_notifications() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("s.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        for step in &MIGRATIONS[..6] {
+            step(&txn).unwrap();
+        }
+        txn.open_table(META).unwrap().insert("schema_version", 6u64).unwrap();
+        let (user, read, unread) = ([1u8; 16], [2u8; 16], [3u8; 16]);
+        {
+            let mut inbox = txn.open_table(NOTIFICATIONS).unwrap();
+            let stored =
+                |read_at: &str| [&[1u8][..], format!(r#"{{"title":"x","read_at":{read_at}}}"#).as_bytes()].concat();
+            inbox.insert((user, read), stored(r#""2030-01-01T00:00:00Z""#).as_slice()).unwrap();
+            inbox.insert((user, unread), stored("null").as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+        assert_eq!(run(&db).unwrap(), 6);
+        let read_txn = db.begin_read().unwrap();
+        let keys: Vec<_> =
+            read_txn.open_table(UNREAD).unwrap().iter().unwrap().map(|row| row.unwrap().0.value()).collect();
+        assert_eq!(keys, [(user, unread)]);
+        assert_eq!(version(&db).unwrap(), SCHEMA_VERSION);
     }
 }

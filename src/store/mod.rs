@@ -385,6 +385,22 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("closed index entry")), "{problems:?}");
     }
 
+    /// `salas check` finds an unread notification missing from the unread index.
+    #[test]
+    fn check_compares_the_unread_index_with_the_notifications() {
+        let dir = tempfile::tempdir().unwrap();
+        Store::open(dir.path()).unwrap().close();
+        assert_eq!(check(dir.path()).unwrap(), Vec::<String>::new());
+        let db = Database::create(dir.path().join(DB_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        let stored = [&[1u8][..], br#"{"title":"x","read_at":null}"#].concat();
+        txn.open_table(tables::NOTIFICATIONS).unwrap().insert(([1u8; 16], [2u8; 16]), stored.as_slice()).unwrap();
+        txn.commit().unwrap();
+        drop(db);
+        let problems = check(dir.path()).unwrap();
+        assert!(problems.iter().any(|p| p.contains("unread index")), "{problems:?}");
+    }
+
     /// The writer answers reads of rooms and memberships from memory until its batch writes one:
     /// a command after it in the same batch must see the write.
     #[tokio::test]

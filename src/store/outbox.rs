@@ -102,7 +102,13 @@ pub(super) fn apply(kept: &Kept, view: &View, op: NotifyOp) -> Result<()> {
             txn.open_table(WEBHOOKS)?.remove(id.bytes())?;
         }
         NotifyOp::Notification(n) => {
-            kept.notifications.write()?.insert((n.user_id.bytes(), n.id.bytes()), encode(&*n)?.as_slice())?;
+            let key = (n.user_id.bytes(), n.id.bytes());
+            kept.notifications.write()?.insert(key, encode(&*n)?.as_slice())?;
+            if n.read_at.is_none() {
+                kept.unread.write()?.insert(key, ())?;
+            } else {
+                kept.unread.write()?.remove(key)?;
+            }
         }
         NotifyOp::Preferences(user, p) => {
             txn.open_table(NOTIFY_PREFS)?.insert(user.bytes(), encode(&*p)?.as_slice())?;
@@ -228,41 +234,41 @@ impl View<'_> {
         with_table!(self, WEBHOOKS, |t| all(t))
     }
 
-    /// A user's notifications, newest first.
+    /// A user's notifications, newest first; the unread ones found through their index.
     pub fn notifications(&self, user: UserId, unread_only: bool, limit: usize) -> Result<Vec<Notification>> {
         let u = user.bytes();
-        with_table!(self, NOTIFICATIONS, |t| {
-            let mut out = Vec::new();
-            for row in t.range((u, [0u8; 16])..=(u, [0xffu8; 16]))?.rev() {
-                let n: Notification = decode(row?.1.value())?;
-                if !unread_only || n.read_at.is_none() {
-                    out.push(n);
-                    if out.len() >= limit {
-                        break;
+        let range = (u, [0u8; 16])..=(u, [0xffu8; 16]);
+        if unread_only {
+            let keys: Vec<([u8; 16], [u8; 16])> = with_table!(self, UNREAD, |t| t
+                .range(range)?
+                .rev()
+                .take(limit)
+                .map(|row| Ok(row?.0.value()))
+                .collect::<Result<Vec<_>>>())?;
+            return with_table!(self, NOTIFICATIONS, |t| {
+                let mut out = Vec::new();
+                for key in keys {
+                    if let Some(row) = t.get(key)? {
+                        out.push(decode(row.value())?);
                     }
                 }
-            }
-            Ok(out)
+                Ok(out)
+            });
+        }
+        with_table!(self, NOTIFICATIONS, |t| {
+            t.range(range)?.rev().take(limit).map(|row| decode(row?.1.value())).collect()
         })
     }
 
-    /// How many of `user`'s notifications are unread, counting up to `limit`. Every page shows
-    /// the count, so only the one field it needs is decoded.
+    /// How many of `user`'s notifications are unread, counting up to `limit` (every page shows
+    /// it): the length of a range of the unread index, nothing decoded.
     pub fn unread_notifications(&self, user: UserId, limit: usize) -> Result<usize> {
-        #[derive(serde::Deserialize)]
-        struct ReadMark {
-            read_at: Option<chrono::DateTime<chrono::Utc>>,
-        }
         let u = user.bytes();
-        with_table!(self, NOTIFICATIONS, |t| {
+        with_table!(self, UNREAD, |t| {
             let mut unread = 0;
-            for row in t.range((u, [0u8; 16])..=(u, [0xffu8; 16]))?.rev() {
-                if decode::<ReadMark>(row?.1.value())?.read_at.is_none() {
-                    unread += 1;
-                    if unread >= limit {
-                        break;
-                    }
-                }
+            for row in t.range((u, [0u8; 16])..=(u, [0xffu8; 16]))?.take(limit) {
+                row?;
+                unread += 1;
             }
             Ok(unread)
         })
@@ -295,4 +301,13 @@ impl View<'_> {
         }
         Ok(out)
     }
+}
+
+/// Whether a stored notification has no read mark (only that field is decoded).
+pub(super) fn unread(value: &[u8]) -> Result<bool> {
+    #[derive(serde::Deserialize)]
+    struct ReadMark {
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+    }
+    Ok(decode::<ReadMark>(value)?.read_at.is_none())
 }

@@ -472,6 +472,26 @@ impl View<'_> {
         if events.0 != events.1 {
             problems.push(format!("the event log has gaps: {} events, last seq {}", events.0, events.1));
         }
+        if self.unread_index_differs()? {
+            problems.push("the inbox's unread index does not match the notifications".to_string());
+        }
         Ok(problems)
+    }
+
+    /// Whether the unread index lists other notifications than those without a read mark.
+    fn unread_index_differs(&self) -> Result<bool> {
+        let unread: Vec<(Id, Id)> = with_table!(self, NOTIFICATIONS, |t| {
+            let mut keys = Vec::new();
+            for row in t.iter()? {
+                let (key, value) = row?;
+                if super::outbox::unread(value.value())? {
+                    keys.push(key.value());
+                }
+            }
+            Ok::<_, StoreError>(keys)
+        })?;
+        let indexed: Vec<(Id, Id)> =
+            with_table!(self, UNREAD, |t| t.iter()?.map(|row| Ok(row?.0.value())).collect::<Result<Vec<_>>>())?;
+        Ok(unread != indexed)
     }
 }

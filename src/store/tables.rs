@@ -98,3 +98,9 @@ pub const ROOM_ACCESS: TableDefinition<Id, &[u8]> = TableDefinition::new("room_a
 pub const LOCATION_ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("location_access");
 /// The waitlist: entry id → entry (who waits for which room and time, and what became of it).
 pub const WAITLIST: TableDefinition<Id, &[u8]> = TableDefinition::new("waitlist");
+
+// Schema v7.
+
+/// The unread entries of the in-app inbox: (user, notification) → (). Every page shows the
+/// unread count; counting it by decoding the inbox read the whole of it once most was read.
+pub const UNREAD: TableDefinition<(Id, Id), ()> = TableDefinition::new("notifications_unread");
