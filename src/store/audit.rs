@@ -5,7 +5,7 @@ use super::StoreError;
 use super::codec::{decode, encode};
 use super::queries::{Txn, View, with_table};
 use super::tables::AUDIT;
-use super::writer::{Op, Tx};
+use super::tx::{Op, Tx};
 use crate::audit::{AuditRecord, Query};
 use crate::types::micros;
 use redb::{ReadableTable, WriteTransaction};

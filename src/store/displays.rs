@@ -5,7 +5,7 @@ use super::StoreError;
 use super::codec::encode;
 use super::queries::{Txn, View, all, get, with_table};
 use super::tables::*;
-use super::writer::{Op, Tx};
+use super::tx::{Op, Tx};
 use crate::displays::model::Display;
 use crate::types::DisplayId;
 use redb::{ReadableTable, WriteTransaction};

@@ -6,7 +6,7 @@ use super::StoreError;
 use super::codec::{decode, encode};
 use super::queries::{Txn, View, all, get, name_key, with_table};
 use super::tables::*;
-use super::writer::{Op, Tx};
+use super::tx::{Op, Tx};
 use crate::access::{AccessRule, Role, RoomRights};
 use crate::groups::model::{Group, LocationRule};
 use crate::rooms::model::Room;

@@ -18,6 +18,7 @@ mod policies;
 mod queries;
 mod recent;
 mod tables;
+mod tx;
 mod writer;
 
 pub use backup::{BackupError, Restored, backup_offline, restore};
@@ -25,7 +26,7 @@ pub use export::{Export, Imported, export_offline, import};
 pub use groups::AccessMap;
 pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
-pub use writer::Tx;
+pub use tx::Tx;
 
 use crate::events::Event;
 use crate::reservations::model::Reservation;

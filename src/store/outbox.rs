@@ -6,7 +6,7 @@ use super::codec::{decode, encode};
 use super::kept::Kept;
 use super::queries::{Txn, View, all, get, with_table};
 use super::tables::*;
-use super::writer::{Op, Tx};
+use super::tx::{Op, Tx};
 use crate::notify::model::{Channel, Delivery, DeliveryStatus, EmailTemplate, Notification, Preferences, Webhook};
 use crate::reports::subscriptions::Subscription;
 use crate::reservations::model::Reservation;

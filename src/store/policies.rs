@@ -5,7 +5,7 @@ use super::StoreError;
 use super::codec::{decode, encode};
 use super::queries::{Txn, View, with_table};
 use super::tables::*;
-use super::writer::{Op, Tx};
+use super::tx::{Op, Tx};
 use crate::rooms::policy::LocationPolicy;
 use redb::{ReadableTable, WriteTransaction};
 
