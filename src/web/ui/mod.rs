@@ -194,9 +194,15 @@ impl Ctx {
 }
 
 /// Renders a page; clears the flash message it showed.
-pub fn render(status: StatusCode, page: &impl Template, had_flash: bool) -> Response {
-    match page.render() {
-        Ok(html) => {
+pub fn render<T: Template>(status: StatusCode, page: &T, had_flash: bool) -> Response {
+    render_sized(status, page, had_flash, T::SIZE_HINT)
+}
+
+/// `render` into a buffer of `capacity` bytes, for a page that knows it is large.
+pub fn render_sized(status: StatusCode, page: &impl Template, had_flash: bool, capacity: usize) -> Response {
+    let mut html = String::with_capacity(capacity);
+    match page.render_into(&mut html) {
+        Ok(()) => {
             let mut res = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
             if had_flash && let Ok(v) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", Some(0), false)) {
                 res.headers_mut().append(header::SET_COOKIE, v);

@@ -2,8 +2,8 @@
 
 use super::format::{self, day_start};
 use super::session::Member;
-use super::timeline::{Grid, Track, blocks, grid_for};
-use super::{Ctx, PageResult, fail, render};
+use super::timeline::{Grid, Track, blocks, grid_for, page_size};
+use super::{Ctx, PageResult, fail, render, render_sized};
 use crate::reservations::ListQuery;
 use crate::reservations::model::Reservation;
 use crate::rooms::model::Room;
@@ -58,12 +58,12 @@ pub async fn directory(State(state): State<AppState>, m: Member, Query(q): Query
 
 #[derive(Template)]
 #[template(path = "room.html")]
-struct RoomPage {
+struct RoomPage<'a> {
     ctx: Ctx,
     card: Card,
     grid: Grid,
     slots: i64,
-    tracks: Vec<Track>,
+    tracks: Vec<Track<'a>>,
     week_label: String,
     prev: String,
     next: String,
@@ -159,5 +159,5 @@ pub async fn room_page(
         prev: (monday - Duration::days(7)).format("%Y-%m-%d").to_string(),
         next: (monday + Duration::days(7)).format("%Y-%m-%d").to_string(),
     };
-    Ok(render(StatusCode::OK, &page, v.flash.is_some()))
+    Ok(render_sized(StatusCode::OK, &page, v.flash.is_some(), page_size(days.len(), week.len())))
 }
