@@ -26,6 +26,7 @@ mod feeds;
 mod gateway;
 mod headers;
 mod listing;
+mod memory;
 mod model;
 mod monitoring;
 mod notifications;

@@ -30,6 +30,17 @@ pub struct Running {
     pub url: String,
 }
 
+/// A test that fails before `stop` or `crash` must not leave its server running (holding the
+/// test run's output open).
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Running {
     pub fn start(dir: &Path) -> Running {
         Running::start_with(dir, &[])
