@@ -37,7 +37,7 @@ macro_rules! id_type {
         }
 
         // Hyphenated hex digits need no HTML escaping, so templates write ids as they are: on the
-        // day timeline, escaping two ids a block was most of the page's escaping work.
+        // day timeline, escaping two ids a block was half of the page's escaping work.
         impl askama::filters::HtmlSafe for $name {}
 
         impl std::str::FromStr for $name {

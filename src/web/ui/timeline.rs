@@ -247,8 +247,8 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     Ok(render_sized(StatusCode::OK, &page, v.flash.is_some(), size))
 }
 
-/// About how many bytes a timeline page of `tracks` rows and `blocks` bookings takes (a block
-/// is ~370), so the page renders into one buffer instead of growing one by copies.
+/// Bytes enough for a timeline page of `tracks` rows and `blocks` bookings (a block takes ~370,
+/// a row ~500), so the page renders into one buffer instead of growing one by copies.
 pub fn page_size(tracks: usize, blocks: usize) -> usize {
     8192 + 768 * tracks + 448 * blocks
 }
