@@ -161,15 +161,23 @@ mod tests {
     use super::*;
     use redb::ReadableTableMetadata;
 
+    /// A store left at schema `version`: its migrations run, the later ones not.
+    fn at_version(dir: &tempfile::TempDir, version: usize) -> Database {
+        let db = Database::create(dir.path().join("s.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        for step in &MIGRATIONS[..version] {
+            step(&txn).unwrap();
+        }
+        txn.open_table(META).unwrap().insert("schema_version", version as u64).unwrap();
+        txn.commit().unwrap();
+        db
+    }
+
     #[test]
     fn v6_keeps_the_closed_reservations_of_each_room_and_drops_the_old_index() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::create(dir.path().join("s.redb")).unwrap();
+        let db = at_version(&dir, 5);
         let txn = db.begin_write().unwrap();
-        for step in &MIGRATIONS[..5] {
-            step(&txn).unwrap();
-        }
-        txn.open_table(META).unwrap().insert("schema_version", 5u64).unwrap();
         let (room, live, cancelled) = ([1u8; 16], (10i64, [2u8; 16]), (20i64, [3u8; 16]));
         {
             let mut all = txn.open_table(BY_ROOM).unwrap();
@@ -191,12 +199,8 @@ mod tests {
     #[test]
     fn v7_indexes_the_unread_notifications() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::create(dir.path().join("s.redb")).unwrap();
+        let db = at_version(&dir, 6);
         let txn = db.begin_write().unwrap();
-        for step in &MIGRATIONS[..6] {
-            step(&txn).unwrap();
-        }
-        txn.open_table(META).unwrap().insert("schema_version", 6u64).unwrap();
         let (user, read, unread) = ([1u8; 16], [2u8; 16], [3u8; 16]);
         {
             let mut inbox = txn.open_table(NOTIFICATIONS).unwrap();

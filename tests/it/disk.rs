@@ -153,6 +153,26 @@ async fn book_when_recovered(api: &Api, room: &str, day: i64) -> String {
     panic!("the store did not recover");
 }
 
+/// Books 9:00–10:00 on each of `days`; every booking must be acknowledged. Returns the ids.
+async fn book_days(api: &Api, room: &str, days: std::ops::Range<i64>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for day in days {
+        let res = api.book(room, &at(day, 9), &at(day, 10)).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        ids.push(res.body["id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+/// The store's refusal: 503 problem+json whose detail names `cause`, with Retry-After.
+fn assert_storage_refused(refused: &crate::common::Res, cause: &str) {
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.header("content-type"), Some("application/problem+json"));
+    assert_eq!(refused.body["type"], "urn:salas:problem:storage-unavailable");
+    assert!(refused.body["detail"].as_str().unwrap().contains(cause), "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+}
+
 async fn assert_all_present(api: &Api, ids: &[String]) {
     for id in ids {
         let res = api.get(&format!("/api/v1/reservations/{id}")).await;
@@ -171,12 +191,7 @@ async fn a_full_disk_gives_503_until_space_is_freed_and_a_read_only_one_stops_st
     let s = TestServer::start_with(tempfile::tempdir().unwrap(), config(&data)).await;
     let admin = s.admin().await;
     let room = admin.create_room("Sala Disco", 6).await;
-    let mut acknowledged = Vec::new();
-    for day in 1..4 {
-        let res = admin.book(&room, &at(day, 9), &at(day, 10)).await;
-        assert_eq!(res.status, 201, "{}", res.body);
-        acknowledged.push(res.body["id"].as_str().unwrap().to_string());
-    }
+    let mut acknowledged = book_days(&admin, &room, 1..4).await;
 
     // Disk full.
     let filler = dir.path().join("filler");
@@ -184,11 +199,7 @@ async fn a_full_disk_gives_503_until_space_is_freed_and_a_read_only_one_stops_st
     let (more, refused) = book_until_refused(&admin, &room, 10).await;
     let refused_day = 10 + more.len() as i64;
     acknowledged.extend(more);
-    assert_eq!(refused.status, 503, "{}", refused.body);
-    assert_eq!(refused.header("content-type"), Some("application/problem+json"));
-    assert_eq!(refused.body["type"], "urn:salas:problem:storage-unavailable");
-    assert!(refused.body["detail"].as_str().unwrap().contains("full"), "{}", refused.body);
-    assert!(refused.header("retry-after").is_some());
+    assert_storage_refused(&refused, "full");
     // What happens next on the still-full disk depends on redb: reopening may need a write, and
     // a later write may fit in pages the failed one freed. So nothing more is asserted until the
     // space is back.
@@ -230,23 +241,14 @@ async fn a_file_system_turning_read_only_under_the_server_gives_503_until_mounte
     let s = TestServer::start_with(tempfile::tempdir().unwrap(), config(&data)).await;
     let admin = s.admin().await;
     let room = admin.create_room("Sala Solo Lectura", 6).await;
-    let mut acknowledged = Vec::new();
-    for day in 1..4 {
-        let res = admin.book(&room, &at(day, 9), &at(day, 10)).await;
-        assert_eq!(res.status, 201, "{}", res.body);
-        acknowledged.push(res.body["id"].as_str().unwrap().to_string());
-    }
+    let mut acknowledged = book_days(&admin, &room, 1..4).await;
 
     if !fs.fail() {
         eprintln!("skipped: this kernel has no /sys/fs/ext4/*/trigger_fs_error");
         return;
     }
     let refused = admin.book(&room, &at(5, 9), &at(5, 10)).await;
-    assert_eq!(refused.status, 503, "{}", refused.body);
-    assert_eq!(refused.header("content-type"), Some("application/problem+json"));
-    assert_eq!(refused.body["type"], "urn:salas:problem:storage-unavailable");
-    assert!(refused.body["detail"].as_str().unwrap().contains("read-only"), "{}", refused.body);
-    assert!(refused.header("retry-after").is_some());
+    assert_storage_refused(&refused, "read-only");
     // Still refused a moment later: the writer's retries find the file system read-only too.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(admin.book(&room, &at(6, 9), &at(6, 10)).await.status, 503);
