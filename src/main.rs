@@ -22,8 +22,8 @@ mod allocator {
 
     /// Between the blocks in use, glibc keeps the free ones resident: each thread allocates from
     /// its own arena, and an arena gives memory back only from its top. After creating two rooms
-    /// and signing in once the server idled at 54 MiB, of which 14 MiB were such free blocks
-    /// (`malloc_trim` brought it to 39 MiB). A thread hands them back every few seconds; under
+    /// and signing in the server idled at 52.5 MiB, of which 14 MiB were such free blocks
+    /// (`malloc_trim` brought it to 38.5 MiB). A thread hands them back every few seconds; under
     /// load that is a few page faults more per interval, measured in docs/performance.md.
     pub fn trim_in_background() {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -137,8 +137,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts.extensions.get::<Client>().and_then(|c| c.ip);
-        Ok(ClientAddr(ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())))
+        Ok(ClientAddr::of(&parts.extensions))
+    }
+}
+
+impl ClientAddr {
+    pub fn of(extensions: &axum::http::Extensions) -> ClientAddr {
+        let ip = extensions.get::<Client>().and_then(|c| c.ip);
+        ClientAddr(ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into()))
     }
 }
 

@@ -6,14 +6,12 @@ use super::buckets::Buckets;
 use super::problem::Problem;
 use super::ui;
 use crate::config::Config;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Routes that answer with a long-lived stream, exempt from the request timeout. The timeout
@@ -95,28 +93,34 @@ pub struct Client {
     pub https: bool,
 }
 
-/// Outermost guard: settles the client address and scheme before anything logs or counts them,
-/// and marks responses under TLS with HSTS.
+/// First of all: settles the client address and scheme before anything logs or counts them.
 ///
 /// Whatever the client sent as X-Forwarded-For/-Proto is replaced by what the gateway decided,
 /// so code that builds links from `X-Forwarded-Proto` (feed and sign-in callback URLs) can
 /// neither be fooled by an untrusted client nor miss our own TLS.
-pub async fn identify(State(gw): State<Arc<Gateway>>, mut req: Request, next: Next) -> Response {
+pub fn identify(gw: &Gateway, req: &mut Request) {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical());
-    let client = gw.client(peer, &req);
+    let client = gw.client(peer, req);
     let headers = req.headers_mut();
     headers.remove("x-forwarded-for");
     headers.insert("x-forwarded-proto", HeaderValue::from_static(if client.https { "https" } else { "http" }));
     req.extensions_mut().insert(client);
-    let mut res = next.run(req).await;
+}
+
+/// Last of all: responses under TLS get HSTS.
+pub fn mark_hsts(gw: &Gateway, res: &mut Response) {
     if let Some(hsts) = &gw.hsts {
         res.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
-    res
 }
 
-/// Rate limits, then the request timeout (except for [`NO_TIMEOUT`] routes).
-pub async fn guard(State((state, gw)): State<(AppState, Arc<Gateway>)>, req: Request, next: Next) -> Response {
+/// Rate limits, then the request timeout (except for [`NO_TIMEOUT`] routes) around `inner`.
+pub async fn guard<F: Future<Output = Response>>(
+    state: &AppState,
+    gw: &Gateway,
+    req: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response {
     let now = Instant::now();
     let client = req.extensions().get::<Client>().and_then(|c| c.ip);
     let ip_key = client.map(bucket_key).unwrap_or_else(|| "unknown".into());
@@ -135,15 +139,15 @@ pub async fn guard(State((state, gw)): State<(AppState, Arc<Gateway>)>, req: Req
         refusal = b.take(&ip_key, now).err();
     }
     if let Some(retry_after) = refusal {
-        return too_many_requests(&state, req, retry_after).await;
+        return too_many_requests(state, req, retry_after).await;
     }
 
     let path = req.uri().path();
     if NO_TIMEOUT.contains(&path) {
-        return next.run(req).await;
+        return inner(req).await;
     }
     let is_api = path.starts_with("/api/");
-    match tokio::time::timeout(gw.timeout, next.run(req)).await {
+    match tokio::time::timeout(gw.timeout, inner(req)).await {
         Ok(res) => res,
         Err(_) if is_api => {
             Problem::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long and was stopped")

@@ -2,8 +2,7 @@
 //! hand from a few counters, so each server (and each test server) has its own registry.
 
 use super::problem::InternalCause;
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -135,9 +134,13 @@ fn loggable_path(route: &str, path: &str) -> String {
     segments.join("/")
 }
 
-/// Records every request in the metrics and the access log (with the request id the outer
-/// layer assigned). A 5xx's internal cause is logged here, never sent to the client.
-pub async fn observe(State(state): State<super::AppState>, req: Request, next: Next) -> Response {
+/// Records every request `inner` answers in the metrics and the access log (with the request
+/// id the outer layer assigned). A 5xx's internal cause is logged here, never sent to the client.
+pub async fn observe<F: Future<Output = Response>>(
+    state: &super::AppState,
+    req: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     let route =
@@ -147,7 +150,7 @@ pub async fn observe(State(state): State<super::AppState>, req: Request, next: N
     // The address the gateway settled on (behind a trusted proxy, the proxy's client).
     let client = req.extensions().get::<super::gateway::Client>().and_then(|c| c.ip).map(|ip| ip.to_string());
     let client = client.unwrap_or_else(|| "-".into());
-    let res = next.run(req).await;
+    let res = inner(req).await;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
     state.metrics.record(&method, &route, status, elapsed.as_secs_f64());
