@@ -60,7 +60,12 @@ pub struct ReservationDto {
 
 impl From<&Reservation> for ReservationDto {
     fn from(r: &Reservation) -> Self {
-        let r = r.clone();
+        r.clone().into()
+    }
+}
+
+impl From<Reservation> for ReservationDto {
+    fn from(r: Reservation) -> Self {
         ReservationDto {
             id: r.id,
             room_id: r.room_id,
@@ -248,7 +253,7 @@ pub async fn create(
     count(&state, &result);
     let r = result?;
     state.metrics.reservations_created.fetch_add(1, Ordering::Relaxed);
-    Ok(created(format!("/api/v1/reservations/{}", r.id), Some(r.version), ReservationDto::from(&r)))
+    Ok(created(format!("/api/v1/reservations/{}", r.id), Some(r.version), ReservationDto::from(r)))
 }
 
 /// One reservation (cancelled ones too); the ETag is its version.
