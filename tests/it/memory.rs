@@ -2,6 +2,7 @@
 //! per check) must not stay resident after the sign-ins that used it, nor what setting up an
 //! office (rooms, their search index, the first bookings) freed again.
 
+use crate::common::at;
 use crate::common::process::Running;
 
 fn rss_kib(pid: u32) -> u64 {
@@ -39,7 +40,7 @@ async fn memory_freed_after_setting_up_goes_back_within_seconds() {
     let before = rss_kib(server.child.id());
     for i in 0..4 {
         let room = api.create_room(&format!("Room {i}"), 6).await;
-        let res = api.book(&room, "2031-03-03T09:00:00Z", "2031-03-03T10:00:00Z").await;
+        let res = api.book(&room, &at(3, 9), &at(3, 10)).await;
         assert_eq!(res.status, 201, "{}", res.body);
     }
     server.admin().await;
