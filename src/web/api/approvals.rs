@@ -61,7 +61,7 @@ pub async fn approve(
     ApiQuery(q): ApiQuery<ScopeQuery>,
 ) -> Result<Response, Problem> {
     let r = state.reservations.decide(&actor, id, Decision::Approve, q.scope()).await?;
-    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }
 
 /// Decline a pending reservation (status `declined`; the slot is free again), optionally with a
@@ -87,7 +87,7 @@ pub async fn decline(
     };
     let decision = Decision::Decline { reason: body.reason };
     let r = state.reservations.decide(&actor, id, decision, q.scope()).await?;
-    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }
 
 /// Check a reservation in (its owner, managers and admins): from a few minutes before the start
@@ -105,5 +105,5 @@ pub async fn check_in(
     Path(id): Path<ReservationId>,
 ) -> Result<Response, Problem> {
     let r = state.reservations.check_in(&actor, id).await?;
-    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }

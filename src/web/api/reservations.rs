@@ -269,7 +269,7 @@ pub async fn get(
     if !state.groups.may_see_reservation(&actor, &r) {
         return Err(crate::reservations::ReservationError::NotFound.into());
     }
-    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }
 
 /// Edit or reschedule (conflict-checked). With `If-Match`, a stale version is a 412. With
@@ -290,7 +290,7 @@ pub async fn update(
     let result = state.reservations.update_scoped(&actor, id, b.into_patch(), version, q.scope()).await;
     count(&state, &result);
     let r = result?;
-    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }
 
 /// Cancel: the reservation stays readable with `status: cancelled` and its slot is free. With
@@ -307,7 +307,7 @@ pub async fn cancel(
     ApiQuery(q): ApiQuery<ScopeQuery>,
 ) -> Result<Response, Problem> {
     let r = state.reservations.cancel_scoped(&actor, id, version, q.scope()).await?;
-    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(&r)))
+    Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }
 
 fn count<T>(state: &AppState, result: &Result<T, ReservationError>) {

@@ -179,7 +179,7 @@ impl Filter {
                 if self.mine && r.user_id != self.actor.id {
                     return None;
                 }
-                (r.room_id, r.user_id == self.actor.id, Some(ReservationDto::from(&r)), None)
+                (r.room_id, r.user_id == self.actor.id, Some(ReservationDto::from(r)), None)
             }
             About::Room(room) if !self.mine => (room.id, false, None, Some(RoomDto::from(room))),
             About::Room(_) => return None,
