@@ -35,13 +35,16 @@ impl CheckInWindow {
     }
 
     /// When check-in closes for `r` in `room`: its window after the start where check-in is
-    /// required (never after the end), the end elsewhere.
+    /// required (never after the end), the end elsewhere. A meeting booked or approved after it
+    /// began (bookings may start a little in the past) gets its window from then: counted from
+    /// the start, it could close within a minute of the booking and be released unused.
     pub fn closes(&self, room: &Room, r: &Reservation) -> DateTime<Utc> {
         if !room.checkin.required {
             return r.end;
         }
         let window = room.checkin.window_minutes.map(|m| Duration::minutes(m.into())).unwrap_or(self.default_window);
-        (r.start + window).min(r.end)
+        let confirmed = r.decided_at.map_or(r.created_at, |d| d.max(r.created_at));
+        (r.start.max(confirmed) + window).min(r.end)
     }
 
     /// Why `r` cannot be checked in at `now`, if it cannot.
@@ -240,5 +243,19 @@ mod tests {
         let checked_in = Reservation { checked_in_at: Some(t(10, 1)), ..r.clone() };
         assert!(!w.is_no_show(&required, &checked_in, t(10, 30)));
         assert!(!w.is_no_show(&required, &meeting(Status::Pending), t(10, 30)));
+    }
+
+    #[test]
+    fn a_meeting_booked_or_approved_after_it_began_gets_the_whole_window() {
+        let (w, required) = (window(), room(true, None));
+        let late = Reservation { created_at: t(10, 14), updated_at: t(10, 14), ..meeting(Status::Confirmed) };
+        assert!(w.refusal(&required, &late, t(10, 20)).is_none());
+        assert!(!w.is_no_show(&required, &late, t(10, 28)));
+        assert!(w.is_no_show(&required, &late, t(10, 29)));
+        let approved = Reservation { decided_at: Some(t(10, 40)), ..meeting(Status::Confirmed) };
+        assert_eq!(w.closes(&required, &approved), t(10, 55));
+        // Still never beyond the end.
+        let very_late = Reservation { decided_at: Some(t(10, 50)), ..meeting(Status::Confirmed) };
+        assert_eq!(w.closes(&required, &very_late), t(11, 0));
     }
 }

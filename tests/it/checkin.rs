@@ -76,10 +76,15 @@ async fn check_in_opens_shortly_before_the_start_and_closes_with_the_rooms_windo
     let twice = check_in(&member, &id(&soon)).await;
     assert_eq!((twice.status, &twice.body["version"]), (200, &done.body["version"]));
 
-    // Began ten minutes ago in a five-minute window: closed.
+    // Began ten minutes ago in a five-minute window, but booked just now: the window runs from
+    // the booking, or the meeting could never be checked in and would be released unused.
     let strict_too = room(&admin, "Sala Puntual", json!({"checkin_required": true, "checkin_window_minutes": 5})).await;
     let started = book(&member, &strict_too, -10, 20).await;
-    let late = check_in(&member, &id(&started)).await;
+    assert_eq!(check_in(&member, &id(&started)).await.status, 200);
+    // Ended ten minutes ago (booked afterwards, to record it): closed, as the window never
+    // outlasts the meeting.
+    let over = book(&member, &strict_too, -14, -10).await;
+    let late = check_in(&member, &id(&over)).await;
     assert_problem(&late, 409);
     assert_eq!(code(&late), "checkin_closed");
     // Where check-in is optional it stays open until the end, and managers may check anyone in.
@@ -156,9 +161,13 @@ async fn reservations_not_checked_in_are_released_as_no_shows() {
     for (r, want) in [(&came, "confirmed"), (&tomorrow, "confirmed"), (&unchecked, "confirmed")] {
         assert_eq!(member.get(&format!("/api/v1/reservations/{}", id(r))).await.body["status"], want);
     }
-    // The slot is free again (the real clock has not reached the meeting yet).
-    let rebook =
-        other.book(&missed, absent.body["start"].as_str().unwrap(), absent.body["end"].as_str().unwrap()).await;
+    // The slot is free again. The server checks bookings against the real clock, the job runs on
+    // the moved one (25 minutes ahead): a rebooking of the whole slot would itself be a no-show to
+    // the job within a second (CI saw it released too), so this one starts 30 minutes into the
+    // released slot, 10 minutes after the moved clock.
+    let start = chrono::DateTime::parse_from_rfc3339(absent.body["start"].as_str().unwrap()).unwrap();
+    let later = (start + chrono::Duration::minutes(30)).to_rfc3339();
+    let rebook = other.book(&missed, &later, absent.body["end"].as_str().unwrap()).await;
     assert_eq!(rebook.status, 201, "{}", rebook.body);
 
     // The owner is told, with a cancellation for the calendar; the log has the event, no actor.
