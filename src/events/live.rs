@@ -212,6 +212,18 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(5), s.next()).await.ok()?.map(|r| r.map(|e| e.seq))
     }
 
+    /// Waits until the pump has published `seq`. A follower that keeps up may read the log ahead of
+    /// the pump, so its progress does not show that the channel has overflowed yet.
+    async fn published(rx: &mut broadcast::Receiver<Arc<Event>>, seq: u64) {
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await {
+                Ok(Ok(e)) if e.seq >= seq => return,
+                Ok(Ok(_) | Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => panic!("event {seq} was never published"),
+            }
+        }
+    }
+
     #[tokio::test]
     async fn followers_resume_from_the_log_and_a_slow_one_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
@@ -224,6 +236,7 @@ mod tests {
         // Resuming after the first event: the rest of the log, then live events, in order.
         let mut resumed = pin!(live.follow(store.clone(), head - 2));
         let mut slow = pin!(live.follow(store.clone(), head));
+        let mut pumped = live.tx.subscribe();
         assert_eq!(next(&mut resumed).await, Some(Ok(head - 1)));
         assert_eq!(next(&mut resumed).await, Some(Ok(head)));
         append(&store, 2).await;
@@ -237,6 +250,7 @@ mod tests {
             assert_eq!(next(&mut resumed).await, Some(Ok(first)));
             assert_eq!(next(&mut resumed).await, Some(Ok(first + 1)));
         }
+        published(&mut pumped, head + 8).await;
         assert_eq!(next(&mut slow).await, Some(Err(Ended::TooSlow)), "dropped, and the writer never waited");
         assert_eq!(next(&mut slow).await, None);
 

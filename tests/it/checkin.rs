@@ -43,7 +43,12 @@ fn code(res: &Res) -> &str {
 
 #[tokio::test]
 async fn check_in_opens_shortly_before_the_start_and_closes_with_the_rooms_window() {
-    let s = TestServer::start().await;
+    // The no-show job is off: it would release the meeting that ended before it was booked (below)
+    // as soon as a minute turns, and check-in would answer `closed` instead of `checkin_closed`.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.scheduler.no_shows = String::new();
+    let s = TestServer::start_with(dir, c).await;
     let admin = s.admin().await;
     let manager = s.user("manager").await;
     let member = s.user("member").await;
@@ -81,9 +86,10 @@ async fn check_in_opens_shortly_before_the_start_and_closes_with_the_rooms_windo
     let strict_too = room(&admin, "Sala Puntual", json!({"checkin_required": true, "checkin_window_minutes": 5})).await;
     let started = book(&member, &strict_too, -10, 20).await;
     assert_eq!(check_in(&member, &id(&started)).await.status, 200);
-    // Ended ten minutes ago (booked afterwards, to record it): closed, as the window never
-    // outlasts the meeting.
-    let over = book(&member, &strict_too, -14, -10).await;
+    // Ended eleven minutes ago (booked afterwards, to record it): closed, as the window never
+    // outlasts the meeting. Starting 13 minutes ago keeps clear of the 15-minute limit on starts
+    // in the past and of the meeting above, whichever minute each time is rounded in.
+    let over = book(&member, &strict_too, -13, -11).await;
     let late = check_in(&member, &id(&over)).await;
     assert_problem(&late, 409);
     assert_eq!(code(&late), "checkin_closed");

@@ -15,8 +15,10 @@ async fn export_then_import_round_trips_exactly() {
     assert_eq!(projector.status, 201, "{}", projector.body);
     let norte = admin.create_room("Sala Norte", 8).await;
     let sur = admin.create_room("Sala Sur", 4).await;
-    let kept = member.book(&norte, &at(1, 9), &at(1, 10)).await;
-    let cancelled = member.book(&sur, &at(1, 9), &at(1, 11)).await;
+    // Once: after the export and restore, a second `at` may fall on the next day.
+    let (nine, ten) = (at(1, 9), at(1, 10));
+    let kept = member.book(&norte, &nine, &ten).await;
+    let cancelled = member.book(&sur, &nine, &at(1, 11)).await;
     member.post(&format!("/api/v1/reservations/{}/cancel", cancelled.body["id"].as_str().unwrap()), json!({})).await;
     let moved = admin.book(&sur, &at(2, 9), &at(2, 10)).await;
     let res = admin
@@ -51,8 +53,8 @@ async fn export_then_import_round_trips_exactly() {
     let s = TestServer::start_with(tempfile::tempdir().unwrap(), config).await;
     let api = s.admin().await;
     assert_eq!(api.get(&format!("/api/v1/reservations/{}", kept.body["id"].as_str().unwrap())).await.status, 200);
-    assert_eq!(api.book(&norte, &at(1, 9), &at(1, 10)).await.status, 409);
-    assert_eq!(api.book(&sur, &at(1, 9), &at(1, 10)).await.status, 201, "the cancelled slot is free");
+    assert_eq!(api.book(&norte, &nine, &ten).await.status, 409);
+    assert_eq!(api.book(&sur, &nine, &ten).await.status, 201, "the cancelled slot is free");
     s.stop().await;
 
     // Import only creates: an existing store, or a damaged document, is refused.

@@ -51,8 +51,12 @@ async fn per_address_limit_answers_429_with_retry_after_and_refills() {
     })
     .await;
     let anon = s.anonymous();
+    let began = std::time::Instant::now();
     let (passed, res) = until_refused(&anon, "198.51.100.1", "/api/openapi.json").await;
-    assert_eq!(passed, 5, "the burst");
+    // The burst, plus one a second refilled while the requests ran (a slow machine may take a
+    // second over six debug-built OpenAPI documents).
+    let refilled = began.elapsed().as_secs() as usize;
+    assert!((5..=5 + refilled).contains(&passed), "{passed} passed in {refilled} s; the burst is 5");
     assert_problem(&res, 429);
     assert_eq!(res.body["type"], "urn:salas:problem:rate-limited");
     assert_eq!(retry_after(&res), 1, "one request a second");

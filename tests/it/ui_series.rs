@@ -5,16 +5,27 @@
 use crate::browser::{Browser, Page};
 use crate::common::{Api, PASSWORD, SmtpSink, TestServer, config};
 use crate::support::{book_with, enc};
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Timelike, Weekday};
 use serde_json::{Value, json};
 
-/// A Tuesday at least a week ahead, in winter or not: any date works, the zone does the rest.
+/// A Tuesday at least a week ahead, in winter or not: the tests read the hour from the zone.
 fn a_tuesday() -> NaiveDate {
     let mut d = salas::clock::now().date_naive() + Duration::days(8);
     while d.weekday() != Weekday::Tue {
         d += Duration::days(1);
     }
     d
+}
+
+/// The hour in Madrid that the form's 09:00 (typed in UTC) is on `d`: 10 in winter, 11 in summer.
+/// A series keeps its first date's local time, so this holds for all its dates.
+fn madrid_hour(d: NaiveDate) -> u32 {
+    chrono_tz::Europe::Madrid.from_utc_datetime(&d.and_hms_opt(9, 0, 0).unwrap()).hour()
+}
+
+/// `hh:00–hh+1:00`, as pages and e-mails show an hour-long meeting.
+fn hour_span(hh: u32) -> String {
+    format!("{hh:02}:00–{:02}:00", hh + 1)
 }
 
 /// `d` at `hh:00` in `zone`, RFC 3339.
@@ -97,15 +108,15 @@ fn count(page: &Page, needle: &str) -> usize {
 #[tokio::test]
 async fn the_repeat_section_summarises_previews_and_books_with_fail_or_skip() {
     let Setup { s, member, email, room, first } = setup(None).await;
-    let madrid = chrono_tz::Europe::Madrid;
-    // Someone else holds the third date (first + 4 weeks) at 10:00–11:00 Madrid time.
+    let (madrid, hh) = (chrono_tz::Europe::Madrid, madrid_hour(first));
+    // Someone else holds the third date (first + 4 weeks) at the series' hour in Madrid.
     let other = s.user("member").await;
     let third = first + Duration::weeks(4);
     let res = book_with(
         &other,
         &room,
-        &at_local(madrid, third, 10),
-        &at_local(madrid, third, 11),
+        &at_local(madrid, third, hh),
+        &at_local(madrid, third, hh + 1),
         json!({"title": "Board meeting"}),
     )
     .await;
@@ -130,12 +141,9 @@ async fn the_repeat_section_summarises_previews_and_books_with_fail_or_skip() {
     assert!(preview.html.contains("Europe/Madrid"), "{}", preview.html);
     assert_eq!(count(&preview, "<li class=\"occ-free\">"), 3, "{}", preview.html);
     assert_eq!(count(&preview, "<li class=\"occ-taken\">"), 1, "{}", preview.html);
-    assert!(
-        preview.html.contains("Taken:</span> <span class=\"occ-by\">Board meeting, 10:00–11:00"),
-        "{}",
-        preview.html
-    );
-    assert!(preview.html.contains("10:00–11:00"), "09:00 UTC is 10:00 in Madrid in winter: {}", preview.html);
+    let taken = format!("Taken:</span> <span class=\"occ-by\">Board meeting, {}", hour_span(hh));
+    assert!(preview.html.contains(&taken), "{}", preview.html);
+    assert!(preview.html.contains(&hour_span(hh)), "09:00 UTC in Madrid's time: {}", preview.html);
     // Not repeating: nothing to preview.
     let plain = b
         .get(&format!(
@@ -177,7 +185,7 @@ async fn the_repeat_section_summarises_previews_and_books_with_fail_or_skip() {
     let series = mine[0]["series_id"].as_str().unwrap();
     assert!(mine.iter().all(|r| r["series_id"] == series), "one series");
     let first_start = chrono::DateTime::parse_from_rfc3339(mine[0]["start"].as_str().unwrap()).unwrap();
-    assert_eq!(first_start.with_timezone(&madrid).format("%Y-%m-%d %H:%M").to_string(), format!("{date} 10:00"));
+    assert_eq!(first_start.with_timezone(&madrid).format("%Y-%m-%d %H:%M").to_string(), format!("{date} {hh:02}:00"));
     s.stop().await;
 }
 
@@ -298,7 +306,7 @@ async fn a_series_is_one_email_and_cancelling_it_another() {
         let text = m["text"].as_str().unwrap();
         for week in 0..4 {
             let d = (first + Duration::weeks(week)).format("%Y-%m-%d").to_string();
-            assert!(text.contains(&format!("{d}  10:00–11:00")), "{d} in {text}");
+            assert!(text.contains(&format!("{d}  {}", hour_span(madrid_hour(first)))), "{d} in {text}");
         }
         let events = m["ics"]["events"].as_array().unwrap();
         assert_eq!(events.len(), 4, "{m}");

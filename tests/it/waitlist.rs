@@ -50,7 +50,7 @@ async fn the_first_in_line_gets_a_freed_slot_and_the_others_move_up() {
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.body["status"], "waiting");
     assert_eq!(join(&first, &room, &start, &end).await.status, 409, "already waiting");
-    let b = join(&second, &room, &at(2, 10), &at(2, 10).replace("10:00:00", "10:30:00")).await;
+    let b = join(&second, &room, &start, &start.replace("10:00:00", "10:30:00")).await;
     assert_eq!(b.status, 201, "{}", b.body);
     let gone = join(&leaver, &room, &start, &end).await;
     assert_eq!(leaver.delete(&format!("/api/v1/waitlist/{}", id(&gone))).await.status, 204);

@@ -21,6 +21,21 @@ pub struct TestServer {
     server: Option<salas::app::Server>,
 }
 
+/// Asks `probe` every 100 ms, for up to 15 s, until it answers `Ok`; panics with its last `Err`.
+/// For what the server records a moment after the outside world sees it: a delivery is logged as
+/// sent (a durable write) only after the receiver has the mail or the call.
+pub async fn eventually<T, F: std::future::Future<Output = Result<T, String>>>(what: &str, probe: impl Fn() -> F) -> T {
+    let mut last = String::new();
+    for _ in 0..150 {
+        match probe().await {
+            Ok(v) => return v,
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within 15 s; last seen: {last}");
+}
+
 pub fn config(data_dir: &Path) -> salas::config::Config {
     let mut c =
         salas::config::Config { listen: "127.0.0.1:0".into(), data_dir: data_dir.to_path_buf(), ..Default::default() };
