@@ -52,12 +52,14 @@ impl Live {
         self.closing.send_replace(true);
     }
 
-    /// Starts the pump that publishes each event appended to `store` from now on.
+    /// Starts the pump that publishes each event appended to `store` from now on. "Now" is this
+    /// call, not the task's first run: an event committed in between is published too, instead
+    /// of reaching streams only once a later one shows the gap.
     pub fn spawn(&self, store: Store) -> tokio::task::JoinHandle<()> {
         let (tx, mut closing) = (self.tx.clone(), self.closing.subscribe());
+        let mut signal = store.event_signal();
+        let mut cursor = *signal.borrow_and_update();
         tokio::spawn(async move {
-            let mut signal = store.event_signal();
-            let mut cursor = *signal.borrow_and_update();
             loop {
                 while cursor < *signal.borrow() {
                     let events = match store.events_after(cursor, PAGE) {
