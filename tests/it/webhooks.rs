@@ -51,14 +51,9 @@ fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
     headers["x-salas-signature"].to_str().unwrap() == expected
 }
 
-async fn wait_until<F: Fn() -> bool>(what: &str, f: F) {
-    for _ in 0..150 {
-        if f() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
+/// `Ok` once `seen` holds, for [`eventually`].
+fn once(seen: bool, what: &str) -> Result<(), String> {
+    if seen { Ok(()) } else { Err(format!("not yet: {what}")) }
 }
 
 #[tokio::test]
@@ -97,7 +92,7 @@ async fn signed_calls_are_retried_and_dead_letters_can_be_retried() {
 
     // Two failures, then success on the third attempt.
     let flaky_calls = || receiver.calls.lock().unwrap().iter().filter(|c| c.0 == "flaky").count();
-    wait_until("three calls of the flaky receiver", || flaky_calls() >= 3).await;
+    eventually("three calls of the flaky receiver", || async { once(flaky_calls() >= 3, "3 calls") }).await;
     let calls: Vec<(HeaderMap, Bytes)> =
         receiver.calls.lock().unwrap().iter().filter(|c| c.0 == "flaky").map(|c| (c.1.clone(), c.2.clone())).collect();
     let delivery_ids: Vec<&str> = calls.iter().map(|c| c.0["x-salas-delivery"].to_str().unwrap()).collect();
@@ -113,19 +108,11 @@ async fn signed_calls_are_retried_and_dead_letters_can_be_retried() {
     }
 
     // The always-failing receiver ends in the dead-letter list after max_attempts.
-    let dead = || async {
+    let dead_list = eventually("a dead letter", || async {
         let d = admin.get("/api/v1/admin/webhooks/deliveries?status=dead").await;
-        d.body.as_array().cloned().unwrap_or_default()
-    };
-    let mut dead_list = Vec::new();
-    for _ in 0..150 {
-        dead_list = dead().await;
-        if !dead_list.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(!dead_list.is_empty(), "a dead letter");
+        d.body.as_array().filter(|list| !list.is_empty()).cloned().ok_or_else(|| d.body.to_string())
+    })
+    .await;
     let letter = &dead_list[0];
     assert_eq!(letter["attempts"], 3, "{letter}");
     assert!(letter["last_error"].as_str().unwrap().contains("503"), "{letter}");
@@ -134,7 +121,7 @@ async fn signed_calls_are_retried_and_dead_letters_can_be_retried() {
     eventually("the flaky delivery logged as sent on its third attempt", || async {
         let sent = admin.get("/api/v1/admin/webhooks/deliveries?status=sent").await;
         let third = sent.body.as_array().is_some_and(|a| a.iter().any(|d| d["attempts"] == 3));
-        if third { Ok(()) } else { Err(sent.body.to_string()) }
+        once(third, &sent.body.to_string())
     })
     .await;
 
@@ -147,6 +134,7 @@ async fn signed_calls_are_retried_and_dead_letters_can_be_retried() {
     assert_eq!(before, 3, "a dead letter was tried max_attempts times");
     let retried = admin.post(&format!("/api/v1/admin/webhooks/deliveries/{letter_id}/retry"), json!({})).await;
     assert_eq!(retried.status, 200, "{}", retried.body);
-    wait_until("the retried dead letter", || calls_of_letter() > before).await;
+    eventually("the retried dead letter", || async { once(calls_of_letter() > before, "a call after the retry") })
+        .await;
     s.stop().await;
 }

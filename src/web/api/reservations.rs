@@ -220,7 +220,7 @@ pub async fn list(
 /// A page of reservations with the next page's address in `Link` (`rel="next"`) and its cursor in
 /// `X-Next-Cursor`.
 pub(super) fn paged(uri: &axum::http::Uri, page: Page) -> Response {
-    let items: Vec<ReservationDto> = page.items.iter().map(Into::into).collect();
+    let items: Vec<ReservationDto> = page.items.into_iter().map(Into::into).collect();
     let mut res = axum::Json(items).into_response();
     if let Some(cursor) = page.next_cursor {
         super::link_next(&mut res, uri, &cursor);
@@ -247,7 +247,7 @@ pub async fn create(
         count(&state, &result);
         let s = result?;
         state.metrics.reservations_created.fetch_add(s.booked.len() as u64, Ordering::Relaxed);
-        return Ok(created(format!("/api/v1/series/{}", s.series_id), None, SeriesCreatedDto::from(&s)));
+        return Ok(created(format!("/api/v1/series/{}", s.series_id), None, SeriesCreatedDto::from(s)));
     }
     let result = state.reservations.create(&actor, input).await;
     count(&state, &result);

@@ -48,11 +48,11 @@ pub struct SeriesCreatedDto {
     skipped: Vec<ClashDto>,
 }
 
-impl From<&SeriesBooked> for SeriesCreatedDto {
-    fn from(s: &SeriesBooked) -> Self {
+impl From<SeriesBooked> for SeriesCreatedDto {
+    fn from(s: SeriesBooked) -> Self {
         SeriesCreatedDto {
             series_id: s.series_id,
-            occurrences: s.booked.iter().map(Into::into).collect(),
+            occurrences: s.booked.into_iter().map(Into::into).collect(),
             skipped: s.skipped.iter().map(Into::into).collect(),
         }
     }
@@ -122,5 +122,5 @@ pub async fn get(
     Path(id): Path<SeriesId>,
 ) -> Result<axum::Json<SeriesDto>, Problem> {
     let occurrences = state.reservations.series(&actor, id)?;
-    Ok(axum::Json(SeriesDto { series_id: id, occurrences: occurrences.iter().map(Into::into).collect() }))
+    Ok(axum::Json(SeriesDto { series_id: id, occurrences: occurrences.into_iter().map(Into::into).collect() }))
 }
