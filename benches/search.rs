@@ -7,8 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use salas::clock::Clock;
 use salas::events::bus::Bus;
-use salas::reservations::model::{Reservation, Status};
-use salas::rooms::model::{Resource, Room};
+use salas::model::reservation::{Reservation, Status};
+use salas::model::room::{Resource, Room};
 use salas::rooms::policy::Policy;
 use salas::search::Search;
 use salas::search::finder::{self, Request};

@@ -15,6 +15,7 @@ mod gateway;
 mod notifications;
 mod policies;
 mod reports;
+mod schedule;
 mod sso;
 mod store;
 pub use backup::BackupConfig;
@@ -22,6 +23,7 @@ pub use gateway::{LimitsConfig, TlsConfig};
 pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
 pub use policies::PoliciesConfig;
 pub use reports::ReportsConfig;
+pub use schedule::parse_schedule;
 pub use sso::{LdapConfig, OidcConfig};
 pub use store::StoreConfig;
 
@@ -311,15 +313,14 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(err(format!("log.format: `{}` must be `text` or `json`", self.log.format)));
         }
-        if !self.admin.email.is_empty() && !crate::users::rules::is_plausible_email(&self.admin.email) {
+        if !self.admin.email.is_empty() && !crate::validation::is_plausible_email(&self.admin.email) {
             return Err(err(format!("admin.email: `{}` is not an e-mail address", self.admin.email)));
         }
-        if !self.admin.password.is_empty()
-            && self.admin.password.chars().count() < crate::users::rules::MIN_PASSWORD_LEN
+        if !self.admin.password.is_empty() && self.admin.password.chars().count() < crate::validation::MIN_PASSWORD_LEN
         {
             return Err(err(format!(
                 "admin.password: must have at least {} characters",
-                crate::users::rules::MIN_PASSWORD_LEN
+                crate::validation::MIN_PASSWORD_LEN
             )));
         }
         range("auth.token_ttl_minutes", self.auth.token_ttl_minutes, 1, 60 * 24 * 30)?;
@@ -334,7 +335,7 @@ impl Config {
         range("booking.checkin_early_minutes", self.booking.checkin_early_minutes, 0, 240)?;
         range("booking.checkin_window_minutes", self.booking.checkin_window_minutes, 1, 240)?;
         range("booking.no_show_strikes", self.booking.no_show_strikes, 0, 100)?;
-        if !crate::rooms::rules::is_valid_timezone(&self.booking.default_timezone) {
+        if !crate::validation::is_valid_timezone(&self.booking.default_timezone) {
             return Err(err(format!(
                 "booking.default_timezone: `{}` is not an IANA time zone such as Europe/Madrid",
                 self.booking.default_timezone

@@ -15,6 +15,7 @@ pub mod displays;
 pub mod events;
 pub mod groups;
 pub mod i18n;
+pub mod model;
 pub mod notify;
 pub mod reports;
 pub mod reservations;

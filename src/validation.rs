@@ -3,6 +3,27 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+pub fn is_valid_timezone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
+}
+
+/// A deliberately loose check (one `@`, a dot in the domain, no spaces): the real proof of an
+/// address is mail arriving, and a strict regex rejects valid addresses.
+pub fn is_plausible_email(s: &str) -> bool {
+    let s = s.trim();
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && (domain.contains('.') || domain == "localhost")
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
+        && s.len() <= 254
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The JSON field, e.g. `end` or `resources[2]`.

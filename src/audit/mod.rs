@@ -17,187 +17,9 @@
 use crate::store::{Store, StoreError, Tx};
 use crate::types::UserId;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What was done. The string forms (`auth.sign_in`…) are what the API, the export and the
-/// filters use; add new actions at the end of [`AuditAction::ALL`] too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum AuditAction {
-    #[serde(rename = "auth.sign_in")]
-    SignIn,
-    #[serde(rename = "auth.sign_in_failed")]
-    SignInFailed,
-    #[serde(rename = "auth.sign_out")]
-    SignOut,
-    /// A bearer API key that matches no key (revoked, or never issued).
-    #[serde(rename = "auth.api_key_rejected")]
-    ApiKeyRejected,
-    #[serde(rename = "user.created")]
-    UserCreated,
-    /// Name, e-mail address, language or time zone.
-    #[serde(rename = "user.updated")]
-    UserUpdated,
-    #[serde(rename = "user.password_changed")]
-    PasswordChanged,
-    #[serde(rename = "user.role_changed")]
-    RoleChanged,
-    #[serde(rename = "user.disabled")]
-    UserDisabled,
-    #[serde(rename = "user.enabled")]
-    UserEnabled,
-    #[serde(rename = "api_key.created")]
-    ApiKeyCreated,
-    #[serde(rename = "api_key.revoked")]
-    ApiKeyRevoked,
-    #[serde(rename = "room.created")]
-    RoomCreated,
-    #[serde(rename = "room.updated")]
-    RoomUpdated,
-    #[serde(rename = "room.archived")]
-    RoomArchived,
-    #[serde(rename = "resource.created")]
-    ResourceCreated,
-    #[serde(rename = "resource.updated")]
-    ResourceUpdated,
-    #[serde(rename = "resource.deleted")]
-    ResourceDeleted,
-    /// For the approvals workflow: stage with [`Entry::stage`] in the approve/decline command.
-    #[serde(rename = "reservation.approved")]
-    ReservationApproved,
-    #[serde(rename = "reservation.declined")]
-    ReservationDeclined,
-    #[serde(rename = "webhook.created")]
-    WebhookCreated,
-    #[serde(rename = "webhook.deleted")]
-    WebhookDeleted,
-    #[serde(rename = "email.template_saved")]
-    EmailTemplateSaved,
-    #[serde(rename = "email.template_reset")]
-    EmailTemplateReset,
-    #[serde(rename = "email.test_sent")]
-    EmailTestSent,
-    /// `salas export` (or the admin socket's export).
-    #[serde(rename = "data.exported")]
-    DataExported,
-    /// `salas backup`, online or offline, and scheduled backups.
-    #[serde(rename = "data.backed_up")]
-    DataBackedUp,
-    /// An admin downloaded the audit log itself.
-    #[serde(rename = "audit.exported")]
-    AuditExported,
-}
-
-impl AuditAction {
-    pub const ALL: &[AuditAction] = &[
-        AuditAction::SignIn,
-        AuditAction::SignInFailed,
-        AuditAction::SignOut,
-        AuditAction::ApiKeyRejected,
-        AuditAction::UserCreated,
-        AuditAction::UserUpdated,
-        AuditAction::PasswordChanged,
-        AuditAction::RoleChanged,
-        AuditAction::UserDisabled,
-        AuditAction::UserEnabled,
-        AuditAction::ApiKeyCreated,
-        AuditAction::ApiKeyRevoked,
-        AuditAction::RoomCreated,
-        AuditAction::RoomUpdated,
-        AuditAction::RoomArchived,
-        AuditAction::ResourceCreated,
-        AuditAction::ResourceUpdated,
-        AuditAction::ResourceDeleted,
-        AuditAction::ReservationApproved,
-        AuditAction::ReservationDeclined,
-        AuditAction::WebhookCreated,
-        AuditAction::WebhookDeleted,
-        AuditAction::EmailTemplateSaved,
-        AuditAction::EmailTemplateReset,
-        AuditAction::EmailTestSent,
-        AuditAction::DataExported,
-        AuditAction::DataBackedUp,
-        AuditAction::AuditExported,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        let i = AuditAction::ALL.iter().position(|a| *a == self);
-        i.and_then(|i| NAMES.get(i)).copied().unwrap_or("unknown")
-    }
-
-    pub fn parse(s: &str) -> Option<AuditAction> {
-        serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
-    }
-}
-
-/// The string forms in the order of [`AuditAction::ALL`] (checked by a unit test).
-const NAMES: &[&str] = &[
-    "auth.sign_in",
-    "auth.sign_in_failed",
-    "auth.sign_out",
-    "auth.api_key_rejected",
-    "user.created",
-    "user.updated",
-    "user.password_changed",
-    "user.role_changed",
-    "user.disabled",
-    "user.enabled",
-    "api_key.created",
-    "api_key.revoked",
-    "room.created",
-    "room.updated",
-    "room.archived",
-    "resource.created",
-    "resource.updated",
-    "resource.deleted",
-    "reservation.approved",
-    "reservation.declined",
-    "webhook.created",
-    "webhook.deleted",
-    "email.template_saved",
-    "email.template_reset",
-    "email.test_sent",
-    "data.exported",
-    "data.backed_up",
-    "audit.exported",
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Success,
-    Failure,
-}
-
-/// What an action was done to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    /// `user`, `room`, `resource`, `reservation`, `api_key`, `webhook`, `email_template`, `store`…
-    pub kind: String,
-    /// Its id (a UUID, or a name such as `reminder/en` for a template); empty when there is none.
-    pub id: String,
-    /// Something a person recognises: an e-mail address, a room's name.
-    pub label: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    /// UUIDv7: unique, and in creation order within the same microsecond.
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    /// Who acted; None for an anonymous attempt, the command line or the system.
-    pub actor_id: Option<UserId>,
-    /// The actor's e-mail address then; for an anonymous sign-in attempt the address tried.
-    pub actor_email: String,
-    pub action: AuditAction,
-    pub target: Option<Target>,
-    /// The client's IP address; `cli` for the command line, `system` for background jobs.
-    pub from: String,
-    pub outcome: Outcome,
-    /// What changed or why it failed (field names, old and new role…); never a secret.
-    #[serde(default)]
-    pub detail: serde_json::Value,
-}
+pub use crate::model::audit::{AuditAction, AuditRecord, Outcome, Query, Target};
 
 tokio::task_local! {
     static ORIGIN: String;
@@ -331,30 +153,6 @@ pub fn record_detached(store: &Store, entry: Entry) {
     });
 }
 
-/// Which records a listing wants; newest first.
-#[derive(Clone, Debug, Default)]
-pub struct Query {
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    /// A user id, or (part of) an e-mail address, case-insensitive.
-    pub actor: Option<String>,
-    pub action: Option<AuditAction>,
-    /// Continue after this record (from a previous page's `next`).
-    pub before: Option<(DateTime<Utc>, Uuid)>,
-    pub limit: usize,
-}
-
-impl Query {
-    /// Whether `r` passes the actor and action filters (the time window is the store's range).
-    pub fn matches(&self, r: &AuditRecord) -> bool {
-        self.action.is_none_or(|a| r.action == a)
-            && self.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()).is_none_or(|a| {
-                r.actor_id.is_some_and(|id| id.to_string() == a)
-                    || r.actor_email.to_lowercase().contains(&a.to_lowercase())
-            })
-    }
-}
-
 /// A page of records and the cursor of the next one.
 pub struct Page {
     pub items: Vec<AuditRecord>,
@@ -444,17 +242,6 @@ pub enum AuditError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_follow_serde_and_parse_back() {
-        assert_eq!(AuditAction::ALL.len(), NAMES.len());
-        for (a, n) in AuditAction::ALL.iter().zip(NAMES) {
-            assert_eq!(serde_json::to_value(a).unwrap(), serde_json::json!(n));
-            assert_eq!(a.as_str(), *n);
-            assert_eq!(AuditAction::parse(n), Some(*a));
-        }
-        assert_eq!(AuditAction::parse("nope"), None);
-    }
 
     fn rec(email: &str, action: AuditAction) -> AuditRecord {
         Entry::new(action, Some(UserId::new())).attempted(email).record

@@ -31,7 +31,7 @@ impl Config {
     }
 
     pub(super) fn validate_backup(&self) -> Result<(), ConfigError> {
-        if let Err(e) = crate::scheduler::parse_schedule(&self.backup.schedule) {
+        if let Err(e) = super::parse_schedule(&self.backup.schedule) {
             return Err(err(format!("backup.schedule: {e}")));
         }
         range("backup.keep", self.backup.keep, 1, 10_000)

@@ -101,7 +101,7 @@ impl Config {
             ("no_shows", &self.scheduler.no_shows),
             ("reports", &self.scheduler.reports),
         ] {
-            if let Err(e) = crate::scheduler::parse_schedule(expr) {
+            if let Err(e) = super::parse_schedule(expr) {
                 return Err(err(format!("scheduler.{key}: {e}")));
             }
         }

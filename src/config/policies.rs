@@ -1,8 +1,8 @@
 //! `[policies]`: the global defaults of room policies (opening hours, blackouts, durations,
-//! horizon, buffers, weekly quota). Locations and rooms override them; see `rooms::policy`.
+//! horizon, buffers, weekly quota). Locations and rooms override them; see `model::policy`.
 
 use super::{Config, ConfigError, err, range};
-use crate::rooms::policy::{
+use crate::model::policy::{
     Blackout, MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, MAX_HORIZON_DAYS, MAX_QUOTA_HOURS, Policy, PolicyOverrides,
     WeekHours, check_effective, check_overrides,
 };

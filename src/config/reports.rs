@@ -2,7 +2,7 @@
 //! (see `[policies]`), and what counts as a late cancellation.
 
 use super::{Config, ConfigError, err, range};
-use crate::reports::{Settings, hours::WorkingDay};
+use crate::model::report::{Settings, WorkingDay};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Serialize, Deserialize)]

@@ -1,10 +1,10 @@
 //! What a door display shows and offers at one instant, decided from the room's live meetings
 //! of the day. Pure: the page handler reads the store, this decides.
 
+use crate::model::reservation::Reservation;
+use crate::model::room::Room;
 use crate::reservations::CheckInWindow;
-use crate::reservations::model::Reservation;
 use crate::reservations::walkup::WALK_UP_MINUTES;
-use crate::rooms::model::Room;
 use chrono::{DateTime, Duration, Utc};
 
 pub struct DoorState<'a> {
@@ -53,7 +53,7 @@ pub fn door_state<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reservations::model::Status;
+    use crate::model::reservation::Status;
     use crate::types::{ReservationId, RoomId, UserId};
     use chrono::TimeZone;
 

@@ -4,20 +4,19 @@
 //! nothing else ([`crate::access::display_may`]).
 
 pub mod door;
-pub mod model;
 
 use crate::access::{Action, Actor, Denied};
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
-use crate::reservations::model::Reservation;
-use crate::rooms::model::Room;
+use crate::model::display::Display;
+use crate::model::reservation::Reservation;
+use crate::model::room::Room;
 use crate::store::ListFilter;
 use crate::store::{Store, StoreError, Tx};
 use crate::types::{DisplayId, RoomId, TimeRange};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use model::Display;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

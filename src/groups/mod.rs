@@ -3,17 +3,16 @@
 //! keeps groups, memberships and rules, and answers "what may this actor do in this room".
 
 mod error;
-pub mod model;
 
 pub use error::GroupError;
 
 use crate::access::{AccessRule, Action, Actor, RoomRights};
 use crate::clock;
-use crate::rooms::model::Room;
+use crate::model::group::{Group, LocationRule};
+use crate::model::room::Room;
 use crate::store::{Store, Tx, View};
 use crate::types::{GroupId, RoomId, UserId};
 use crate::validation::FieldErrors;
-use model::{Group, LocationRule};
 
 type Result<T> = std::result::Result<T, GroupError>;
 
@@ -66,7 +65,7 @@ impl Groups {
     }
 
     /// A reservation is visible to its owner and to those who may see its room.
-    pub fn may_see_reservation(&self, actor: &Actor, r: &crate::reservations::model::Reservation) -> bool {
+    pub fn may_see_reservation(&self, actor: &Actor, r: &crate::model::reservation::Reservation) -> bool {
         r.user_id == actor.id || self.may_see(actor, r.room_id)
     }
 
@@ -95,7 +94,7 @@ impl Groups {
     }
 
     /// A group and its members (by e-mail).
-    pub fn get(&self, actor: &Actor, id: GroupId) -> Result<(Group, Vec<crate::users::model::User>)> {
+    pub fn get(&self, actor: &Actor, id: GroupId) -> Result<(Group, Vec<crate::model::user::User>)> {
         actor.require(Action::ManageUsers)?;
         let view = self.store.view()?;
         let group = view.group(id)?.ok_or(GroupError::NotFound)?;
@@ -353,7 +352,7 @@ fn resolve(view: &View, input: RuleInput) -> Result<AccessRule> {
 mod tests {
     use super::*;
     use crate::access::Role;
-    use crate::users::model::User;
+    use crate::model::user::User;
 
     fn admin() -> Actor {
         Actor::user(UserId::new(), Role::Admin)

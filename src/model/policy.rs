@@ -5,8 +5,6 @@
 //! closes every room in it, and a room may add closures of its own). [`effective`] computes what
 //! applies to a room; everything here is pure.
 
-use super::model::Room;
-use crate::store::{StoreError, View};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -292,12 +290,6 @@ pub fn effective(global: &Policy, location: Option<&PolicyOverrides>, room: &Pol
     }
     p.blackouts.sort_by_key(|b| b.from);
     p
-}
-
-/// The policy of `room` as stored now: `global`, then its location's settings, then its own.
-pub fn for_room(view: &View, global: &Policy, room: &Room) -> Result<Policy, StoreError> {
-    let location = view.location_policy(&room.location)?;
-    Ok(effective(global, location.as_ref().map(|l| &l.policy), &room.policy))
 }
 
 /// Checks one level's settings; fields are named under `prefix` (`policy.` for a room).

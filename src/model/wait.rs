@@ -59,15 +59,15 @@ pub fn in_line(entries: &[WaitEntry], room: RoomId, freed: TimeRange, now: DateT
 
 /// How many of a series' occurrences up to and including the last one released were released as
 /// no-shows in a row (statuses in start order, the latest last).
-pub fn no_show_run(statuses: &[crate::reservations::model::Status]) -> usize {
-    use crate::reservations::model::Status;
+pub fn no_show_run(statuses: &[super::reservation::Status]) -> usize {
+    use crate::model::reservation::Status;
     statuses.iter().rev().take_while(|s| **s == Status::NoShow).count()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reservations::model::Status;
+    use crate::model::reservation::Status;
     use chrono::TimeZone;
 
     fn t(h: u32) -> DateTime<Utc> {

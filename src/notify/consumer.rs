@@ -3,12 +3,12 @@
 //! inbox entries, each under a "once" key, so a replayed event or a second reminder run adds none.
 
 use super::email::MailData;
-use super::model::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
 use super::series;
 use crate::clock::Clock;
 use crate::events::bus::{Consumer, Staging};
 use crate::events::{Event, EventKind};
-use crate::reservations::model::{Reservation, Status};
+use crate::model::notify::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
+use crate::model::reservation::{Reservation, Status};
 use crate::store::{StoreError, Tx, View};
 use crate::types::{DeliveryId, NotificationId, UserId, micros};
 use chrono::{DateTime, Duration, Utc};

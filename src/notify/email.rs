@@ -2,10 +2,10 @@
 //! and an HTML part plus an iCalendar invitation.
 
 use super::ics::{self, Invite, Method};
-use super::model::Delivery;
 use super::templates::Rendered;
 use crate::config::SmtpConfig;
-use crate::reservations::model::Reservation;
+use crate::model::notify::Delivery;
+use crate::model::reservation::Reservation;
 use crate::types::ReservationId;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -1,9 +1,9 @@
 //! The in-app notification centre and each user's notification preferences.
 
 use super::consumer::MAX_LEAD_MINUTES;
-use super::model::{Notification, Preferences};
 use super::{Notifier, NotifyError, Result};
 use crate::access::{Action, Actor};
+use crate::model::notify::{Notification, Preferences};
 use crate::store::{StoreError, Tx};
 use crate::types::NotificationId;
 use crate::validation::FieldErrors;

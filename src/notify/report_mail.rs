@@ -2,9 +2,9 @@
 //! marks the period sent, in the same transaction); the sender computes the report when it sends,
 //! as the subscriber (whose role may have changed since), and attaches the PDF and the workbook.
 
-use super::model::{Channel, Delivery, DeliveryStatus};
 use super::templates::Rendered;
 use crate::access::Actor;
+use crate::model::notify::{Channel, Delivery, DeliveryStatus};
 use crate::reports::model::Report;
 use crate::reports::subscriptions::{self, Period, Subscription, Window};
 use crate::reports::{Reports, export, pdf};

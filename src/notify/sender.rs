@@ -3,8 +3,8 @@
 //! up (dead) after the last attempt. Deliveries live in the store, so nothing is lost by a
 //! restart, and one that was sent is never sent again.
 
-use super::model::{Channel, Delivery, DeliveryStatus};
 use crate::clock::Clock;
+use crate::model::notify::{Channel, Delivery, DeliveryStatus};
 use crate::store::{Store, StoreError, Tx};
 use crate::types::DeliveryId;
 use chrono::Duration;

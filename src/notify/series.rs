@@ -7,7 +7,7 @@
 
 use super::email::Occurrence;
 use crate::events::Event;
-use crate::reservations::model::{Reservation, Status};
+use crate::model::reservation::{Reservation, Status};
 use crate::store::{StoreError, View};
 use crate::types::SeriesId;
 use chrono::{DateTime, Utc};

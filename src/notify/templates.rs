@@ -3,7 +3,7 @@
 //! rendered as plain text, the HTML part with HTML escaping.
 
 use super::NotifyError;
-use super::model::EmailTemplate;
+use crate::model::notify::EmailTemplate;
 use crate::validation::FieldErrors;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;

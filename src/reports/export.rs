@@ -3,7 +3,7 @@
 
 use super::ReportError;
 use super::model::{Report, RoomRow, Utilization};
-use crate::reservations::model::Reservation;
+use crate::model::reservation::Reservation;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
 

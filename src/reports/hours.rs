@@ -2,36 +2,12 @@
 //! boundaries. Both work on real instants, so a 23- or 25-hour DST day counts what it really has.
 
 /// The one rule for local wall-clock times (DST gaps and repeated hours), shared with policies.
-pub use crate::rooms::policy::local_instant;
-use crate::rooms::policy::{self, Policy, WeekHours};
+pub use crate::model::policy::local_instant;
+use crate::model::policy::{self, Policy};
 use chrono::{DateTime, Datelike, Duration, SubsecRound, Timelike, Utc};
 use chrono_tz::Tz;
 
-/// When rooms without opening hours (none set globally, for their location or for them) count as
-/// open, in each room's own zone: by default 08:00–18:00, Monday to Friday.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WorkingDay {
-    /// Monday first.
-    pub days: [bool; 7],
-    /// Minutes after local midnight.
-    pub opens: u32,
-    /// Minutes after local midnight; 1440 is the next midnight.
-    pub closes: u32,
-}
-
-impl Default for WorkingDay {
-    fn default() -> Self {
-        WorkingDay { days: [true, true, true, true, true, false, false], opens: 8 * 60, closes: 18 * 60 }
-    }
-}
-
-impl WorkingDay {
-    /// The working day as opening hours: the same hours on each working weekday.
-    pub fn week(&self) -> WeekHours {
-        // `opens < closes <= 1440` is checked when the configuration loads.
-        WeekHours::uniform(self.days, self.opens as u16, self.closes as u16)
-    }
-}
+pub use crate::model::report::WorkingDay;
 
 /// The open intervals of a room with effective policy `policy` in `[from, to)`, in order: its
 /// opening hours, or `day` where no level sets any, minus its blackout days.
@@ -76,7 +52,7 @@ pub fn spread(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>, mut f: impl FnMu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rooms::policy::Blackout;
+    use crate::model::policy::{Blackout, WeekHours};
     use chrono::NaiveDate;
     use chrono_tz::Europe::Madrid;
 

@@ -17,13 +17,11 @@ pub mod pdf;
 pub mod subscriptions;
 
 use crate::access::{Action, Actor, Denied};
-use crate::reservations::model::{Reservation, Status};
+use crate::model::reservation::{Reservation, Status};
 use crate::store::{ListFilter, Store, StoreError};
 use crate::types::{RoomId, TimeRange};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
-use hours::WorkingDay;
 use model::{BookingRow, Params, Report, RoomRow};
 use std::collections::HashMap;
 
@@ -44,17 +42,7 @@ pub enum ReportError {
 /// The longest window a report covers: a little over a year, so "last 12 months" always fits.
 pub const MAX_DAYS: i64 = 400;
 
-/// Settings from `[reports]`, checked at start.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub working_day: WorkingDay,
-    /// The `[policies]` defaults; with each location's and room's settings they give a room's
-    /// opening hours and blackouts, which are its open hours.
-    pub policy: crate::rooms::policy::Policy,
-    pub late_cancel: Duration,
-    /// Zone of the report's days and months; rooms use their own for open hours.
-    pub zone: Tz,
-}
+pub use crate::model::report::Settings;
 
 /// What a report is about.
 #[derive(Clone, Debug)]
@@ -137,7 +125,7 @@ impl Reports {
             .map(|r| {
                 Ok(RoomRow {
                     tz: r.timezone.parse().unwrap_or(self.settings.zone),
-                    policy: crate::rooms::policy::for_room(&view, &self.settings.policy, &r)?,
+                    policy: view.room_policy(&self.settings.policy, &r)?,
                     id: r.id,
                     name: r.name,
                     location: r.location,

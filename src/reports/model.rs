@@ -17,7 +17,7 @@ pub struct RoomRow {
     pub tz: Tz,
     /// The room's effective policy: its opening hours (the working day where none are set) and
     /// blackout days are its open hours.
-    pub policy: crate::rooms::policy::Policy,
+    pub policy: crate::model::policy::Policy,
 }
 
 /// A reservation as reports see it.

@@ -9,38 +9,12 @@
 use super::{ReportError, Scope, hours::local_instant};
 use crate::access::{Action, Actor};
 use crate::store::Tx;
-use crate::types::{RoomId, SubscriptionId, UserId};
+use crate::types::{RoomId, SubscriptionId};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Period {
-    /// Monday to Sunday, sent after the week ends.
-    Weekly,
-    /// A calendar month, sent after it ends.
-    Monthly,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Subscription {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: SubscriptionId,
-    #[schema(value_type = String, format = Uuid)]
-    pub user_id: UserId,
-    pub period: Period,
-    /// Only this room (absent: every room in scope).
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub room_id: Option<RoomId>,
-    /// Only rooms at this location.
-    pub location: Option<String>,
-    pub created_at: DateTime<Utc>,
-    /// Start of the last period staged for sending.
-    pub last_period: Option<DateTime<Utc>>,
-}
+pub use crate::model::report::{Period, Subscription};
 
 /// A report period: `[from, to)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +133,7 @@ impl super::Reports {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::UserId;
     use chrono::TimeZone;
 
     fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {

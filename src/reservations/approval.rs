@@ -3,13 +3,13 @@
 //! a decision reaches is changed, with its event, in one write transaction.
 
 use super::checks::rights;
-use super::model::{Reservation, Status};
 use super::series::Scope;
 use super::{MAX_PAGE, Page, ReservationError, Reservations, Result, event, parse_cursor};
 use crate::access::{Action, Actor, Denied};
 use crate::audit::{AuditAction, Entry};
 use crate::clock;
 use crate::events::EventKind;
+use crate::model::reservation::{Reservation, Status};
 use crate::store::Tx;
 use crate::types::{ReservationId, RoomId, micros};
 use crate::validation::FieldErrors;

@@ -1,7 +1,7 @@
 //! Free and busy time of a room.
 
-use crate::rooms::model::Room;
-use crate::rooms::policy::{Policy, open_intervals};
+use crate::model::policy::{Policy, open_intervals};
+use crate::model::room::Room;
 use crate::store::{StoreError, View};
 use crate::types::TimeRange;
 use chrono::Duration;
@@ -39,7 +39,7 @@ pub fn bookable(tz: Tz, p: &Policy, window: TimeRange, busy: &[TimeRange]) -> Ve
 
 /// [`bookable`] for a stored room: its policy and the reservations near `window`.
 pub fn bookable_in(view: &View, global: &Policy, room: &Room, window: TimeRange) -> Result<Vec<TimeRange>, StoreError> {
-    let p = crate::rooms::policy::for_room(view, global, room)?;
+    let p = view.room_policy(global, room)?;
     let buffer = Duration::minutes(p.buffer_minutes.into());
     let near = TimeRange::new(window.start - buffer, window.end + buffer);
     let busy: Vec<TimeRange> = view.busy(room.id, near)?.into_iter().map(|(_, r)| r).collect();
@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn bookable_time_is_open_and_keeps_the_buffer() {
-        use crate::rooms::policy::WeekHours;
+        use crate::model::policy::WeekHours;
         // Monday 4 May 2026, UTC: open 08:00-18:00, one booking 12:00-13:00, a 30-minute buffer.
         let p = Policy {
             opening_hours: Some(WeekHours::parse_spec("mon-fri 08:00-18:00").unwrap()),

@@ -4,12 +4,12 @@
 //! In other rooms check-in is optional and only records actual use (for the reports).
 
 use super::checks::check_permission;
-use super::model::{Reservation, Status};
 use super::{ReservationError, Reservations, Result, event};
 use crate::access::Actor;
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
-use crate::rooms::model::Room;
+use crate::model::reservation::{Reservation, Status};
+use crate::model::room::Room;
 use crate::store::Tx;
 use crate::types::ReservationId;
 use chrono::{DateTime, Duration, Utc};
@@ -150,7 +150,7 @@ impl Reservations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rooms::model::CheckIn;
+    use crate::model::room::CheckIn;
     use crate::types::{RoomId, UserId};
     use chrono::TimeZone;
 

@@ -1,9 +1,9 @@
 //! Checks and constructors shared by the single-reservation and the series write paths.
 
-use super::model::{Reservation, Status};
 use super::{MAX_ATTENDEES, NewReservation, ReservationError, Result};
 use crate::access::{Actor, RoomRights, may_manage_reservation};
-use crate::rooms::model::Room;
+use crate::model::reservation::{Reservation, Status};
+use crate::model::room::Room;
 use crate::store::{StoreError, Tx, View};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId};
 use crate::users::rules::{is_plausible_email, normalize_email};

@@ -1,5 +1,5 @@
-use super::model::Reservation;
 use crate::access::Denied;
+use crate::model::reservation::Reservation;
 use crate::store::StoreError;
 use crate::validation::FieldErrors;
 
@@ -25,10 +25,10 @@ pub enum ReservationError {
     Ended,
     /// Approve and decline act on pending requests only.
     #[error("the reservation is {}, not pending approval", .0.as_str())]
-    NotPending(super::model::Status),
+    NotPending(crate::model::reservation::Status),
     /// Declined and no-show reservations are history, like cancelled ones.
     #[error("the reservation is {} and cannot be changed", .0.as_str())]
-    Closed(super::model::Status),
+    Closed(crate::model::reservation::Status),
     /// Check-in is not possible now; the code says why (`checkin_not_open`, `checkin_closed`,
     /// `not_confirmed`…).
     #[error("{message}")]

@@ -3,9 +3,9 @@
 //! in the store, so reading it needs no write, and replacing it (bumping the generation) makes
 //! every older URL stop working.
 
-use super::model::Reservation;
 use super::{ReservationError, Reservations, Result};
 use crate::access::{Action, Actor};
+use crate::model::reservation::Reservation;
 use crate::store::{ListFilter, Tx, View};
 use crate::types::{RoomId, TimeRange, UserId};
 use chrono::{DateTime, Duration, Utc};

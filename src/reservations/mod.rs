@@ -8,7 +8,6 @@ mod checkin;
 mod checks;
 pub mod error;
 pub mod feed;
-pub mod model;
 pub mod policy;
 pub mod recurrence;
 pub mod rules;
@@ -24,13 +23,13 @@ use crate::access::{Action, Actor};
 use crate::clock;
 use crate::config::BookingConfig;
 use crate::events::{EventKind, NewEvent};
-use crate::rooms::model::Room;
+use crate::model::reservation::{Reservation, Status};
+use crate::model::room::Room;
 use crate::store::{ListFilter, Store, Tx};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId, from_micros, micros};
 use crate::validation::FieldErrors;
 use checks::{check_may_manage, check_owner, check_permission, check_room, check_text, new_reservation};
 use chrono::{DateTime, Duration, Utc};
-use model::{Reservation, Status};
 use rules::Limits;
 use std::sync::Arc;
 
@@ -130,14 +129,14 @@ impl Reservations {
             default_window: Duration::minutes(booking.checkin_window_minutes.into()),
         };
         let policies = policy::Policies {
-            global: crate::rooms::policy::Policy::default(),
+            global: crate::model::policy::Policy::default(),
             week_zone: booking.default_timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
         };
         Reservations { store, limits, series, checkin, policies }
     }
 
     /// Sets the global room policy defaults (from `[policies]`).
-    pub fn with_policy(mut self, global: crate::rooms::policy::Policy) -> Reservations {
+    pub fn with_policy(mut self, global: crate::model::policy::Policy) -> Reservations {
         self.policies.global = global;
         self
     }

@@ -4,10 +4,10 @@
 //! ([`check_buffer`], [`Quota`]), so concurrent requests cannot slip past them.
 
 use super::ReservationError;
-use super::model::Reservation;
 use crate::access::{Actor, exempt_from_booking_limits};
-use crate::rooms::model::Room;
-use crate::rooms::policy::{Policy, blackout_on, hhmm, open_intervals};
+use crate::model::policy::{Policy, blackout_on, hhmm, open_intervals};
+use crate::model::reservation::Reservation;
+use crate::model::room::Room;
 use crate::store::{ListFilter, StoreError, View};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId};
 use crate::validation::{FieldError, FieldErrors};
@@ -242,8 +242,8 @@ pub fn weeks_of(zone: Tz, range: TimeRange) -> Vec<(NaiveDate, TimeRange)> {
     loop {
         let next = monday + Duration::days(7);
         let week = TimeRange::new(
-            crate::rooms::policy::local_instant(zone, monday, 0),
-            crate::rooms::policy::local_instant(zone, next, 0),
+            crate::model::policy::local_instant(zone, monday, 0),
+            crate::model::policy::local_instant(zone, next, 0),
         );
         if week.start >= range.end {
             break;
@@ -317,7 +317,7 @@ impl Guard {
         room: &Room,
         now: DateTime<Utc>,
     ) -> Result<Guard, ReservationError> {
-        let policy = crate::rooms::policy::for_room(view, global, room)?;
+        let policy = view.room_policy(global, room)?;
         let exempt = exempt_from_booking_limits(super::checks::rights(view, actor, room)?);
         Ok(Guard { policy, tz: room.timezone.parse().unwrap_or(Tz::UTC), exempt, now })
     }
@@ -361,7 +361,7 @@ impl Guard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rooms::policy::{Blackout, WeekHours};
+    use crate::model::policy::{Blackout, WeekHours};
     use chrono_tz::Europe::Madrid;
 
     fn utc(s: &str) -> DateTime<Utc> {

@@ -1,6 +1,6 @@
 //! Pure booking rules: what a valid reservation time is, for a new booking and a reschedule.
 
-use super::model::Reservation;
+use crate::model::reservation::Reservation;
 use crate::types::TimeRange;
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Duration, Utc};
@@ -81,7 +81,7 @@ pub fn far_future(now: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reservations::model::Status;
+    use crate::model::reservation::Status;
     use crate::types::{ReservationId, RoomId, UserId};
     use chrono::TimeZone;
 

@@ -3,13 +3,13 @@
 //! ordinary reservation carrying the series id; the no-overlap guarantee covers it as any other.
 
 use super::checks::{check_may_manage, check_owner, check_permission, check_room, new_reservation};
-use super::model::Reservation;
 use super::policy::{Guard, Policies, Violation};
 use super::recurrence::{self, Caps, local, resolve};
 use super::{NewReservation, ReservationError, ReservationPatch, Reservations, Result, rules};
 use crate::access::{Action, Actor};
 use crate::clock;
 use crate::events::EventKind;
+use crate::model::reservation::Reservation;
 use crate::store::Tx;
 use crate::types::{ReservationId, RoomId, SeriesId, TimeRange};
 use crate::validation::{FieldError, FieldErrors};
@@ -392,7 +392,7 @@ fn check_moved_policy(
     if clashes.is_empty() { Ok(()) } else { Err(ReservationError::SeriesConflict(clashes)) }
 }
 
-fn tx_room(tx: &Tx, room_id: RoomId) -> Result<crate::rooms::model::Room> {
+fn tx_room(tx: &Tx, room_id: RoomId) -> Result<crate::model::room::Room> {
     tx.room(room_id)?.ok_or_else(|| FieldErrors::one("room_id", "no_room", "no such room").into())
 }
 

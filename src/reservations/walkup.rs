@@ -5,12 +5,12 @@
 //! by the admin who set the display up, who may manage it like any of their bookings.
 
 use super::checks::check_room;
-use super::model::{Reservation, Status};
 use super::{ReservationError, Reservations, Result};
 use crate::access::display_may;
 use crate::clock;
-use crate::displays::model::Display;
 use crate::events::{EventKind, NewEvent};
+use crate::model::display::Display;
+use crate::model::reservation::{Reservation, Status};
 use crate::store::Tx;
 use crate::types::{ReservationId, TimeRange};
 use crate::validation::FieldErrors;

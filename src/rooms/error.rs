@@ -1,5 +1,5 @@
 use crate::access::Denied;
-use crate::reservations::model::Reservation;
+use crate::model::reservation::Reservation;
 use crate::store::StoreError;
 use crate::validation::FieldErrors;
 

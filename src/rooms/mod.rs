@@ -1,8 +1,7 @@
 //! Rooms and resources: the catalogue people book from.
 
 pub mod error;
-pub mod model;
-pub mod policy;
+pub use crate::model::policy;
 mod resources;
 pub mod rules;
 
@@ -13,12 +12,12 @@ use crate::access::{Action, Actor};
 use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
+use crate::model::room::Room;
 use crate::reservations;
 use crate::store::{Store, Tx, View};
 use crate::types::{ResourceId, RoomId, TimeRange};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
-use model::Room;
 use policy::{LocationPolicy, Policy, PolicyOverrides};
 
 type Result<T> = std::result::Result<T, RoomError>;
@@ -40,7 +39,7 @@ pub struct RoomInput {
     /// Resource ids or names.
     pub resources: Vec<String>,
     pub requires_approval: bool,
-    pub checkin: model::CheckIn,
+    pub checkin: crate::model::room::CheckIn,
     /// The room's own policy settings (empty: inherit everything).
     pub policy: PolicyOverrides,
 }
@@ -86,7 +85,7 @@ impl Rooms {
 
     /// The policy that applies to `room`: global defaults, its location's, its own.
     pub fn effective_policy(&self, room: &Room) -> Result<Policy> {
-        Ok(policy::for_room(&self.store.view()?, &self.global_policy, room)?)
+        Ok(self.store.view()?.room_policy(&self.global_policy, room)?)
     }
 
     /// A location's own settings (empty when it has none) and what they give with the global
@@ -300,7 +299,7 @@ impl Rooms {
 /// The room's settings combined with its location's and the global ones must make sense.
 fn check_room_policy(view: &View, global: &Policy, room: &Room) -> Result<()> {
     let mut errors = FieldErrors::new();
-    policy::check_effective(&mut errors, "policy.", &policy::for_room(view, global, room)?);
+    policy::check_effective(&mut errors, "policy.", &view.room_policy(global, room)?);
     Ok(errors.into_result()?)
 }
 

@@ -1,11 +1,11 @@
 //! Resources: equipment and amenities (projector, video conference, whiteboard…) rooms have.
 
-use super::model::Resource;
 use super::{Result, RoomError, Rooms, rules};
 use crate::access::{Action, Actor};
 use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
+use crate::model::room::Resource;
 use crate::store::Tx;
 use crate::types::{ResourceId, UserId};
 use crate::validation::FieldErrors;

@@ -1,12 +1,9 @@
 //! Pure validation of rooms and resources.
 
 use crate::validation::FieldErrors;
+pub use crate::validation::is_valid_timezone;
 
 pub const MAX_CAPACITY: u32 = 10_000;
-
-pub fn is_valid_timezone(name: &str) -> bool {
-    name.parse::<chrono_tz::Tz>().is_ok()
-}
 
 pub fn check_name(errors: &mut FieldErrors, name: &str) {
     errors.text("name", name, 1, 100);

@@ -3,9 +3,9 @@
 //! fit, and rooms free at that time that miss exactly one criterion (said which).
 
 use super::{Search, SearchError, query};
+use crate::model::policy::Policy;
+use crate::model::room::{Resource, Room};
 use crate::reservations::availability::bookable_in;
-use crate::rooms::model::{Resource, Room};
-use crate::rooms::policy::Policy;
 use crate::store::{Store, View};
 use crate::types::{ResourceId, RoomId, TimeRange};
 use chrono::Duration;

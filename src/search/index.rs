@@ -5,7 +5,7 @@
 
 use super::SearchError;
 use super::schema::{self, Fields, Kind};
-use crate::rooms::model::{Resource, Room};
+use crate::model::room::{Resource, Room};
 use crate::store::View;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

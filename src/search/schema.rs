@@ -2,7 +2,7 @@
 //! case, no accents) for exact, fuzzy and prefix matching, and folded then stemmed in English
 //! and in Spanish, so "reuniones" meets "Reunión" and "projectors" meets "Projector".
 
-use crate::rooms::model::{Resource, Room};
+use crate::model::room::{Resource, Room};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
 };

@@ -6,7 +6,7 @@ use super::codec::{decode, encode};
 use super::queries::{Txn, View, with_table};
 use super::tables::AUDIT;
 use super::tx::{Op, Tx};
-use crate::audit::{AuditRecord, Query};
+use crate::model::audit::{AuditRecord, Query};
 use crate::types::micros;
 use redb::{ReadableTable, WriteTransaction};
 

@@ -13,8 +13,8 @@
 
 use super::StoreError;
 use super::queries::{ListFilter, View};
-use crate::reservations::model::Reservation;
-use crate::rooms::model::Room;
+use crate::model::reservation::Reservation;
+use crate::model::room::Room;
 use crate::types::{ReservationId, RoomId, TimeRange};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -212,7 +212,7 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reservations::model::Status;
+    use crate::model::reservation::Status;
     use chrono::TimeZone;
 
     fn at(hour: u32) -> DateTime<Utc> {

@@ -6,7 +6,7 @@ use super::codec::encode;
 use super::queries::{Txn, View, all, get, with_table};
 use super::tables::*;
 use super::tx::{Op, Tx};
-use crate::displays::model::Display;
+use crate::model::display::Display;
 use crate::types::DisplayId;
 use redb::{ReadableTable, WriteTransaction};
 

@@ -13,7 +13,7 @@ use super::StoreError;
 use super::groups::AccessMap;
 use super::people::People;
 use super::tables::*;
-use crate::rooms::model::Room;
+use crate::model::room::Room;
 use redb::{Key, Table, TableDefinition, Value, WriteTransaction};
 use std::cell::{Ref, RefCell, RefMut};
 use std::sync::{Arc, RwLock};

@@ -28,8 +28,8 @@ pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
 pub use tx::Tx;
 
-use crate::events::Event;
-use crate::reservations::model::Reservation;
+use crate::model::event::Event;
+use crate::model::reservation::Reservation;
 use redb::{Database, ReadableDatabase};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -196,7 +196,7 @@ impl Store {
 
     /// Every room (archived ones too), by name, from memory: as committed by every write
     /// answered so far.
-    pub fn rooms(&self) -> Arc<Vec<crate::rooms::model::Room>> {
+    pub fn rooms(&self) -> Arc<Vec<crate::model::room::Room>> {
         self.calendar.rooms()
     }
 
@@ -323,7 +323,7 @@ mod tests {
     /// (start, id) order, page by page.
     #[tokio::test]
     async fn a_room_listing_with_cancelled_ones_is_in_start_order_across_pages() {
-        use crate::reservations::model::{Reservation, Status};
+        use crate::model::reservation::{Reservation, Status};
         use crate::types::{ReservationId, RoomId, UserId};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -406,7 +406,7 @@ mod tests {
     /// a command after it in the same batch must see the write.
     #[tokio::test]
     async fn a_room_or_membership_written_in_a_batch_is_seen_by_the_rest_of_it() {
-        use crate::rooms::model::Room;
+        use crate::model::room::Room;
         use crate::types::{GroupId, RoomId, UserId};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();

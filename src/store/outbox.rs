@@ -7,9 +7,9 @@ use super::kept::Kept;
 use super::queries::{Txn, View, all, get, with_table};
 use super::tables::*;
 use super::tx::{Op, Tx};
-use crate::notify::model::{Channel, Delivery, DeliveryStatus, EmailTemplate, Notification, Preferences, Webhook};
-use crate::reports::subscriptions::Subscription;
-use crate::reservations::model::Reservation;
+use crate::model::notify::{Channel, Delivery, DeliveryStatus, EmailTemplate, Notification, Preferences, Webhook};
+use crate::model::report::Subscription;
+use crate::model::reservation::Reservation;
 use crate::types::{DeliveryId, NotificationId, SubscriptionId, UserId, WebhookId, micros};
 use chrono::{DateTime, Utc};
 use redb::ReadableTable;
@@ -145,13 +145,13 @@ impl View<'_> {
     }
 
     /// The waitlist, oldest entry first.
-    pub fn wait_entries(&self) -> Result<Vec<crate::waitlist::model::WaitEntry>> {
-        let mut all: Vec<crate::waitlist::model::WaitEntry> = with_table!(self, WAITLIST, |t| all(t))?;
+    pub fn wait_entries(&self) -> Result<Vec<crate::model::wait::WaitEntry>> {
+        let mut all: Vec<crate::model::wait::WaitEntry> = with_table!(self, WAITLIST, |t| all(t))?;
         all.sort_by_key(|e| (e.created_at, e.id));
         Ok(all)
     }
 
-    pub fn wait_entry(&self, id: crate::types::WaitId) -> Result<Option<crate::waitlist::model::WaitEntry>> {
+    pub fn wait_entry(&self, id: crate::types::WaitId) -> Result<Option<crate::model::wait::WaitEntry>> {
         with_table!(self, WAITLIST, |t| get(t, id.bytes()))
     }
 

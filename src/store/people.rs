@@ -6,8 +6,8 @@
 
 use super::StoreError;
 use super::queries::View;
+use crate::model::user::User;
 use crate::types::UserId;
-use crate::users::model::User;
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
@@ -36,8 +36,8 @@ impl People {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::user::User;
     use crate::store::{Store, StoreError, Tx};
-    use crate::users::model::User;
 
     fn user(email: &str) -> User {
         serde_json::from_value(serde_json::json!({

@@ -6,7 +6,8 @@ use super::codec::{decode, encode};
 use super::queries::{Txn, View, with_table};
 use super::tables::*;
 use super::tx::{Op, Tx};
-use crate::rooms::policy::LocationPolicy;
+use crate::model::policy::{self, LocationPolicy, Policy};
+use crate::model::room::Room;
 use redb::{ReadableTable, WriteTransaction};
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -35,6 +36,12 @@ pub(super) fn apply(txn: &WriteTransaction, p: &LocationPolicy) -> Result<()> {
 }
 
 impl View<'_> {
+    /// The policy of `room` as stored now: `global`, then its location's settings, then its own.
+    pub fn room_policy(&self, global: &Policy, room: &Room) -> Result<Policy> {
+        let location = self.location_policy(&room.location)?;
+        Ok(policy::effective(global, location.as_ref().map(|l| &l.policy), &room.policy))
+    }
+
     pub fn location_policy(&self, location: &str) -> Result<Option<LocationPolicy>> {
         let key = location_key(location);
         if key.is_empty() {

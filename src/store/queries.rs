@@ -3,11 +3,11 @@
 use super::StoreError;
 use super::codec::decode;
 use super::tables::*;
-use crate::events::Event;
-use crate::reservations::model::Reservation;
-use crate::rooms::model::{Resource, Room};
+use crate::model::event::Event;
+use crate::model::reservation::Reservation;
+use crate::model::room::{Resource, Room};
+use crate::model::user::{ApiKey, Session, User};
 use crate::types::{ApiKeyId, ReservationId, ResourceId, RoomId, SeriesId, TimeRange, UserId, from_micros, micros};
-use crate::users::model::{ApiKey, Session, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::de::DeserializeOwned;
 use std::ops::Bound;

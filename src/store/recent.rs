@@ -6,7 +6,7 @@
 //! them, so memory never holds an event the file does not. A reader further behind than memory
 //! reaches (after a restart, or a long stall) reads the file.
 
-use crate::events::Event;
+use crate::model::event::Event;
 use std::collections::VecDeque;
 use std::sync::{Arc, RwLock};
 
@@ -61,7 +61,7 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::EventKind;
+    use crate::model::event::EventKind;
     use crate::types::EventId;
 
     fn event(seq: u64) -> Arc<Event> {

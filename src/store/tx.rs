@@ -8,11 +8,11 @@ use super::codec::{decode, encode};
 use super::kept::{Kept, Memory};
 use super::queries::{Txn, View, name_key};
 use super::tables::*;
-use crate::events::{Event, NewEvent};
-use crate::reservations::model::{Reservation, Status};
-use crate::rooms::model::{Resource, Room};
+use crate::model::event::{Event, NewEvent};
+use crate::model::reservation::{Reservation, Status};
+use crate::model::room::{Resource, Room};
+use crate::model::user::{ApiKey, Session, User};
 use crate::types::{ApiKeyId, EventId, ResourceId, micros};
-use crate::users::model::{ApiKey, Session, User};
 use redb::WriteTransaction;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -30,11 +30,11 @@ pub(super) enum Op {
     DeleteSession([u8; 32]),
     PurgeSessions(chrono::DateTime<chrono::Utc>),
     Notify(super::outbox::NotifyOp),
-    Waitlist(Box<crate::waitlist::model::WaitEntry>),
+    Waitlist(Box<crate::model::wait::WaitEntry>),
     FeedGeneration([u8; 16], u64),
-    LocationPolicy(Box<crate::rooms::policy::LocationPolicy>),
+    LocationPolicy(Box<crate::model::policy::LocationPolicy>),
     Display(super::displays::DisplayOp),
-    Audit(Box<crate::audit::AuditRecord>),
+    Audit(Box<crate::model::audit::AuditRecord>),
     Groups(super::groups::GroupOp),
 }
 
@@ -170,7 +170,7 @@ impl<'a> Tx<'a> {
     pub fn put_feed_generation(&mut self, owner: [u8; 16], generation: u64) {
         self.staged.push(Op::FeedGeneration(owner, generation));
     }
-    pub fn put_wait_entry(&mut self, entry: crate::waitlist::model::WaitEntry) {
+    pub fn put_wait_entry(&mut self, entry: crate::model::wait::WaitEntry) {
         self.staged.push(Op::Waitlist(Box::new(entry)));
     }
     /// Appends to the event log; the event gets the next `seq` when applied.

@@ -2,12 +2,12 @@
 //! are created on their first sign-in, with no local password, and their role follows the
 //! provider's groups when a role map is configured.
 
-use super::model::User;
 use super::{Result, UserError, Users, rules, user_snapshot};
 use crate::access::Role;
 use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::events::{EventKind, NewEvent};
+use crate::model::user::User;
 use crate::store::Tx;
 use crate::types::UserId;
 use chrono::{DateTime, Utc};

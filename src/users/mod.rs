@@ -3,7 +3,6 @@
 pub mod directory;
 pub mod error;
 mod limiter;
-pub mod model;
 pub mod password;
 pub mod rules;
 mod sessions;
@@ -18,12 +17,12 @@ use crate::audit::{self, AuditAction, Entry};
 use crate::clock;
 use crate::config::{AdminConfig, AuthConfig};
 use crate::events::{EventKind, NewEvent};
+use crate::model::user::{ApiKey, User};
 use crate::store::{Store, Tx};
 use crate::types::{ApiKeyId, UserId};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use limiter::LoginLimiter;
-use model::{ApiKey, User};
 use serde_json::json;
 use std::sync::{Arc, OnceLock};
 use token::{Issued, TokenKeys};
@@ -294,7 +293,7 @@ impl Users {
         }
         if let Some(zone) = patch.timezone.as_deref().filter(|z| !z.is_empty()) {
             errors.check(
-                crate::rooms::rules::is_valid_timezone(zone),
+                crate::validation::is_valid_timezone(zone),
                 "timezone",
                 "bad_timezone",
                 "must be an IANA time zone such as Europe/Madrid",

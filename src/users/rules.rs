@@ -1,24 +1,9 @@
 //! Pure rules about users.
 
 use crate::validation::FieldErrors;
+pub use crate::validation::{MIN_PASSWORD_LEN, is_plausible_email};
 
-pub const MIN_PASSWORD_LEN: usize = 10;
 pub const LANGUAGES: [&str; 2] = ["en", "es"];
-
-/// A deliberately loose check (one `@`, a dot in the domain, no spaces): the real proof of an
-/// address is mail arriving, and a strict regex rejects valid addresses.
-pub fn is_plausible_email(s: &str) -> bool {
-    let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty()
-        && !domain.is_empty()
-        && !domain.contains('@')
-        && (domain.contains('.') || domain == "localhost")
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
-        && s.len() <= 254
-}
 
 pub fn normalize_email(s: &str) -> String {
     s.trim().to_lowercase()

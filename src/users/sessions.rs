@@ -1,10 +1,10 @@
 //! Browser sessions: a random secret in an HttpOnly cookie, its hash in the store, and a CSRF
 //! token per session.
 
-use super::model::{Session, User};
 use super::{Result, UserError, Users, token};
 use crate::audit::{AuditAction, Entry};
 use crate::clock;
+use crate::model::user::{Session, User};
 use crate::store::Tx;
 use chrono::Duration;
 use rand::RngCore;

@@ -12,21 +12,19 @@
 //! were released as no-shows, the rest of the series is cancelled. The owner is warned one strike
 //! before, and told when it happens.
 
-pub mod model;
-
 use crate::access::{Action, Actor, Denied};
 use crate::clock::Clock;
 use crate::events::{Event, EventKind};
-use crate::notify::model::Notification;
-use crate::reservations::model::{Reservation, Status};
+use crate::model::notify::Notification;
+use crate::model::reservation::{Reservation, Status};
+use crate::model::user::User;
+use crate::model::wait::{WaitEntry, WaitStatus, in_line, no_show_run};
 use crate::reservations::series::Scope;
 use crate::reservations::{NewReservation, ReservationError, Reservations};
 use crate::store::{Store, StoreError, Tx};
 use crate::types::{NotificationId, RoomId, TimeRange, WaitId};
-use crate::users::model::User;
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
-use model::{WaitEntry, WaitStatus, in_line, no_show_run};
 use tokio::sync::watch;
 
 const CURSOR: &str = "waitlist";

@@ -267,7 +267,7 @@ impl From<ReservationError> for Problem {
             }
             ReservationError::SeriesConflict(ref clashes) => {
                 let mut p = Problem::new(StatusCode::CONFLICT, "conflict", e.to_string());
-                let mut in_the_way: Vec<&crate::reservations::model::Reservation> = Vec::new();
+                let mut in_the_way: Vec<&crate::model::reservation::Reservation> = Vec::new();
                 for c in clashes.iter().flat_map(|c| &c.conflicts) {
                     if !in_the_way.iter().any(|r| r.id == c.id) {
                         in_the_way.push(c);

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod api_fuzz;
 mod approvals;
+mod architecture;
 mod audit;
 mod auth;
 mod availability;

@@ -2,7 +2,7 @@
 
 use super::created;
 use crate::access::Actor;
-use crate::displays::model::Display;
+use crate::model::display::Display;
 use crate::types::{DisplayId, RoomId, UserId};
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery};

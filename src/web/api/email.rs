@@ -3,8 +3,8 @@
 
 use super::outbox::{DeliveryDto, DeliveryQuery};
 use crate::access::{Action, Actor};
+use crate::model::notify::EmailTemplate;
 use crate::notify::NotifyError;
-use crate::notify::model::EmailTemplate;
 use crate::notify::templates::{KINDS, LANGUAGES, Rendered};
 use crate::types::DeliveryId;
 use crate::web::AppState;

@@ -3,8 +3,8 @@
 
 use super::{created, with_etag};
 use crate::access::{AccessRule, Actor, Role, RoomRights};
-use crate::groups::model::{Group, LocationRule};
 use crate::groups::{GroupPatch, RuleInput};
+use crate::model::group::{Group, LocationRule};
 use crate::types::{GroupId, RoomId, UserId};
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, IfMatch};
@@ -207,7 +207,7 @@ pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<Gro
     Ok(with_etag(StatusCode::OK, group.version, with_members(group, members)))
 }
 
-fn with_members(group: Group, members: Vec<crate::users::model::User>) -> GroupWithMembers {
+fn with_members(group: Group, members: Vec<crate::model::user::User>) -> GroupWithMembers {
     GroupWithMembers {
         group: GroupDto::new(group, members.len()),
         members: members.into_iter().map(|u| MemberDto { id: u.id, email: u.email, name: u.name }).collect(),

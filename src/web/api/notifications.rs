@@ -1,7 +1,7 @@
 //! The signed-in user's notification centre and notification preferences.
 
 use crate::access::Actor;
-use crate::notify::model::{Notification, Preferences};
+use crate::model::notify::{Notification, Preferences};
 use crate::types::{NotificationId, ReservationId};
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery};

@@ -1,6 +1,6 @@
 //! Deliveries on the wire: the e-mail delivery log and webhook calls (with the dead letters).
 
-use crate::notify::model::{Delivery, DeliveryStatus};
+use crate::model::notify::{Delivery, DeliveryStatus};
 use crate::types::DeliveryId;
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! Location policies: each location's defaults for the room policies of the rooms in it.
 
 use crate::access::Actor;
-use crate::rooms::policy::{Policy, PolicyOverrides};
+use crate::model::policy::{Policy, PolicyOverrides};
 use crate::web::AppState;
 use crate::web::extract::ApiJson;
 use crate::web::problem::Problem;

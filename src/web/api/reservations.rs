@@ -1,7 +1,7 @@
 use super::series::{OnConflictDto, ScopeQuery, SeriesCreatedDto};
 use super::{Instant, created, with_etag};
 use crate::access::Actor;
-use crate::reservations::model::{Reservation, Status};
+use crate::model::reservation::{Reservation, Status};
 use crate::reservations::series::OnConflict;
 use crate::reservations::{ListQuery, NewReservation, Page, ReservationError, ReservationPatch};
 use crate::types::{DisplayId, ReservationId, RoomId, SeriesId, UserId};

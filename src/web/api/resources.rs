@@ -1,6 +1,6 @@
 use super::created;
 use crate::access::Actor;
-use crate::rooms::model::Resource;
+use crate::model::room::Resource;
 use crate::rooms::{ResourceInput, ResourcePatch};
 use crate::types::ResourceId;
 use crate::web::AppState;

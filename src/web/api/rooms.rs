@@ -1,8 +1,8 @@
 use super::feeds::{RoomWithFeed, with_feed};
 use super::{created, with_etag};
 use crate::access::Actor;
-use crate::rooms::model::{CheckIn, Room};
-use crate::rooms::policy::PolicyOverrides;
+use crate::model::policy::PolicyOverrides;
+use crate::model::room::{CheckIn, Room};
 use crate::rooms::{FutureReservations, RoomInput, RoomPatch};
 use crate::types::{ResourceId, RoomId};
 use crate::web::AppState;

@@ -86,7 +86,7 @@ pub async fn hits(
     for hit in found {
         match hit.kind {
             Kind::Room => {
-                let visible = |r: &crate::rooms::model::Room| r.active && access.may_see(who.role, who.id, r.id);
+                let visible = |r: &crate::model::room::Room| r.active && access.may_see(who.role, who.id, r.id);
                 if let Some(r) = view.room(RoomId(hit.id))?.filter(visible) {
                     out.push(SearchHitDto {
                         kind: "room",

@@ -1,9 +1,9 @@
 use super::created;
 use super::feeds::MeWithFeed;
 use crate::access::{Actor, Role, Scope};
+use crate::model::user::{ApiKey, User};
 use crate::reservations::feed::FeedOwner;
 use crate::types::{ApiKeyId, UserId};
-use crate::users::model::{ApiKey, User};
 use crate::users::{NewUser, UserPatch};
 use crate::web::AppState;
 use crate::web::extract::ApiJson;

@@ -3,9 +3,9 @@
 
 use super::{Instant, created};
 use crate::access::Actor;
+use crate::model::wait::WaitEntry;
 use crate::types::{RoomId, WaitId};
 use crate::waitlist::Join;
-use crate::waitlist::model::WaitEntry;
 use crate::web::AppState;
 use crate::web::extract::ApiJson;
 use crate::web::problem::Problem;

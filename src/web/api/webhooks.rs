@@ -3,7 +3,7 @@
 use super::created;
 use super::outbox::{DeliveryDto, DeliveryQuery};
 use crate::access::Actor;
-use crate::notify::model::Webhook;
+use crate::model::notify::Webhook;
 use crate::types::{DeliveryId, WebhookId};
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery};

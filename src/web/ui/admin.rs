@@ -4,10 +4,10 @@ use super::booking::FormErrors;
 use super::session::{Member, Viewer};
 use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
 use crate::access::{Action, Role};
-use crate::rooms::model::{Resource, Room};
+use crate::model::room::{Resource, Room};
+use crate::model::user::User;
 use crate::rooms::{FutureReservations, ResourceInput, ResourcePatch, RoomError, RoomInput, RoomPatch};
 use crate::types::{ResourceId, RoomId, UserId};
-use crate::users::model::User;
 use crate::users::{NewUser, UserError, UserPatch};
 use crate::web::AppState;
 use askama::Template;
@@ -117,7 +117,7 @@ fn room_input(f: &Fields) -> Result<RoomInput, ()> {
         timezone: Some(f.get("timezone")).filter(|z| !z.is_empty()),
         resources: f.all("resource"),
         requires_approval: f.get("requires_approval") == "on",
-        checkin: crate::rooms::model::CheckIn {
+        checkin: crate::model::room::CheckIn {
             required: f.get("checkin_required") == "on",
             window_minutes: checkin_window(f),
         },

@@ -7,7 +7,7 @@ use super::inbox::{CsrfForm, stamp};
 use super::session::{Member, Viewer};
 use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
 use crate::access::Action;
-use crate::notify::model::{Delivery, DeliveryStatus};
+use crate::model::notify::{Delivery, DeliveryStatus};
 use crate::notify::{EmailStatus, NotifyError};
 use crate::types::DeliveryId;
 use crate::web::AppState;

@@ -10,11 +10,11 @@ use super::format;
 use super::session::Viewer;
 use super::{assets, error_page, redirect_with};
 use crate::displays::door::door_state;
-use crate::displays::model::Display;
 use crate::events::EventKind;
 use crate::i18n::Tr;
+use crate::model::display::Display;
+use crate::model::reservation::Reservation;
 use crate::reservations::ReservationError;
-use crate::reservations::model::Reservation;
 use crate::types::ReservationId;
 use crate::web::AppState;
 use crate::web::api::stream::{About, about, accepts_event_stream, last_event_id, sse};
@@ -278,7 +278,7 @@ fn panel_for(
     display: &Display,
     token: &str,
     message: Option<String>,
-) -> Result<(crate::rooms::model::Room, Panel), Problem> {
+) -> Result<(crate::model::room::Room, Panel), Problem> {
     let now = crate::clock::now();
     let (room, meetings) = state.displays.today(display, now)?;
     let tz: Tz = room.timezone.parse().unwrap_or(Tz::UTC);

@@ -4,7 +4,7 @@
 use super::format;
 use super::session::Member;
 use super::{Ctx, PageResult, fail, render};
-use crate::rooms::model::Room;
+use crate::model::room::Room;
 use crate::search::finder::{self, Miss, Request};
 use crate::types::TimeRange;
 use crate::web::AppState;

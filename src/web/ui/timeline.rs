@@ -5,8 +5,8 @@
 use super::format::{self, day_start};
 use super::session::Member;
 use super::{Ctx, PageResult, fail, render_sized};
-use crate::reservations::model::Reservation;
-use crate::rooms::model::Room;
+use crate::model::reservation::Reservation;
+use crate::model::room::Room;
 use crate::types::{ReservationId, TimeRange, UserId};
 use crate::web::AppState;
 use askama::Template;
@@ -143,7 +143,7 @@ pub fn blocks<'a>(
                 when: format::range(&v.tr, tz, r.start, r.end),
                 owner: names.get(&r.user_id).map_or("", String::as_str),
                 mine: r.user_id == me,
-                pending: r.status == crate::reservations::model::Status::Pending,
+                pending: r.status == crate::model::reservation::Status::Pending,
                 status_label: super::mine::status_label(v, r.status),
                 anchored: r.start >= midnight,
                 start_col: a + 1,
