@@ -53,9 +53,11 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), String> {
 }
 
 /// `salas export [--output FILE]`: standard output when no file is given.
-pub fn export(config: &Config, output: Option<&Path>) -> Result<(), String> {
+pub fn export(config: &Config, output: Option<&Path>, store_url: Option<&str>) -> Result<(), String> {
     let mut json = Vec::new();
-    if admin_socket::request(&config.data_dir, Command::Export, &mut json)?.is_none() {
+    if let Some(url) = store_url {
+        json = store::postgres::export(url).map_err(|e| e.to_string())?;
+    } else if admin_socket::request(&config.data_dir, Command::Export, &mut json)?.is_none() {
         json = store::export_offline(&config.data_dir).map_err(|e| e.to_string())?;
     }
     match output {
@@ -73,8 +75,16 @@ pub fn export(config: &Config, output: Option<&Path>) -> Result<(), String> {
 }
 
 /// `salas import FILE`: creates the store of a new data directory from an export.
-pub fn import(config: &Config, file: &Path) -> Result<(), String> {
+pub fn import(config: &Config, file: &Path, store_url: Option<&str>) -> Result<(), String> {
     let json = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    if let Some(url) = store_url {
+        let done = store::postgres::import(url, &json).map_err(|e| e.to_string())?;
+        println!(
+            "imported {} users, {} rooms, {} reservations and {} events into {}",
+            done.users, done.rooms, done.reservations, done.events, done.target
+        );
+        return Ok(());
+    }
     let done = store::import(&config.data_dir, &json).map_err(|e| e.to_string())?;
     println!(
         "imported {} users, {} rooms, {} reservations and {} events into {}",
@@ -85,6 +95,45 @@ pub fn import(config: &Config, file: &Path) -> Result<(), String> {
         config.data_dir.display()
     );
     Ok(())
+}
+
+/// `salas store copy`: the stopped data directory's store into an empty database (`to`), or a
+/// database into a data directory without a store (`from`).
+pub fn copy_store(config: &Config, to: Option<&str>, from: Option<&str>) -> Result<(), String> {
+    let dir = config.data_dir.display();
+    match (to, from) {
+        (Some(url), None) => {
+            let done = store::postgres::copy_to(&config.data_dir, url).map_err(|e| e.to_string())?;
+            println!(
+                "copied {} users, {} rooms, {} reservations and {} events from {dir} to {}",
+                done.users, done.rooms, done.reservations, done.events, done.target
+            );
+        }
+        (None, Some(url)) => {
+            let done = store::postgres::copy_from(url, &config.data_dir).map_err(|e| e.to_string())?;
+            let source = store::postgres::describe(url).map_err(|e| e.to_string())?;
+            println!(
+                "copied {} users, {} rooms, {} reservations and {} events from {source} to {dir}",
+                done.users, done.rooms, done.reservations, done.events
+            );
+        }
+        _ => return Err("give either --to URL or --from URL".into()),
+    }
+    Ok(())
+}
+
+/// `salas check --store-url URL`.
+pub fn check_database(url: &str) -> Result<(), String> {
+    let problems = store::postgres::check(url).map_err(|e| e.to_string())?;
+    let target = store::postgres::describe(url).map_err(|e| e.to_string())?;
+    if problems.is_empty() {
+        println!("ok: {target} is consistent (schema version {})", store::postgres::PG_SCHEMA_VERSION);
+        return Ok(());
+    }
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    Err(format!("{} problem(s) found", problems.len()))
 }
 
 /// `salas healthcheck`: asks the local server's /healthz (for container HEALTHCHECKs, where no

@@ -39,7 +39,14 @@ enum Command {
     #[command(subcommand)]
     User(UserCommand),
     /// Verify the store's integrity and invariants (with the server stopped).
-    Check,
+    Check {
+        /// Check this PostgreSQL database instead of the data directory's store.
+        #[arg(long, value_name = "URL")]
+        store_url: Option<String>,
+    },
+    /// Move the data between the embedded store and PostgreSQL (docs/postgres.md).
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Write a consistent backup of the store, also while the server runs (it asks the server
     /// over DATA_DIR/admin.sock, as the server's user or root).
     Backup {
@@ -58,11 +65,17 @@ enum Command {
         /// The file to write; standard output if not given.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Export this PostgreSQL database instead of the data directory's store.
+        #[arg(long, value_name = "URL")]
+        store_url: Option<String>,
     },
     /// Create the store of a new data directory from `salas export` output.
     Import {
         /// A file written by `salas export`.
         file: PathBuf,
+        /// Import into this empty PostgreSQL database instead of a new data directory.
+        #[arg(long, value_name = "URL")]
+        store_url: Option<String>,
     },
     /// Exit 0 if the server configured here answers GET /healthz (for container health checks).
     Healthcheck,
@@ -82,7 +95,22 @@ Examples:
   salas serve --config /etc/salas/config.toml
   salas backup --data-dir /var/lib/salas --output /root/salas-$(date +%F).redb
   salas restore /root/salas-2025-01-31.redb --data-dir /var/lib/salas   (server stopped)
-  salas export --output all.json; salas import all.json --data-dir ./new-data";
+  salas export --output all.json; salas import all.json --data-dir ./new-data
+  salas store copy --to postgres://salas@db.example.org/salas   (server stopped)";
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy the stopped data directory's store into an empty PostgreSQL database (--to), or a
+    /// database into a data directory that has no store yet (--from). All or nothing.
+    Copy {
+        /// A PostgreSQL URL, e.g. postgres://salas@db.example.org/salas
+        #[arg(long, value_name = "URL", required_unless_present = "from", conflicts_with = "from")]
+        to: Option<String>,
+        /// The database to copy into the data directory.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+    },
+}
 
 #[derive(Subcommand)]
 enum UserCommand {
@@ -145,11 +173,13 @@ pub fn main() -> ExitCode {
         Command::Serve { .. } => runtime.block_on(app::serve(config)).map_err(|e| e.to_string()),
         // Audit records of user commands say they came from the command line.
         Command::User(cmd) => runtime.block_on(crate::audit::with_origin("cli".into(), user_command(&config, cmd))),
-        Command::Check => check(&config),
+        Command::Check { store_url: None } => check(&config),
+        Command::Check { store_url: Some(url) } => admin::check_database(&url),
+        Command::Store(StoreCommand::Copy { to, from }) => admin::copy_store(&config, to.as_deref(), from.as_deref()),
         Command::Backup { output } => admin::backup(&config, &output),
         Command::Restore { file } => admin::restore(&config, &file),
-        Command::Export { output } => admin::export(&config, output.as_deref()),
-        Command::Import { file } => admin::import(&config, &file),
+        Command::Export { output, store_url } => admin::export(&config, output.as_deref(), store_url.as_deref()),
+        Command::Import { file, store_url } => admin::import(&config, &file, store_url.as_deref()),
         Command::Healthcheck => admin::healthcheck(&config),
         Command::Reindex => reindex(&config),
     };

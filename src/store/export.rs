@@ -11,10 +11,13 @@ use crate::model::audit::AuditRecord;
 use crate::model::display::Display;
 use crate::model::event::Event;
 use crate::model::group::{Group, LocationRule};
+use crate::model::notify::{Delivery, EmailTemplate, Notification, Preferences, Webhook};
 use crate::model::policy::LocationPolicy;
+use crate::model::report::Subscription;
 use crate::model::reservation::Reservation;
 use crate::model::room::{Resource, Room};
 use crate::model::user::{ApiKey, Session, User};
+use crate::model::wait::WaitEntry;
 use crate::types::{GroupId, RoomId, UserId};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
@@ -61,6 +64,66 @@ pub struct Export {
     /// import; absent in exports from before schema v5).
     #[serde(default)]
     pub displays: Vec<Display>,
+    /// What the notification modules keep (absent in exports from before Salas 0.2, which
+    /// carried none of it; such an import starts with none): webhooks (secrets sealed under the
+    /// data directory's key), edited e-mail templates, preferences, the in-app inbox, the
+    /// delivery log and queue, and report subscriptions.
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+    #[serde(default)]
+    pub email_templates: Vec<TemplateRow>,
+    #[serde(default)]
+    pub notify_prefs: Vec<PreferencesRow>,
+    #[serde(default)]
+    pub notifications: Vec<Notification>,
+    #[serde(default)]
+    pub deliveries: Vec<Delivery>,
+    #[serde(default)]
+    pub report_subscriptions: Vec<Subscription>,
+    #[serde(default)]
+    pub waitlist: Vec<WaitEntry>,
+    /// The secret feed tokens are derived from (hex), and how often each feed's token was
+    /// replaced: with them, calendar subscriptions keep working after a move.
+    #[serde(default)]
+    pub feed_secret: Option<String>,
+    #[serde(default)]
+    pub feed_generations: Vec<FeedGenerationRow>,
+    /// Where each event consumer stands in the log, and the keys of work already staged (hex):
+    /// with them, a moved store sends no e-mail or webhook a second time.
+    #[serde(default)]
+    pub consumer_cursors: Vec<CursorRow>,
+    #[serde(default)]
+    pub once_keys: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateRow {
+    /// `kind/language`.
+    pub key: String,
+    pub template: EmailTemplate,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesRow {
+    pub user: UserId,
+    pub preferences: Preferences,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedGenerationRow {
+    /// A room's or a user's id.
+    pub owner: uuid::Uuid,
+    pub generation: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CursorRow {
+    pub consumer: String,
+    pub seq: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -133,10 +196,57 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
         location_access: rows(txn, LOCATION_ACCESS)?,
         audit: txn.open_table(AUDIT)?.iter()?.map(|row| decode(row?.1.value())).collect::<Result<_, StoreError>>()?,
         displays: rows(txn, DISPLAYS)?,
+        webhooks: rows(txn, WEBHOOKS)?,
+        email_templates: txn
+            .open_table(EMAIL_TEMPLATES)?
+            .iter()?
+            .map(|row| {
+                let (k, v) = row?;
+                Ok(TemplateRow { key: k.value().to_string(), template: decode(v.value())? })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        notify_prefs: txn
+            .open_table(NOTIFY_PREFS)?
+            .iter()?
+            .map(|row| {
+                let (k, v) = row?;
+                Ok(PreferencesRow { user: UserId::from_bytes(k.value()), preferences: decode(v.value())? })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        notifications: txn
+            .open_table(NOTIFICATIONS)?
+            .iter()?
+            .map(|row| decode(row?.1.value()))
+            .collect::<Result<_, StoreError>>()?,
+        deliveries: rows(txn, DELIVERIES)?,
+        report_subscriptions: rows(txn, REPORT_SUBSCRIPTIONS)?,
+        waitlist: rows(txn, WAITLIST)?,
+        feed_secret: txn.open_table(FEED_SECRET)?.get("key")?.map(|v| hex::encode(v.value())),
+        feed_generations: txn
+            .open_table(FEED_GENERATIONS)?
+            .iter()?
+            .map(|row| {
+                let (k, v) = row?;
+                Ok(FeedGenerationRow { owner: uuid::Uuid::from_bytes(k.value()), generation: v.value() })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        consumer_cursors: txn
+            .open_table(CURSORS)?
+            .iter()?
+            .map(|row| {
+                let (k, v) = row?;
+                Ok(CursorRow { consumer: k.value().to_string(), seq: v.value() })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        once_keys: txn
+            .open_table(ONCE)?
+            .iter()?
+            .map(|row| Ok(hex::encode(row?.0.value())))
+            .collect::<Result<_, StoreError>>()?,
     })
 }
 
-fn to_json(export: &Export) -> Result<Vec<u8>, StoreError> {
+pub(super) fn to_json(export: &Export) -> Result<Vec<u8>, StoreError> {
     let mut out = serde_json::to_vec_pretty(export).map_err(|e| StoreError::Storage(e.to_string()))?;
     out.push(b'\n');
     Ok(out)
@@ -151,6 +261,11 @@ impl Store {
 
 /// The export of a stopped data directory (opened read-only; it must be at the current schema).
 pub fn export_offline(data_dir: &Path) -> Result<Vec<u8>, BackupError> {
+    Ok(to_json(&read_offline(data_dir)?)?)
+}
+
+/// All the data of a stopped data directory, as [`export_offline`] writes it.
+pub(super) fn read_offline(data_dir: &Path) -> Result<Export, BackupError> {
     let db = open_read_only(data_dir)?;
     let txn = db.begin_read()?;
     let meta = txn.open_table(META).map_err(StoreError::from)?;
@@ -160,7 +275,7 @@ pub fn export_offline(data_dir: &Path) -> Result<Vec<u8>, BackupError> {
             "the store has schema version {found}, this Salas exports version {SCHEMA_VERSION}; start the matching Salas once first"
         )));
     }
-    Ok(to_json(&export_from(&txn)?)?)
+    Ok(export_from(&txn)?)
 }
 
 /// What an import wrote.
@@ -174,6 +289,11 @@ pub struct Imported {
 /// `salas import`: creates the store of `data_dir`, which must not have one yet, from an export.
 /// Nothing is left behind if the document is refused.
 pub fn import(data_dir: &Path, json: &[u8]) -> Result<Imported, BackupError> {
+    import_data(data_dir, parse(json)?)
+}
+
+/// An export document, refused unless this Salas can import it.
+pub(super) fn parse(json: &[u8]) -> Result<Export, BackupError> {
     let refuse = |why: String| BackupError::Refused(format!("cannot import: {why}"));
     let data: Export = serde_json::from_slice(json).map_err(|e| refuse(e.to_string()))?;
     if data.format != EXPORT_FORMAT || data.version != EXPORT_VERSION {
@@ -189,6 +309,12 @@ pub fn import(data_dir: &Path, json: &[u8]) -> Result<Imported, BackupError> {
     unique("room name", data.rooms.iter().map(|r| super::queries::name_key(&r.name))).map_err(refuse)?;
     unique("resource name", data.resources.iter().map(|r| super::queries::name_key(&r.name))).map_err(refuse)?;
     unique("group name", data.groups.iter().map(|g| super::queries::name_key(&g.name))).map_err(refuse)?;
+    Ok(data)
+}
+
+/// [`import`] of a document already read and accepted.
+pub(super) fn import_data(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
+    let refuse = |why: String| BackupError::Refused(format!("cannot import: {why}"));
     let path = data_dir.join(DB_FILE);
     if path.exists() {
         return Err(refuse(format!("{} already has a store; import into a new data directory", data_dir.display())));
@@ -205,6 +331,12 @@ pub fn import(data_dir: &Path, json: &[u8]) -> Result<Imported, BackupError> {
             Err(e)
         }
     }
+}
+
+/// `N` bytes written as hex in the document.
+fn hex_bytes<const N: usize>(what: &str, text: &str) -> Result<[u8; N], BackupError> {
+    let bytes = hex::decode(text).ok().and_then(|b| <[u8; N]>::try_from(b).ok());
+    bytes.ok_or_else(|| BackupError::Refused(format!("cannot import: bad {what} `{text}`")))
 }
 
 fn unique(what: &str, keys: impl Iterator<Item = String>) -> Result<(), String> {
@@ -233,8 +365,21 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         location_access,
         audit,
         displays,
+        webhooks,
+        email_templates,
+        notify_prefs,
+        notifications,
+        deliveries,
+        report_subscriptions,
+        waitlist,
+        feed_secret,
+        feed_generations,
+        consumer_cursors,
+        once_keys,
         ..
     } = data;
+    let feed_secret = feed_secret.map(|hex| hex_bytes::<32>("feed secret", &hex)).transpose()?;
+    let once_keys = once_keys.iter().map(|k| hex_bytes::<32>("once key", k)).collect::<Result<Vec<_>, _>>()?;
     let counts =
         Imported { users: users.len(), rooms: rooms.len(), reservations: reservations.len(), events: events.len() };
     // The log is copied as it is (seq, id and all); the writer would number appended events anew.
@@ -252,14 +397,19 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         for record in &audit {
             super::audit::append(&txn, record)?;
         }
+        // And the feed secret, which the new store made up: the old feed links keep working.
+        if let Some(secret) = feed_secret {
+            txn.open_table(FEED_SECRET)
+                .map_err(StoreError::from)?
+                .insert("key", secret.as_slice())
+                .map_err(StoreError::from)?;
+        }
         txn.commit().map_err(StoreError::from)?;
     }
     // Everything else goes through the writer, which keeps every index as the server would.
     let mut hashes = Vec::with_capacity(sessions.len());
     for row in sessions {
-        let bytes = hex::decode(&row.secret_hash).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-        let hash = bytes.ok_or_else(|| BackupError::Refused(format!("bad session hash `{}`", row.secret_hash)))?;
-        hashes.push((hash, row.session));
+        hashes.push((hex_bytes::<32>("session hash", &row.secret_hash)?, row.session));
     }
     let store = Store::open(data_dir)?;
     let written = store.write_blocking(move |tx| {
@@ -275,6 +425,16 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         room_access.into_iter().for_each(|r| tx.put_room_rule(r.room, Some(r.rule)));
         location_access.into_iter().for_each(|l| tx.put_location_rule(&l.location, Some(l.rule)));
         displays.into_iter().for_each(|d| tx.put_display(d));
+        webhooks.into_iter().for_each(|w| tx.put_webhook(w));
+        email_templates.into_iter().for_each(|t| tx.put_email_template(&t.key, t.template));
+        notify_prefs.into_iter().for_each(|p| tx.put_preferences(p.user, p.preferences));
+        notifications.into_iter().for_each(|n| tx.put_notification(n));
+        deliveries.into_iter().for_each(|d| tx.put_delivery(d));
+        report_subscriptions.into_iter().for_each(|s| tx.put_report_subscription(s));
+        waitlist.into_iter().for_each(|w| tx.put_wait_entry(w));
+        feed_generations.into_iter().for_each(|g| tx.put_feed_generation(g.owner.into_bytes(), g.generation));
+        consumer_cursors.into_iter().for_each(|c| tx.set_cursor(&c.consumer, c.seq));
+        once_keys.into_iter().for_each(|k| tx.mark_done(k));
         Ok::<(), StoreError>(())
     });
     store.close();

@@ -15,6 +15,7 @@ mod migrate;
 mod outbox;
 mod people;
 mod policies;
+pub mod postgres;
 mod queries;
 mod recent;
 mod tables;
