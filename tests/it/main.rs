@@ -47,6 +47,7 @@ mod scheduled_backup;
 mod search;
 mod secrets;
 mod sso;
+mod store_copy;
 mod stream;
 mod tls;
 mod ui;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
+pub mod postgres;
 pub mod process;
 
 pub const ADMIN_EMAIL: &str = "admin@example.test";

@@ -1,0 +1,165 @@
+//! A throwaway PostgreSQL server for one test: its own cluster in a temporary directory, on
+//! 127.0.0.1 and a free port, stopped (fast) when dropped, also when the test panics. It needs
+//! the server binaries of Debian's `postgresql` package, which `.ci/run` installs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+pub struct Postgres {
+    pub port: u16,
+    /// The cluster (`data/`), its Unix socket and its log (`log`).
+    dir: TempDir,
+    /// `postgres` itself, or `runuser` waiting for it when the tests run as root.
+    child: Option<Child>,
+}
+
+impl Postgres {
+    /// Creates a cluster (superuser `salas`, trust authentication, UTF8, C locale), starts it and
+    /// creates the database `salas`.
+    pub async fn start() -> Postgres {
+        let bin = bin_dir();
+        let dir = tempfile::tempdir().expect("temp dir");
+        // PostgreSQL refuses to run as root: the cluster then belongs to Debian's `postgres` user.
+        let root = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap();
+        if root {
+            let ok = Command::new("chown").arg("postgres:postgres").arg(dir.path()).status().unwrap();
+            assert!(ok.success(), "chown of {} to postgres", dir.path().display());
+        }
+        let as_owner = |program: &str| {
+            if root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]).arg(bin.join(program));
+                c
+            } else {
+                Command::new(bin.join(program))
+            }
+        };
+        let data = dir.path().join("data");
+        let out = as_owner("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "salas", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+            .output()
+            .expect("initdb runs");
+        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+
+        let mut pg = Postgres { port: 0, dir, child: None };
+        // A port free when asked may be taken before the server binds it (tests run in
+        // parallel): then the server exits, and it is started again on another.
+        for attempt in 1..=3 {
+            pg.port = super::free_port();
+            let log = std::fs::File::create(pg.dir.path().join("log")).expect("log file");
+            let child = as_owner("postgres")
+                .arg("-D")
+                .arg(&data)
+                .args(["-p", &pg.port.to_string(), "-c", "listen_addresses=127.0.0.1", "-k"])
+                // The socket in the temporary directory: never /var/run/postgresql, Debian's.
+                .arg(pg.dir.path())
+                // A cluster thrown away after one test need not survive a crash of the machine.
+                .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("postgres starts");
+            pg.child = Some(child);
+            match pg.ready(&data).await {
+                Ok(client) => {
+                    client.batch_execute("CREATE DATABASE salas").await.expect("create database salas");
+                    return pg;
+                }
+                Err(why) if attempt < 3 && why.contains("already in use") => continue,
+                Err(why) => panic!("{why}"),
+            }
+        }
+        unreachable!()
+    }
+
+    /// Waits until the server accepts connections (it first replays and checkpoints), for up to
+    /// 30 s; a server that exits fails at once, with its log.
+    async fn ready(&mut self, data: &Path) -> Result<tokio_postgres::Client, String> {
+        let admin = format!("postgres://salas@127.0.0.1:{}/postgres", self.port);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(client) = connect(&admin).await {
+                // Not another test's server that holds the port this one could not bind.
+                let row = client.query_one("SHOW data_directory", &[]).await;
+                if row.is_ok_and(|r| Path::new(r.get::<_, &str>(0)) == data) {
+                    return Ok(client);
+                }
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                return Err(format!("postgres exited ({status}):\n{}", self.log()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("postgres not ready within 30 s:\n{}", self.log()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The database `salas`, as given to `salas --store-url`.
+    pub fn url(&self) -> String {
+        format!("postgres://salas@127.0.0.1:{}/salas", self.port)
+    }
+
+    /// A client of the database `salas`, for direct SQL in tests.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        connect(&self.url()).await.expect("connect to the test database")
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// The postmaster's pid, from its lock file (the child is `runuser` when the tests run as root).
+    fn postmaster_pid(&self) -> Option<String> {
+        let lock = std::fs::read_to_string(self.dir.path().join("data/postmaster.pid")).ok()?;
+        lock.lines().next().map(str::to_string)
+    }
+}
+
+async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+/// The newest `/usr/lib/postgresql/N/bin` with an `initdb`.
+fn bin_dir() -> PathBuf {
+    let versions = std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten();
+    versions
+        .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path().join("bin"))))
+        .filter(|(_, bin)| bin.join("initdb").exists())
+        .max()
+        .map(|(_, bin)| bin)
+        .expect(
+            "no PostgreSQL server in /usr/lib/postgresql/*/bin: install Debian's `postgresql` package (.ci/run does)",
+        )
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        // SIGINT is PostgreSQL's fast shutdown (`pg_ctl stop -m fast`): SIGTERM's smart shutdown
+        // would wait for the test's own connections, whose tasks no longer run once it is over.
+        // The postmaster is signalled directly: `runuser` would pass a signal on as SIGTERM and
+        // SIGKILL it two seconds later.
+        if let Ok(None) = child.try_wait() {
+            let pid = self.postmaster_pid().unwrap_or_else(|| child.id().to_string());
+            let _ = Command::new("kill").args(["-INT", &pid]).status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Ok(None) = child.try_wait() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
