@@ -290,7 +290,9 @@ impl Consumer for EmailConsumer {
     }
 }
 
-/// Turns reservation events into entries of the in-app notification centre.
+/// Turns reservation events into entries of the in-app notification centre, for everyone but
+/// the person who made the change: they saw it happen (and their e-mail confirmation, with its
+/// invitation, still goes out). The bell counts what others did to your bookings, and reminders.
 pub struct InboxConsumer {
     pub clock: Clock,
 }
@@ -306,7 +308,8 @@ impl Consumer for InboxConsumer {
         let now = self.clock.now();
         let mut out = Vec::new();
         for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
-            if let Some(user) = to.user.filter(|_| to.prefs.in_app && to.prefs.wants(kind)) {
+            let wanted = |user: &UserId| Some(*user) != event.actor && to.prefs.in_app && to.prefs.wants(kind);
+            if let Some(user) = to.user.filter(wanted) {
                 let n = inbox(kind, user, &to.language, &data, now);
                 let key = event_once_key(event, &["inbox", &about(kind, event, &r), &user.to_string()]);
                 out.push(once(key, move |tx| tx.put_notification(n)));
