@@ -15,7 +15,8 @@ pub struct User {
     /// An argon2id PHC string.
     pub password_hash: String,
     pub active: bool,
-    /// `en` or `es`.
+    /// `en` or `es`; empty when the user never chose, and pages follow the browser's
+    /// `Accept-Language`.
     pub language: String,
     /// The IANA zone the UI shows times in; empty means the office default.
     #[serde(default)]
@@ -25,6 +26,14 @@ pub struct User {
     /// Access tokens issued before this instant are refused (set on password reset and role
     /// change, so a stolen token does not outlive them).
     pub tokens_valid_after: DateTime<Utc>,
+}
+
+impl User {
+    /// The language of what is sent to the user (e-mail, SMS…), where no browser says which:
+    /// their own, or English.
+    pub fn mail_language(&self) -> &str {
+        if self.language.is_empty() { "en" } else { &self.language }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -78,7 +78,7 @@ fn recipients(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError
         out.push(Recipient {
             email,
             name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-            language: user.as_ref().map(|u| u.language.clone()).unwrap_or_else(|| "en".into()),
+            language: user.as_ref().map_or("en", |u| u.mail_language()).to_string(),
             user: user.map(|u| u.id),
             prefs,
         });
@@ -219,7 +219,8 @@ fn approvers(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError>
         let actor = crate::access::Actor::user(u.id, u.role);
         if crate::reservations::rights(view, &actor, &room)?.manage {
             let prefs = view.preferences(u.id)?.unwrap_or_default();
-            out.push(Recipient { email: u.email, name: u.name, language: u.language, user: Some(u.id), prefs });
+            let language = u.mail_language().to_string();
+            out.push(Recipient { email: u.email, name: u.name, language, user: Some(u.id), prefs });
         }
     }
     Ok(out)

@@ -50,7 +50,7 @@ pub fn stage_due(tx: &mut Tx, now: DateTime<Utc>, zone: Tz) -> Result<usize, Sto
                 Some(id) => tx.room(id)?.map(|r| r.name).unwrap_or_default(),
                 None => String::new(),
             };
-            tx.put_delivery(delivery(&s, w, &user.email, &user.name, &user.language, room_name, now));
+            tx.put_delivery(delivery(&s, w, &user.email, &user.name, user.mail_language(), room_name, now));
             staged += 1;
         }
         tx.put_report_subscription(s);

@@ -124,7 +124,8 @@ impl Users {
         if let Some(p) = &input.password {
             rules::check_password(&mut errors, "password", p);
         }
-        let language = input.language.unwrap_or_else(|| "en".into());
+        // Not chosen until the user (or whoever creates the account) says: pages follow the browser.
+        let language = input.language.unwrap_or_default();
         rules::check_language(&mut errors, "language", &language);
         errors.into_result()?;
 

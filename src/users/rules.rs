@@ -24,8 +24,14 @@ pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
     errors.check(n <= 1024, field, "too_long", "must have at most 1024 characters");
 }
 
+/// `en`, `es`, or empty: not chosen, so pages follow the browser.
 pub fn check_language(errors: &mut FieldErrors, field: &str, language: &str) {
-    errors.check(LANGUAGES.contains(&language), field, "invalid", "must be `en` or `es`");
+    errors.check(
+        language.is_empty() || LANGUAGES.contains(&language),
+        field,
+        "invalid",
+        "must be `en`, `es`, or empty (the browser's language)",
+    );
 }
 
 #[cfg(test)]

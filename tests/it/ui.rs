@@ -2,6 +2,7 @@
 
 use crate::browser::Browser;
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, TestServer};
+use serde_json::json;
 
 fn tomorrow() -> String {
     (salas::clock::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string()
@@ -200,6 +201,39 @@ async fn spanish_from_the_profile_and_from_the_browser() {
     s.stop().await;
 }
 
+/// A user created without a language (by an admin, here over the API) has not chosen one: their
+/// pages follow the browser after sign-in, until they choose on their profile page.
+#[tokio::test]
+async fn a_user_who_never_chose_a_language_gets_the_browsers() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let made = admin
+        .post(
+            "/api/v1/users",
+            json!({"email": "lucia@example.org", "name": "Lucía", "role": "member", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["language"], "", "not chosen is stored as such");
+    let mut b = Browser::new(&s);
+    b.accept_language = Some("es-ES,es;q=0.9,en;q=0.5".into());
+    let csrf = b.sign_in("lucia@example.org", PASSWORD).await;
+    assert!(b.get("/my").await.html.contains("Mis reservas"), "Spanish, as the browser asks");
+    b.accept_language = Some("en-GB".into());
+    assert!(b.get("/my").await.html.contains("My reservations"));
+    let profile = b.get("/profile").await;
+    assert!(profile.html.contains("<option value=\"\">Your browser&#39;s language</option>"), "{}", profile.html);
+    // Choosing sticks, whatever the browser says.
+    let saved = b.post("/profile", &[("csrf", &csrf), ("name", "Lucía"), ("language", "es"), ("timezone", "")]).await;
+    assert_eq!(saved.status, 303);
+    assert!(b.get("/my").await.html.contains("Mis reservas"));
+    let bad =
+        admin.patch(&format!("/api/v1/users/{}", made.body["id"].as_str().unwrap()), json!({"language": "fr"})).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "language");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn administration_pages_follow_the_roles() {
     let s = TestServer::start().await;
@@ -233,6 +267,10 @@ async fn administration_pages_follow_the_roles() {
         .await;
     assert_eq!(res.status, 201);
     assert!(res.html.contains("bea@example.test was added"));
+    // Not in the admin's language: Bea has not chosen one, so her browser will.
+    let users = s.admin().await.get("/api/v1/users").await;
+    let bea = users.body.as_array().unwrap().iter().find(|u| u["email"] == "bea@example.test").unwrap().clone();
+    assert_eq!(bea["language"], "", "{bea}");
     s.stop().await;
 }
 

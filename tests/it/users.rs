@@ -24,7 +24,7 @@ async fn me_and_user_creation() {
     assert_eq!(res.header("location"), Some(format!("/api/v1/users/{ana}").as_str()));
     assert_eq!(res.body["email"], "ana@example.org", "stored lower-cased");
     assert_eq!(res.body["role"], "member");
-    assert_eq!(res.body["language"], "en");
+    assert_eq!(res.body["language"], "", "not chosen: pages follow the browser");
     assert!(res.body.get("password").is_none(), "{}", res.body);
     let signed_in = s.sign_in("ANA@example.org", PASSWORD).await;
     assert_eq!(signed_in.id, ana);

@@ -25,6 +25,8 @@ pub struct UserDto {
     #[schema(value_type = String, example = "member")]
     role: Role,
     active: bool,
+    /// `en` or `es`; empty when the user never chose one, and pages follow the browser's
+    /// `Accept-Language` (e-mails are in English).
     language: String,
     /// IANA zone for showing times; empty means the office default.
     timezone: String,
@@ -67,7 +69,7 @@ pub struct CreateUser {
     role: Option<Role>,
     /// At least 10 characters; leave out to have one generated.
     password: Option<String>,
-    /// `en` (the default) or `es`.
+    /// `en` or `es`; leave out (or "") to let the user's browser decide.
     language: Option<String>,
 }
 
@@ -79,6 +81,7 @@ pub struct UpdateUser {
     #[schema(value_type = Option<String>)]
     role: Option<Role>,
     active: Option<bool>,
+    /// `en`, `es`, or "" for the browser's language.
     language: Option<String>,
     /// IANA zone, or "" for the office default.
     timezone: Option<String>,

@@ -433,7 +433,7 @@ pub async fn create_user(State(state): State<AppState>, m: Member, Form(f): Form
         return Err(csrf_failure(v));
     }
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
-    let input = NewUser { email: f.email, name: f.name, role, password: None, language: Some(v.tr.code().to_string()) };
+    let input = NewUser { email: f.email, name: f.name, role, password: None, language: None };
     let q = ListQuery::default();
     match state.users.create(Some(&m.actor()), input).await {
         Ok(c) => users_page(
