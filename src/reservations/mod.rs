@@ -196,6 +196,16 @@ impl Reservations {
         self.checkin
     }
 
+    /// What saving `range` would say of its times (a new booking, or a change of `editing`): the
+    /// same rules and limits as the save, for an "is it free?" answer that agrees with it.
+    pub fn time_problems(&self, range: TimeRange, editing: Option<&Reservation>) -> FieldErrors {
+        let now = clock::now();
+        match editing {
+            None => rules::check_new(range, now, &self.limits),
+            Some(old) => rules::check_reschedule(old, range, now, &self.limits),
+        }
+    }
+
     pub fn get(&self, id: ReservationId) -> Result<Reservation> {
         self.store.view()?.reservation(id)?.ok_or(ReservationError::NotFound)
     }

@@ -234,6 +234,42 @@ async fn a_user_who_never_chose_a_language_gets_the_browsers() {
     s.stop().await;
 }
 
+/// The live "is it free?" answer applies the save's own rules: with `past_grace_minutes = 120`,
+/// a meeting that began 30 minutes ago is free to book, in the check as in the save (the check
+/// once said "already passed" after 15 minutes, whatever the setting).
+#[tokio::test]
+async fn the_live_check_agrees_with_the_save_on_a_start_in_the_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = crate::common::config(dir.path());
+    c.booking.past_grace_minutes = 120;
+    let s = TestServer::start_with(dir, c).await;
+    let admin = s.admin().await;
+    let room = admin.create_room("Sala Norte", 8).await;
+    // The user's zone puts their local time near noon, so the half hour before now is one date.
+    let now = salas::clock::now();
+    let offset = 12 - i64::from(chrono::Timelike::hour(&now));
+    let zone = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
+    assert_eq!(admin.patch(&format!("/api/v1/users/{}", admin.id), json!({"timezone": zone})).await.status, 200);
+    let local = |t: chrono::DateTime<chrono::Utc>| t + chrono::Duration::hours(offset);
+    let (start, end) = (local(now - chrono::Duration::minutes(30)), local(now - chrono::Duration::minutes(15)));
+    let (date, start, end) =
+        (start.format("%Y-%m-%d").to_string(), start.format("%H:%M").to_string(), end.format("%H:%M").to_string());
+    let mut b = Browser::new(&s);
+    let csrf = b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let check = b.get(&format!("/book/check?room={room}&date={date}&start={start}&end={end}")).await;
+    assert!(check.html.contains("check-free"), "{}", check.html);
+    let fields = [
+        ("room", room.as_str()),
+        ("title", "Stand-up"),
+        ("date", &date),
+        ("start", &start),
+        ("end", &end),
+        ("csrf", &csrf),
+    ];
+    assert_eq!(b.post("/book", &fields).await.status, 303, "the save agrees");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn administration_pages_follow_the_roles() {
     let s = TestServer::start().await;

@@ -323,11 +323,9 @@ fn check_slot(
     editing: Option<ReservationId>,
 ) -> (&'static str, String, Vec<String>) {
     let v = &m.viewer;
-    if range.end <= range.start {
-        return ("invalid", v.tr.t("verr_end_before_start").to_string(), vec![]);
-    }
-    if range.start < crate::clock::now() - Duration::minutes(15) && editing.is_none() {
-        return ("invalid", v.tr.t("verr_in_past").to_string(), vec![]);
+    let old = editing.and_then(|id| state.reservations.get(id).ok());
+    if let Some(first) = state.reservations.time_problems(range, old.as_ref()).0.first() {
+        return ("invalid", field_message(v, first), vec![]);
     }
     match state.reservations.room_availability(room, range) {
         Ok(a) => {
