@@ -7,6 +7,7 @@ use super::series;
 use crate::clock::Clock;
 use crate::events::bus::{Consumer, Staging};
 use crate::events::{Event, EventKind};
+use crate::i18n::{Lang, Tr};
 use crate::model::notify::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
 use crate::model::reservation::{Reservation, Status};
 use crate::store::{StoreError, Tx, View};
@@ -122,37 +123,18 @@ fn email(kind: &str, to: &Recipient, data: &MailData, event: Option<&Event>, now
     }
 }
 
-/// The inbox line for `kind`, in `lang`.
+/// The inbox line for `kind`, in `lang`, from the catalogs (`inbox_<kind>`; reminders and any
+/// kind without a line of its own read as a reminder).
 fn title(kind: &str, lang: &str, data: &MailData) -> String {
+    let tr = Tr::new(Lang::from_code(lang).unwrap_or(Lang::En));
     let tz: Tz = data.room_timezone.parse().unwrap_or(Tz::UTC);
-    let when = data.reservation.start.with_timezone(&tz).format("%Y-%m-%d %H:%M");
-    let (t, room) = (&data.reservation.title, &data.room_name);
-    let minutes = data.minutes_before.unwrap_or(0);
-    let n = data.occurrences.len();
-    match (lang, kind) {
-        ("es", "reservation.created") => format!("Reservada: {t} — {room}, {when}"),
-        ("es", "reservation.updated") => format!("Cambiada: {t} — {room}, {when}"),
-        ("es", "reservation.cancelled") => format!("Cancelada: {t} — {room}, {when}"),
-        ("es", "reservation.requested") => format!("Pendiente de aprobación: {t} — {room}, {when}"),
-        ("es", "reservation.approved") => format!("Aprobada: {t} — {room}, {when}"),
-        ("es", "reservation.declined") => format!("Rechazada: {t} — {room}, {when}"),
-        ("es", "reservation.no_show") => format!("Liberada sin check-in: {t} — {room}, {when}"),
-        ("es", "approval.requested") => format!("Aprobación pendiente: {t} — {room}, {when}"),
-        ("es", series::CREATED) => format!("Reservadas {n} fechas: {t} — {room}, desde {when}"),
-        ("es", series::CANCELLED) => format!("Canceladas {n} fechas: {t} — {room}, desde {when}"),
-        ("es", _) => format!("Empieza en {minutes} min: {t} — {room}"),
-        (_, "reservation.created") => format!("Booked: {t} — {room}, {when}"),
-        (_, "reservation.updated") => format!("Changed: {t} — {room}, {when}"),
-        (_, "reservation.cancelled") => format!("Cancelled: {t} — {room}, {when}"),
-        (_, "reservation.requested") => format!("Waiting for approval: {t} — {room}, {when}"),
-        (_, "reservation.approved") => format!("Approved: {t} — {room}, {when}"),
-        (_, "reservation.declined") => format!("Declined: {t} — {room}, {when}"),
-        (_, "reservation.no_show") => format!("Released, not checked in: {t} — {room}, {when}"),
-        (_, "approval.requested") => format!("Approval needed: {t} — {room}, {when}"),
-        (_, series::CREATED) => format!("Booked {n} dates: {t} — {room}, from {when}"),
-        (_, series::CANCELLED) => format!("Cancelled {n} dates: {t} — {room}, from {when}"),
-        _ => format!("Starting in {minutes} min: {t} — {room}"),
-    }
+    let when = data.reservation.start.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let key = format!("inbox_{}", kind.replace('.', "_"));
+    let key = if tr.t(&key) == key { "inbox_reminder" } else { key.as_str() };
+    let (minutes, n) = (data.minutes_before.unwrap_or(0).to_string(), data.occurrences.len().to_string());
+    // The title last: what its owner typed is not read for placeholders.
+    let args = [("room", data.room_name.as_str()), ("when", &when), ("minutes", &minutes), ("n", &n)];
+    tr.f(key, &[&args[..], &[("title", data.reservation.title.as_str())]].concat())
 }
 
 fn inbox(kind: &str, user: UserId, lang: &str, data: &MailData, now: DateTime<Utc>) -> Notification {
@@ -353,4 +335,45 @@ pub fn plan_reminders(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(title: &str) -> MailData {
+        let start = chrono::DateTime::parse_from_rfc3339("2027-03-01T09:00:00Z").unwrap().to_utc();
+        let reservation: Reservation = serde_json::from_value(serde_json::json!({
+            "id": crate::types::ReservationId::new(), "room_id": crate::types::RoomId::new(),
+            "user_id": UserId::new(), "title": title, "description": "", "start": start,
+            "end": start + chrono::Duration::hours(1), "attendees": [], "status": "confirmed", "version": 1,
+            "created_by": UserId::new(), "created_at": start, "updated_at": start, "cancelled_at": null
+        }))
+        .unwrap();
+        MailData {
+            reservation,
+            room_name: "Sala Norte".into(),
+            room_location: String::new(),
+            room_timezone: "Europe/Madrid".into(),
+            owner_name: String::new(),
+            owner_email: String::new(),
+            recipient_name: String::new(),
+            minutes_before: Some(15),
+            occurrences: Vec::new(),
+        }
+    }
+
+    /// Inbox lines come from the catalogs, in the recipient's language and the room's zone; a
+    /// title's braces are kept as typed.
+    #[test]
+    fn inbox_titles_speak_the_recipients_language() {
+        let d = data("Planning {room}");
+        assert_eq!(title("reservation.created", "en", &d), "Booked: Planning {room} — Sala Norte, 2027-03-01 10:00");
+        assert_eq!(
+            title("reservation.declined", "es", &d),
+            "Rechazada: Planning {room} — Sala Norte, 2027-03-01 10:00"
+        );
+        assert_eq!(title("reminder", "es", &d), "Empieza en 15 min: Planning {room} — Sala Norte");
+        assert_eq!(title("reminder", "", &d), "Starting in 15 min: Planning {room} — Sala Norte");
+    }
 }
