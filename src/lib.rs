@@ -23,6 +23,7 @@ pub mod rooms;
 pub mod scheduler;
 pub mod search;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod sso;
 pub mod store;
 pub mod types;

@@ -200,35 +200,40 @@ pub async fn export(
 
 /// CSV of records: one row each, RFC 4180 quoting.
 pub fn to_csv(records: &[AuditRecord]) -> String {
-    let mut out =
-        String::from("at,actor_id,actor_email,action,target_kind,target_id,target_label,from,outcome,detail\r\n");
-    for r in records {
-        let t = r.target.clone().unwrap_or(Target { kind: String::new(), id: String::new(), label: String::new() });
-        let detail = if r.detail.is_null() { String::new() } else { r.detail.to_string() };
-        let cells = [
-            r.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
-            r.actor_email.clone(),
-            r.action.as_str().to_string(),
-            t.kind,
-            t.id,
-            t.label,
-            r.from.clone(),
-            if r.outcome == Outcome::Success { "success" } else { "failure" }.to_string(),
-            detail,
-        ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// Quotes a cell when needed; a leading `=`, `+`, `-` or `@` is defused so a spreadsheet does not
-/// run a name someone chose as a formula.
-fn csv_cell(c: &str) -> String {
-    let c = if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { c.to_string() };
-    if c.contains([',', '"', '\r', '\n']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
+    let header = [
+        "at",
+        "actor_id",
+        "actor_email",
+        "action",
+        "target_kind",
+        "target_id",
+        "target_label",
+        "from",
+        "outcome",
+        "detail",
+    ];
+    let cells: Vec<[String; 10]> = records
+        .iter()
+        .map(|r| {
+            let t = r.target.clone().unwrap_or(Target { kind: String::new(), id: String::new(), label: String::new() });
+            let detail = if r.detail.is_null() { String::new() } else { r.detail.to_string() };
+            let outcome = if r.outcome == Outcome::Success { "success" } else { "failure" };
+            [
+                r.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+                r.actor_email.clone(),
+                r.action.as_str().to_string(),
+                t.kind,
+                t.id,
+                t.label,
+                r.from.clone(),
+                outcome.to_string(),
+                detail,
+            ]
+        })
+        .collect();
+    // Every cell is text, some of it typed by people (addresses, labels): all of it made inert.
+    crate::spreadsheet::csv(&header, cells.iter().map(|row| row.iter().map(|c| crate::spreadsheet::text(c)).collect()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -263,9 +268,6 @@ mod tests {
         let r = rec("a@b.c", AuditAction::SignIn);
         assert_eq!(parse_cursor(&cursor_of(&r)), Some((r.at, r.id)));
         assert_eq!(parse_cursor("x"), None);
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
-        assert_eq!(csv_cell("=cmd()"), "'=cmd()");
         let csv = to_csv(&[r]);
         assert!(csv.starts_with("at,actor_id"));
         assert!(csv.contains(",auth.sign_in,"));

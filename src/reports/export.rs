@@ -190,27 +190,19 @@ pub fn reservations_table(
     }
 }
 
-/// RFC 4180: quote fields with commas, quotes or line breaks. A leading `=`, `+`, `-` or `@`
-/// in text gets a `'` so a spreadsheet opening the file does not run it as a formula.
-fn csv_field(v: &Value) -> String {
-    let s = match v {
-        Value::Text(s) if s.starts_with(['=', '+', '-', '@']) => format!("'{s}"),
-        Value::Text(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Time(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        Value::Empty => String::new(),
-    };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
-
+/// A table as CSV: quoted as RFC 4180 says, text cells made inert (`spreadsheet`).
 pub fn csv(table: &Table) -> String {
-    let mut out = table.header.join(",");
-    out.push_str("\r\n");
-    for row in &table.rows {
-        out.push_str(&row.iter().map(csv_field).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let rows = table.rows.iter().map(|row| {
+        row.iter()
+            .map(|v| match v {
+                Value::Text(s) => crate::spreadsheet::text(s),
+                Value::Number(n) => n.to_string().into(),
+                Value::Time(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).into(),
+                Value::Empty => "".into(),
+            })
+            .collect()
+    });
+    crate::spreadsheet::csv(&table.header, rows)
 }
 
 fn sheet(ws: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
