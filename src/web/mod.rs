@@ -114,7 +114,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .merge(ui::routes().layer(SetResponseHeaderLayer::overriding(
+        .merge(ui::routes(&state).layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(ui::PAGE_CSP),
         )))

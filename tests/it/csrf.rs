@@ -99,6 +99,17 @@ async fn every_form_without_or_with_a_wrong_csrf_token_is_refused_and_changes_no
     }
     assert!(wrong.is_empty(), "forms not refused for their CSRF token:\n{}", wrong.join("\n"));
 
+    // Signed out, the guard sends every form to the sign-in page, token or not.
+    let mut stranger = Browser::new(&s);
+    for route in routes.iter().filter(|r| !EXEMPT.iter().any(|(e, _)| e == r) && *r != "/login") {
+        let path = route.replace("{id}", &random).replace("{user}", &random).replace("{kind}", "reminder");
+        let page = stranger.post(&path, &[("csrf", csrf.as_str()), ("name", "Forged")]).await;
+        if page.status != 303 || !page.location().starts_with("/login?next=") {
+            wrong.push(format!("POST {path} signed out: {} {}", page.status, page.location()));
+        }
+    }
+    assert!(wrong.is_empty(), "forms not sent to the sign-in page:\n{}", wrong.join("\n"));
+
     // Nothing changed: no event, no audit record, and the session still works.
     assert_eq!(admin.get("/api/v1/events?limit=1000").await.body.as_array().unwrap().len(), before_events);
     assert_eq!(admin.get("/api/v1/audit?limit=1000").await.body.as_array().unwrap().len(), before_audit);

@@ -2,7 +2,7 @@
 
 use super::booking::FormErrors;
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::{Action, Role};
 use crate::model::room::{Resource, Room};
 use crate::model::user::User;
@@ -155,9 +155,6 @@ pub async fn create_room(
 ) -> PageResult {
     let v = &m.viewer;
     let f = Fields(pairs);
-    if !m.csrf_ok(&f.get("csrf")) {
-        return Err(csrf_failure(v));
-    }
     let q = ListQuery::default();
     let Ok(input) = room_input(&f) else {
         return rooms_page(&state, &m, &q, f, capacity_error(v), StatusCode::UNPROCESSABLE_ENTITY);
@@ -227,9 +224,6 @@ pub async fn update_room(
 ) -> PageResult {
     let v = &m.viewer;
     let f = Fields(pairs);
-    if !m.csrf_ok(&f.get("csrf")) {
-        return Err(csrf_failure(v));
-    }
     let Ok(input) = room_input(&f) else {
         return room_edit(&state, &m, id, capacity_error(v), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
@@ -270,9 +264,6 @@ pub async fn archive_room(
 ) -> PageResult {
     let v = &m.viewer;
     let f = Fields(pairs);
-    if !m.csrf_ok(&f.get("csrf")) {
-        return Err(csrf_failure(v));
-    }
     let choice = match f.get("future").as_str() {
         "cancel" => Some(FutureReservations::Cancel),
         "keep" => Some(FutureReservations::Keep),
@@ -319,16 +310,12 @@ pub async fn resources(State(state): State<AppState>, m: Member) -> PageResult {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ResourceForm {
-    csrf: String,
     name: String,
     description: String,
 }
 
 pub async fn create_resource(State(state): State<AppState>, m: Member, Form(f): Form<ResourceForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     match state
         .rooms
         .create_resource(&m.actor(), ResourceInput { name: f.name.clone(), description: Some(f.description) })
@@ -346,9 +333,6 @@ pub async fn update_resource(
     Form(f): Form<ResourceForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let patch = ResourcePatch { name: Some(f.name.clone()), description: Some(f.description) };
     match state.rooms.update_resource(&m.actor(), id, patch).await {
         Ok(r) => Ok(redirect_with("/admin/resources", &v.tr.f("resource_saved", &[("name", &r.name)]))),
@@ -356,16 +340,8 @@ pub async fn update_resource(
     }
 }
 
-pub async fn delete_resource(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<ResourceId>,
-    Form(f): Form<ResourceForm>,
-) -> PageResult {
+pub async fn delete_resource(State(state): State<AppState>, m: Member, Path(id): Path<ResourceId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.rooms.delete_resource(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/admin/resources", v.tr.t("resource_deleted")))
 }
@@ -409,7 +385,6 @@ pub async fn users(State(state): State<AppState>, m: Member, Query(q): Query<Lis
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct UserForm {
-    csrf: String,
     email: String,
     name: String,
     role: String,
@@ -429,9 +404,6 @@ fn user_errors(v: &Viewer, e: UserError) -> Result<FormErrors, axum::response::R
 /// Creates a user with a generated password, shown once on the page that answers.
 pub async fn create_user(State(state): State<AppState>, m: Member, Form(f): Form<UserForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
     let input = NewUser { email: f.email, name: f.name, role, password: None, language: None };
     let q = ListQuery::default();
@@ -455,9 +427,6 @@ pub async fn update_user(
     Form(f): Form<UserForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let patch = UserPatch { role: Role::parse(&f.role), active: Some(f.active == "on"), ..Default::default() };
     match state.users.update(Some(&m.actor()), id, patch).await {
         Ok(u) => Ok(redirect_with("/admin/users", &v.tr.f("user_saved", &[("name", &u.name)]))),

@@ -2,9 +2,9 @@
 //! shown once, with a QR code to open it on the tablet), and revoke.
 
 use super::booking::FormErrors;
-use super::inbox::{CsrfForm, stamp};
+use super::inbox::stamp;
 use super::session::Member;
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
 use crate::displays::DisplayError;
 use crate::types::{DisplayId, RoomId};
@@ -45,8 +45,6 @@ struct DisplaysPage {
 
 #[derive(Deserialize)]
 pub struct CreateForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     room: String,
     #[serde(default)]
@@ -101,9 +99,6 @@ pub async fn create(
     Form(f): Form<CreateForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     m.actor().require(Action::ManageDisplays).map_err(fail(v))?;
     let Ok(room) = f.room.trim().parse::<RoomId>() else {
         let errors =
@@ -121,16 +116,8 @@ pub async fn create(
     }
 }
 
-pub async fn revoke(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<DisplayId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn revoke(State(state): State<AppState>, m: Member, Path(id): Path<DisplayId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.displays.revoke(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/admin/displays", v.tr.t("display_revoked")))
 }

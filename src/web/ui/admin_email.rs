@@ -3,9 +3,9 @@
 //! webhooks page: the rows of a delivery log.
 
 use super::booking::FormErrors;
-use super::inbox::{CsrfForm, stamp};
+use super::inbox::stamp;
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
 use crate::model::notify::{Delivery, DeliveryStatus};
 use crate::notify::{EmailStatus, NotifyError};
@@ -116,16 +116,12 @@ pub async fn show(State(state): State<AppState>, m: Member, Query(q): Query<LogQ
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TestForm {
-    csrf: String,
     to: String,
 }
 
 /// Sends the test message and shows the SMTP server's answer (or what went wrong) on the page.
 pub async fn send_test(State(state): State<AppState>, m: Member, Form(f): Form<TestForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let to = f.to.trim().to_string();
     let (result, errors, status) = match state.notifier.send_test(&m.actor(), &to).await {
         Ok(Ok(answer)) => (Some(TestResult { ok: true, detail: answer }), FormErrors::default(), StatusCode::OK),
@@ -140,16 +136,8 @@ pub async fn send_test(State(state): State<AppState>, m: Member, Form(f): Form<T
     page(&state, &m, String::new(), TestState { to, result, errors }, status)
 }
 
-pub async fn retry(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<DeliveryId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn retry(State(state): State<AppState>, m: Member, Path(id): Path<DeliveryId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let d = state.notifier.retry(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/admin/email", &v.tr.f("delivery_retried", &[("recipient", &d.recipient)])))
 }

@@ -3,7 +3,7 @@
 
 use super::booking::FormErrors;
 use super::session::Member;
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::{AccessRule, Action, Role};
 use crate::groups::{GroupError, GroupPatch, RuleInput};
 use crate::model::group::Group;
@@ -128,8 +128,6 @@ pub async fn list(State(state): State<AppState>, m: Member) -> PageResult {
 #[derive(Deserialize)]
 pub struct GroupForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
     #[serde(default)]
     description: String,
@@ -137,9 +135,6 @@ pub struct GroupForm {
 
 pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<GroupForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     match state.groups.create(&m.actor(), f.name.clone(), Some(f.description.clone())).await {
         Ok(g) => Ok(redirect_with(&format!("/admin/groups/{}", g.id), &v.tr.f("group_created", &[("name", &g.name)]))),
         Err(e) => groups_page(&state, &m, (f.name, f.description, group_errors(v, e)?)),
@@ -173,9 +168,6 @@ pub async fn update(
     Form(f): Form<GroupForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let patch = GroupPatch { name: Some(f.name), description: Some(f.description) };
     match state.groups.update(&m.actor(), id, patch, None).await {
         Ok(g) => Ok(redirect_with(&format!("/admin/groups/{id}"), &v.tr.f("group_saved", &[("name", &g.name)]))),
@@ -183,30 +175,14 @@ pub async fn update(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<GroupId>,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
+pub async fn delete(State(state): State<AppState>, m: Member, Path(id): Path<GroupId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.groups.delete(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/admin/groups", v.tr.t("group_deleted")))
 }
 
 #[derive(Deserialize)]
 pub struct MemberForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     user: String,
 }
@@ -218,9 +194,6 @@ pub async fn add_member(
     Form(f): Form<MemberForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let Ok(user) = f.user.trim().parse::<UserId>() else {
         return group_page(&state, &m, id, FormErrors::one("user", v.tr.t("group_choose_user")));
     };
@@ -237,12 +210,8 @@ pub async fn remove_member(
     State(state): State<AppState>,
     m: Member,
     Path((id, user)): Path<(GroupId, UserId)>,
-    Form(f): Form<CsrfOnly>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.groups.set_member(&m.actor(), id, user, false).await.map_err(fail(v))?;
     Ok(redirect_with(&format!("/admin/groups/{id}"), v.tr.t("group_member_removed")))
 }
@@ -382,9 +351,6 @@ pub async fn save_room_rule(
 ) -> PageResult {
     let v = &m.viewer;
     let f = Fields(pairs);
-    if !m.csrf_ok(&f.get("csrf")) {
-        return Err(csrf_failure(v));
-    }
     match state.groups.set_room_rule(&m.actor(), id, rule_input(&f)).await {
         Ok(_) => Ok(redirect_with("/admin/access", v.tr.t("access_saved"))),
         Err(e) => {
@@ -446,9 +412,6 @@ pub async fn save_location_rule(
 ) -> PageResult {
     let v = &m.viewer;
     let f = Fields(pairs);
-    if !m.csrf_ok(&f.get("csrf")) {
-        return Err(csrf_failure(v));
-    }
     match state.groups.set_location_rule(&m.actor(), q.name.clone(), rule_input(&f)).await {
         Ok(_) => Ok(redirect_with("/admin/access", v.tr.t("access_saved"))),
         Err(e) => rule_page(&state, &m, location_labels(v, q.name.trim()), AccessRule::default(), rule_errors(v, e)?),

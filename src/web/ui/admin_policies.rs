@@ -5,7 +5,7 @@
 
 use super::booking::FormErrors;
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
 use crate::model::policy::{Blackout, DAY_KEYS, Policy, PolicyOverrides, WeekHours};
 use crate::model::room::Room;
@@ -246,9 +246,6 @@ pub async fn save_room_policy(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or_default()) {
-        return Err(csrf_failure(v));
-    }
     m.actor().require(Action::ManageRooms).map_err(fail(v))?;
     let room = state.rooms.get(id).map_err(fail(v))?;
     let parent = room_parent(&state, &room).map_err(fail(v))?;
@@ -348,9 +345,6 @@ pub async fn save_location_policy(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or_default()) {
-        return Err(csrf_failure(v));
-    }
     let global = state.rooms.global_policy().clone();
     let again = |errors: FieldErrors| {
         location_page(

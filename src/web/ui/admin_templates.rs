@@ -3,9 +3,8 @@
 //! sample data, and reset to the shipped default.
 
 use super::booking::FormErrors;
-use super::inbox::CsrfForm;
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
 use crate::model::notify::EmailTemplate;
 use crate::notify::NotifyError;
@@ -93,7 +92,6 @@ pub async fn edit(State(state): State<AppState>, m: Member, Path(name): Path<(St
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TemplateForm {
-    csrf: String,
     subject: String,
     text: String,
     html: String,
@@ -124,9 +122,6 @@ pub async fn save(
     Form(f): Form<TemplateForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let t = EmailTemplate { subject: f.subject, text: f.text, html: f.html };
     let actor = m.actor();
     let result = if f.action == "preview" {
@@ -151,12 +146,8 @@ pub async fn reset(
     State(state): State<AppState>,
     m: Member,
     Path((kind, language)): Path<(String, String)>,
-    Form(f): Form<CsrfForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.notifier.reset_template(&m.actor(), &kind, &language).await.map_err(fail(v))?;
     let to = format!("/admin/templates/{kind}/{language}");
     Ok(redirect_with(&to, &v.tr.f("template_reset", &[("kind", &kind), ("language", &language)])))

@@ -3,9 +3,9 @@
 
 use super::admin_email::{DeliveryRow, delivery_row, parse_status};
 use super::booking::FormErrors;
-use super::inbox::{CsrfForm, stamp};
+use super::inbox::stamp;
 use super::session::Member;
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
 use crate::types::{DeliveryId, WebhookId};
 use crate::web::AppState;
@@ -101,9 +101,6 @@ pub async fn show(State(state): State<AppState>, m: Member, Query(q): Query<Call
 pub async fn create(State(state): State<AppState>, m: Member, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
     let v = &m.viewer;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
-    if !m.csrf_ok(&get("csrf")) {
-        return Err(csrf_failure(v));
-    }
     let checked: Vec<String> = pairs.iter().filter(|(k, _)| k == "event").map(|(_, v)| v.clone()).collect();
     let other = get("other_events");
     let mut events = checked.clone();
@@ -128,30 +125,14 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(pairs): Form<
     }
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<WebhookId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn delete(State(state): State<AppState>, m: Member, Path(id): Path<WebhookId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.webhooks.delete(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/admin/webhooks", v.tr.t("webhook_deleted")))
 }
 
-pub async fn retry(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<DeliveryId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn retry(State(state): State<AppState>, m: Member, Path(id): Path<DeliveryId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.webhooks.retry(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/admin/webhooks", v.tr.t("webhook_call_retried")))
 }

@@ -3,7 +3,7 @@
 
 use super::mine::{Item, item};
 use super::session::Member;
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::reservations::series::Scope;
 use crate::reservations::{Decision, ReservationError};
 use crate::types::ReservationId;
@@ -65,8 +65,6 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(q): Query<Page
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    #[serde(default)]
-    csrf: String,
     /// For an occurrence of a series: `this`, `following` or `series`.
     #[serde(default)]
     scope: String,
@@ -103,9 +101,6 @@ pub async fn decline(
 
 async fn decide(state: &AppState, m: &Member, id: ReservationId, f: DecisionForm, approve: bool) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let decision = if approve { Decision::Approve } else { Decision::Decline { reason: Some(f.reason) } };
     match state.reservations.decide(&m.actor(), id, decision, scope(&f.scope)).await {
         Ok(r) => {
@@ -124,8 +119,6 @@ async fn decide(state: &AppState, m: &Member, id: ReservationId, f: DecisionForm
 
 #[derive(Deserialize)]
 pub struct CheckInForm {
-    #[serde(default)]
-    csrf: String,
     /// The page to return to: `/my` or the reservation's page.
     #[serde(default)]
     back: String,
@@ -138,9 +131,6 @@ pub async fn check_in(
     Form(f): Form<CheckInForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     // Only local pages: the field must not turn the form into an open redirect.
     let back = if f.back == "/my" || f.back == format!("/reservations/{id}") { f.back } else { "/my".into() };
     match state.reservations.check_in(&m.actor(), id).await {

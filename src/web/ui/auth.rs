@@ -166,17 +166,8 @@ pub(super) fn session_started(
     res
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let Some(me) = &v.signed_in else { return Redirect::to("/login").into_response() };
-    if !constant_time_eq(f.csrf.as_bytes(), me.session.csrf_token.as_bytes()) {
-        return csrf_failure(&v);
-    }
+/// Signing out (behind the CSRF guard, which sends a signed-out browser to the sign-in page).
+pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap) -> Response {
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         let _ = state.users.end_session(&secret).await;
     }

@@ -3,7 +3,7 @@
 use super::format::{self, parse_local};
 use super::repeat::{self, RepeatFields};
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::model::reservation::Reservation;
 use crate::model::room::Room;
 use crate::reservations::{NewReservation, ReservationError, ReservationPatch};
@@ -30,7 +30,6 @@ pub struct BookForm {
     pub end: String,
     pub description: String,
     pub attendees: String,
-    pub csrf: String,
     pub version: String,
     /// On the live check of an edit: the reservation being edited (it does not conflict with itself).
     pub editing: String,
@@ -208,9 +207,6 @@ pub async fn new_page(State(state): State<AppState>, m: Member, Query(mut f): Qu
 
 pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<BookForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let range = match parse_times(v, &f) {
         Ok(r) => r,
         Err(e) => {
@@ -358,7 +354,6 @@ fn form_of(v: &Viewer, r: &Reservation) -> BookForm {
         end: format::time(v.tz, r.end),
         description: r.description.clone(),
         attendees: r.attendees.join(", "),
-        csrf: String::new(),
         version: r.version.to_string(),
         editing: r.id.to_string(),
         rep: RepeatFields { series: r.series_id.map(|s| s.to_string()).unwrap_or_default(), ..RepeatFields::default() }
@@ -382,9 +377,6 @@ pub async fn update(
     Form(f): Form<BookForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let action = format!("/reservations/{id}/edit");
     let range = match parse_times(v, &f) {
         Ok(r) => r,

@@ -4,7 +4,7 @@
 use super::booking::FormErrors;
 use super::format;
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::model::notify::{Notification, Preferences};
 use crate::notify::NotifyError;
 use crate::types::NotificationId;
@@ -58,31 +58,14 @@ pub async fn list(State(state): State<AppState>, m: Member) -> PageResult {
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
-pub async fn mark_read(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<NotificationId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn mark_read(State(state): State<AppState>, m: Member, Path(id): Path<NotificationId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.notifier.mark_read(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/notifications", v.tr.t("notification_marked_read")))
 }
 
-pub async fn mark_all_read(State(state): State<AppState>, m: Member, Form(f): Form<CsrfForm>) -> PageResult {
+pub async fn mark_all_read(State(state): State<AppState>, m: Member) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let n = state.notifier.mark_all_read(&m.actor()).await.map_err(fail(v))?;
     Ok(redirect_with("/notifications", &v.tr.f("notifications_marked_read", &[("count", &n.to_string())])))
 }
@@ -129,7 +112,6 @@ pub async fn preferences(State(state): State<AppState>, m: Member) -> PageResult
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PrefsForm {
-    csrf: String,
     email: Option<String>,
     in_app: Option<String>,
     reservation_created: Option<String>,
@@ -141,9 +123,6 @@ pub struct PrefsForm {
 
 pub async fn save_preferences(State(state): State<AppState>, m: Member, Form(f): Form<PrefsForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let minutes = f.reminder_minutes.trim().to_string();
     let prefs = Preferences {
         email: f.email.is_some(),

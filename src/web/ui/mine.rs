@@ -3,7 +3,7 @@
 use super::booking::local_parts;
 use super::format;
 use super::session::{Member, Viewer};
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::may_manage_reservation;
 use crate::model::reservation::{Reservation, Status};
 use crate::reservations::ListQuery;
@@ -176,8 +176,6 @@ pub async fn cancel_page(State(state): State<AppState>, m: Member, Path(id): Pat
 #[derive(Deserialize)]
 pub struct CancelForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     version: String,
     /// For an occurrence of a series: `this`, `following` or `series`.
     #[serde(default)]
@@ -191,9 +189,6 @@ pub async fn cancel(
     Form(f): Form<CancelForm>,
 ) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let scope = match f.scope.as_str() {
         "following" => Scope::Following,
         "series" => Scope::Series,

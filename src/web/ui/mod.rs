@@ -18,6 +18,7 @@ mod approvals;
 pub mod assets;
 mod auth;
 mod booking;
+mod csrf;
 mod display;
 mod find;
 mod format;
@@ -52,7 +53,8 @@ pub struct UiSettings {
     pub secure_cookies: bool,
 }
 
-pub fn routes() -> Router<AppState> {
+/// Every page route, behind the one CSRF guard ([`csrf::guard`]).
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(timeline::day))
         .route("/login", get(auth::login_page).post(auth::login))
@@ -132,6 +134,7 @@ pub fn routes() -> Router<AppState> {
         .route("/display/{token}/book", post(display::book))
         .route("/display/{token}/end", post(display::end_early))
         .route("/display/{token}/check-in", post(display::check_in))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
 }
 
 /// The content security policy of pages: only this server's scripts and styles, no inline code.

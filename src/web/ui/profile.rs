@@ -2,7 +2,7 @@
 
 use super::booking::FormErrors;
 use super::session::Member;
-use super::{Ctx, PageResult, csrf_failure, fail, redirect_with, render};
+use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Scope;
 use crate::model::user::ApiKey;
 use crate::types::ApiKeyId;
@@ -66,7 +66,6 @@ pub async fn page_get(State(state): State<AppState>, m: Member) -> PageResult {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ProfileForm {
-    csrf: String,
     name: String,
     language: String,
     timezone: String,
@@ -74,9 +73,6 @@ pub struct ProfileForm {
 
 pub async fn update(State(state): State<AppState>, m: Member, Form(f): Form<ProfileForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let patch =
         UserPatch { name: Some(f.name), language: Some(f.language), timezone: Some(f.timezone), ..Default::default() };
     match state.users.update(Some(&m.actor()), m.me.user.id, patch).await {
@@ -95,7 +91,6 @@ pub async fn update(State(state): State<AppState>, m: Member, Form(f): Form<Prof
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PasswordForm {
-    csrf: String,
     current_password: String,
     password: String,
 }
@@ -103,9 +98,6 @@ pub struct PasswordForm {
 /// Changing the password ends every session, this one too: the user signs in again with it.
 pub async fn password(State(state): State<AppState>, m: Member, Form(f): Form<PasswordForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let patch =
         UserPatch { password: Some(f.password), current_password: Some(f.current_password), ..Default::default() };
     match state.users.update(Some(&m.actor()), m.me.user.id, patch).await {
@@ -120,7 +112,6 @@ pub async fn password(State(state): State<AppState>, m: Member, Form(f): Form<Pa
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct KeyForm {
-    csrf: String,
     name: String,
     scope: String,
 }
@@ -128,9 +119,6 @@ pub struct KeyForm {
 /// Creates an API key and shows its secret on this page, once.
 pub async fn create_key(State(state): State<AppState>, m: Member, Form(f): Form<KeyForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     // A form without the field (an older page) gets the documented default.
     let scope = if f.scope.is_empty() { Some(Scope::default()) } else { Scope::parse(&f.scope) };
     let Some(scope) = scope else {
@@ -150,22 +138,8 @@ pub async fn create_key(State(state): State<AppState>, m: Member, Form(f): Form<
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
-pub async fn revoke_key(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<ApiKeyId>,
-    Form(f): Form<CsrfOnly>,
-) -> PageResult {
+pub async fn revoke_key(State(state): State<AppState>, m: Member, Path(id): Path<ApiKeyId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.users.revoke_api_key(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/profile", v.tr.t("key_revoked")))
 }

@@ -1,8 +1,7 @@
 //! The reports page's "e-mail me this report" form and the list of one's report subscriptions.
 
-use super::inbox::CsrfForm;
 use super::session::{Member, Viewer};
-use super::{PageResult, csrf_failure, fail, redirect_with};
+use super::{PageResult, fail, redirect_with};
 use crate::access::Actor;
 use crate::reports::subscriptions::{NewSubscription, Period};
 use crate::types::SubscriptionId;
@@ -40,9 +39,6 @@ pub fn rows(state: &AppState, v: &Viewer, actor: &Actor) -> Result<Vec<SubRow>, 
 
 #[derive(Deserialize)]
 pub struct SubscribeForm {
-    // A form without its token is refused as a forgery (403), not as malformed.
-    #[serde(default)]
-    csrf: String,
     period: String,
     #[serde(default)]
     room: String,
@@ -52,9 +48,6 @@ pub struct SubscribeForm {
 
 pub async fn subscribe(State(state): State<AppState>, m: Member, Form(f): Form<SubscribeForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let period = match f.period.as_str() {
         "weekly" => Period::Weekly,
         "monthly" => Period::Monthly,
@@ -73,16 +66,8 @@ pub async fn subscribe(State(state): State<AppState>, m: Member, Form(f): Form<S
     Ok(redirect_with("/reports#subscriptions", v.tr.t("report_subscribed")))
 }
 
-pub async fn unsubscribe(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<SubscriptionId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn unsubscribe(State(state): State<AppState>, m: Member, Path(id): Path<SubscriptionId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     if !state.reports.unsubscribe(&m.actor(), id).await.map_err(fail(v))? {
         return Err(fail(v)(Problem::not_found("report subscription")));
     }

@@ -103,11 +103,6 @@ impl Member {
     pub fn actor(&self) -> crate::access::Actor {
         crate::access::Actor::user(self.me.user.id, self.me.user.role)
     }
-
-    /// Constant-time comparison of a form's CSRF token with the session's.
-    pub fn csrf_ok(&self, token: &str) -> bool {
-        constant_time_eq(token.as_bytes(), self.me.session.csrf_token.as_bytes())
-    }
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -3,9 +3,8 @@
 
 use super::booking::{BookForm, parse_times};
 use super::format;
-use super::inbox::CsrfForm;
 use super::session::{Member, Viewer};
-use super::{PageResult, csrf_failure, fail, redirect_with};
+use super::{PageResult, fail, redirect_with};
 use crate::access::Actor;
 use crate::model::wait::WaitStatus;
 use crate::types::WaitId;
@@ -55,9 +54,6 @@ pub fn rows(state: &AppState, v: &Viewer, actor: &Actor) -> Result<Vec<WaitRow>,
 /// The booking form's "join the waitlist" button: the same fields, posted here.
 pub async fn join(State(state): State<AppState>, m: Member, Form(f): Form<BookForm>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     let Ok(room_id) = f.room.trim().parse() else {
         return Err(fail(v)(Problem::not_found("room")));
     };
@@ -72,16 +68,8 @@ pub async fn join(State(state): State<AppState>, m: Member, Form(f): Form<BookFo
     Ok(redirect_with("/my#waitlist", v.tr.t("waitlist_joined")))
 }
 
-pub async fn leave(
-    State(state): State<AppState>,
-    m: Member,
-    Path(id): Path<WaitId>,
-    Form(f): Form<CsrfForm>,
-) -> PageResult {
+pub async fn leave(State(state): State<AppState>, m: Member, Path(id): Path<WaitId>) -> PageResult {
     let v = &m.viewer;
-    if !m.csrf_ok(&f.csrf) {
-        return Err(csrf_failure(v));
-    }
     state.waitlist.leave(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/my#waitlist", v.tr.t("waitlist_left")))
 }
