@@ -64,11 +64,6 @@ impl Groups {
         self.rights(actor, room).see
     }
 
-    /// A reservation is visible to its owner and to those who may see its room.
-    pub fn may_see_reservation(&self, actor: &Actor, r: &crate::model::reservation::Reservation) -> bool {
-        r.user_id == actor.id || self.may_see(actor, r.room_id)
-    }
-
     /// Keeps the rooms `actor` may see, in their order.
     pub fn visible(&self, actor: &Actor, rooms: Vec<Room>) -> Vec<Room> {
         let map = self.store.access();

@@ -206,7 +206,20 @@ impl Reservations {
         }
     }
 
-    pub fn get(&self, id: ReservationId) -> Result<Reservation> {
+    /// The reservation `id`, if `actor` may read it: their own, or one in a room they may see.
+    /// To anyone else it does not exist (404, not 403: its existence is not told either).
+    pub fn get(&self, actor: &Actor, id: ReservationId) -> Result<Reservation> {
+        let r = self.stored(id)?;
+        let access = self.store.access();
+        if r.user_id == actor.id || access.may_see(actor.role, actor.id, r.room_id) {
+            Ok(r)
+        } else {
+            Err(ReservationError::NotFound)
+        }
+    }
+
+    /// The reservation `id` as stored, for the service's own use (whose rules decide rights).
+    fn stored(&self, id: ReservationId) -> Result<Reservation> {
         self.store.view()?.reservation(id)?.ok_or(ReservationError::NotFound)
     }
 

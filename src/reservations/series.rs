@@ -267,7 +267,7 @@ impl Reservations {
         if scope == Scope::This {
             return Ok(None);
         }
-        Ok(self.get(id)?.series_id)
+        Ok(self.stored(id)?.series_id)
     }
 }
 

@@ -265,10 +265,7 @@ pub async fn get(
     actor: Actor,
     Path(id): Path<ReservationId>,
 ) -> Result<Response, Problem> {
-    let r = state.reservations.get(id)?;
-    if !state.groups.may_see_reservation(&actor, &r) {
-        return Err(crate::reservations::ReservationError::NotFound.into());
-    }
+    let r = state.reservations.get(&actor, id)?;
     Ok(with_etag(StatusCode::OK, r.version, ReservationDto::from(r)))
 }
 

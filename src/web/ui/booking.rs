@@ -319,7 +319,7 @@ fn check_slot(
     editing: Option<ReservationId>,
 ) -> (&'static str, String, Vec<String>) {
     let v = &m.viewer;
-    let old = editing.and_then(|id| state.reservations.get(id).ok());
+    let old = editing.and_then(|id| state.reservations.get(&m.actor(), id).ok());
     if let Some(first) = state.reservations.time_problems(range, old.as_ref()).0.first() {
         return ("invalid", field_message(v, first), vec![]);
     }
@@ -329,7 +329,7 @@ fn check_slot(
                 .busy
                 .iter()
                 .filter(|(id, _)| Some(*id) != editing)
-                .filter_map(|(id, _)| state.reservations.get(*id).ok())
+                .filter_map(|(id, _)| state.reservations.get(&m.actor(), *id).ok())
                 .collect();
             let broken = state.reservations.policy_problems(&m.actor(), &a.room, range).unwrap_or_default();
             if let Some(first) = broken.0.first().filter(|_| others.is_empty()) {
@@ -363,10 +363,7 @@ fn form_of(v: &Viewer, r: &Reservation) -> BookForm {
 
 pub async fn edit_page(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
-    let r = state.reservations.get(id).map_err(fail(v))?;
-    if !state.groups.may_see_reservation(&m.actor(), &r) {
-        return Err(fail(v)(ReservationError::NotFound));
-    }
+    let r = state.reservations.get(&m.actor(), id).map_err(fail(v))?;
     page(&state, &m, FormState::new("edit_heading", format!("/reservations/{id}/edit"), form_of(v, &r)))
 }
 

@@ -126,10 +126,7 @@ struct DetailPage {
 
 pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
-    let r = state.reservations.get(id).map_err(fail(v))?;
-    if !state.groups.may_see_reservation(&m.actor(), &r) {
-        return Err(fail(v)(crate::reservations::ReservationError::NotFound));
-    }
+    let r = state.reservations.get(&m.actor(), id).map_err(fail(v))?;
     let owner = state.users.names().map_err(fail(v))?.remove(&r.user_id).unwrap_or_default();
     let may_manage = r.status.is_live()
         && r.end > crate::clock::now()
@@ -163,10 +160,7 @@ struct CancelPage {
 
 pub async fn cancel_page(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
-    let r = state.reservations.get(id).map_err(fail(v))?;
-    if !state.groups.may_see_reservation(&m.actor(), &r) {
-        return Err(fail(v)(crate::reservations::ReservationError::NotFound));
-    }
+    let r = state.reservations.get(&m.actor(), id).map_err(fail(v))?;
     let in_series = r.series_id.is_some();
     let page =
         CancelPage { ctx: Ctx::new(v, "mine"), r: item(&state, v, &r), version: r.version, in_series, scope: "this" };
