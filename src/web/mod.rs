@@ -78,7 +78,7 @@ pub use ui::UiSettings;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Salas", description = "Room and resource booking. Errors are RFC 9457 problem+json; times are RFC 3339 with an offset."),
+    info(title = "Salas", description = "Room and resource booking. Errors are RFC 9457 problem+json; times are RFC 3339 with an offset. Live changes: `GET /api/v1/events/stream` (Server-Sent Events) or the same events over a WebSocket at `GET /api/v1/events/ws` (not listed below: an upgrade has no OpenAPI shape), with the same authentication, `room_id` and `mine` filters, one StreamEventDto per text message, and `?after=SEQ` to resume after the last `seq` received."),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "users"), (name = "rooms"), (name = "resources"), (name = "reservations"), (name = "events"), (name = "audit"), (name = "groups"), (name = "notifications"), (name = "webhooks"), (name = "operations"), (name = "reports"))
 )]
@@ -111,6 +111,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     Router::new()
         .merge(api)
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
+        .route("/api/v1/events/ws", get(api::stream::websocket))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
