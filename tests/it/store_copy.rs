@@ -336,3 +336,29 @@ async fn an_unreachable_database_is_one_line_and_a_failure() {
     }
     assert!(!new.join("salas.redb").exists(), "a failed copy --from left a store behind");
 }
+
+/// A URL without its password takes the one in PGPASSWORD, as libpq does, so that none appears
+/// on a command line; without either, the database refuses and the command says so in one line.
+#[tokio::test]
+async fn the_password_may_come_from_pgpassword() {
+    let pg = Postgres::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let bare = pg.url().replace(&format!(":{}@", crate::common::postgres::PASSWORD), "@");
+    assert!(!bare.contains(crate::common::postgres::PASSWORD), "{bare}");
+    let check = |password: Option<&str>| {
+        let mut cmd = salas();
+        cmd.args(["check", "--store-url", &bare]).current_dir(work.path()).env_remove("PGPASSWORD");
+        if let Some(p) = password {
+            cmd.env("PGPASSWORD", p);
+        }
+        cmd.output().unwrap()
+    };
+    let without = check(None);
+    assert!(!without.status.success());
+    let said = String::from_utf8_lossy(&without.stderr);
+    assert!(said.starts_with("salas: ") && said.contains("password"), "{said}");
+    let with = check(Some(crate::common::postgres::PASSWORD));
+    // An empty database: reachable, and older than this Salas (no schema yet).
+    let out = String::from_utf8_lossy(&with.stdout);
+    assert!(out.contains("schema version 0 is older"), "{out}\n{}", String::from_utf8_lossy(&with.stderr));
+}

@@ -115,8 +115,18 @@ pub fn describe(url: &str) -> Result<String, StoreError> {
     Ok(format!("postgres://{}/{}", hosts.join(","), config.get_dbname().unwrap_or("")))
 }
 
+/// The URL's settings; with no password in it, libpq's `PGPASSWORD` (so that none need appear on
+/// a command line, where other users of the machine can read it).
 fn parse(url: &str) -> Result<Config, StoreError> {
-    url.parse::<Config>().map_err(|e| StoreError::Storage(format!("the store URL is not a PostgreSQL URL: {e}")))
+    let mut config = url
+        .parse::<Config>()
+        .map_err(|e| StoreError::Storage(format!("the store URL is not a PostgreSQL URL: {e}")))?;
+    if config.get_password().is_none()
+        && let Ok(password) = std::env::var("PGPASSWORD")
+    {
+        config.password(password);
+    }
+    Ok(config)
 }
 
 async fn connect(url: &str) -> Result<Client, StoreError> {

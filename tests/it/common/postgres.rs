@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
+/// The password of the role `salas`, which TCP connections need.
+pub const PASSWORD: &str = "a test database password";
+
 pub struct Postgres {
     pub port: u16,
     /// The cluster (`data/`), its Unix socket and its log (`log`).
@@ -37,10 +40,19 @@ impl Postgres {
             }
         };
         let data = dir.path().join("data");
+        // Connections over TCP need the password, as a real server's do (PGPASSWORD is tested).
+        let pwfile = dir.path().join("password");
+        std::fs::write(&pwfile, PASSWORD).expect("password file");
+        if root {
+            let ok = Command::new("chown").arg("postgres:postgres").arg(&pwfile).status().unwrap();
+            assert!(ok.success(), "chown of the password file");
+        }
         let out = as_owner("initdb")
             .arg("-D")
             .arg(&data)
-            .args(["-U", "salas", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+            .args(["-U", "salas", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"])
+            .arg(format!("--pwfile={}", pwfile.display()))
+            .arg("--no-sync")
             .output()
             .expect("initdb runs");
         assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -80,7 +92,7 @@ impl Postgres {
     /// Waits until the server accepts connections (it first replays and checkpoints), for up to
     /// 30 s; a server that exits fails at once, with its log.
     async fn ready(&mut self, data: &Path) -> Result<tokio_postgres::Client, String> {
-        let admin = format!("postgres://salas@127.0.0.1:{}/postgres", self.port);
+        let admin = format!("postgres://salas:{PASSWORD}@127.0.0.1:{}/postgres", self.port);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(client) = connect(&admin).await {
@@ -102,7 +114,7 @@ impl Postgres {
 
     /// The database `salas`, as given to `salas --store-url`.
     pub fn url(&self) -> String {
-        format!("postgres://salas@127.0.0.1:{}/salas", self.port)
+        format!("postgres://salas:{PASSWORD}@127.0.0.1:{}/salas", self.port)
     }
 
     /// A client of the database `salas`, for direct SQL in tests.
