@@ -56,7 +56,7 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), String> {
 pub fn export(config: &Config, output: Option<&Path>, store_url: Option<&str>) -> Result<(), String> {
     let mut json = Vec::new();
     if let Some(url) = store_url {
-        json = store::postgres::export(url).map_err(|e| e.to_string())?;
+        json = store::postgres::export(database(config, url)).map_err(|e| e.to_string())?;
     } else if admin_socket::request(&config.data_dir, Command::Export, &mut json)?.is_none() {
         json = store::export_offline(&config.data_dir).map_err(|e| e.to_string())?;
     }
@@ -78,7 +78,7 @@ pub fn export(config: &Config, output: Option<&Path>, store_url: Option<&str>) -
 pub fn import(config: &Config, file: &Path, store_url: Option<&str>) -> Result<(), String> {
     let json = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     if let Some(url) = store_url {
-        let done = store::postgres::import(url, &json).map_err(|e| e.to_string())?;
+        let done = store::postgres::import(database(config, url), &json).map_err(|e| e.to_string())?;
         println!(
             "imported {} users, {} rooms, {} reservations and {} events into {}",
             done.users, done.rooms, done.reservations, done.events, done.target
@@ -103,14 +103,15 @@ pub fn copy_store(config: &Config, to: Option<&str>, from: Option<&str>) -> Resu
     let dir = config.data_dir.display();
     match (to, from) {
         (Some(url), None) => {
-            let done = store::postgres::copy_to(&config.data_dir, url).map_err(|e| e.to_string())?;
+            let done = store::postgres::copy_to(&config.data_dir, database(config, url)).map_err(|e| e.to_string())?;
             println!(
                 "copied {} users, {} rooms, {} reservations and {} events from {dir} to {}",
                 done.users, done.rooms, done.reservations, done.events, done.target
             );
         }
         (None, Some(url)) => {
-            let done = store::postgres::copy_from(url, &config.data_dir).map_err(|e| e.to_string())?;
+            let done =
+                store::postgres::copy_from(database(config, url), &config.data_dir).map_err(|e| e.to_string())?;
             let source = store::postgres::describe(url).map_err(|e| e.to_string())?;
             println!(
                 "copied {} users, {} rooms, {} reservations and {} events from {source} to {dir}",
@@ -122,9 +123,14 @@ pub fn copy_store(config: &Config, to: Option<&str>, from: Option<&str>) -> Resu
     Ok(())
 }
 
+/// The database at `url`, with the configuration's PGPASSWORD for a URL without a password.
+fn database<'a>(config: &'a Config, url: &'a str) -> store::postgres::Database<'a> {
+    store::postgres::Database { url, password: config.store.pg_password.as_deref() }
+}
+
 /// `salas check --store-url URL`.
-pub fn check_database(url: &str) -> Result<(), String> {
-    let problems = store::postgres::check(url).map_err(|e| e.to_string())?;
+pub fn check_database(config: &Config, url: &str) -> Result<(), String> {
+    let problems = store::postgres::check(database(config, url)).map_err(|e| e.to_string())?;
     let target = store::postgres::describe(url).map_err(|e| e.to_string())?;
     if problems.is_empty() {
         println!("ok: {target} is consistent (schema version {})", store::postgres::PG_SCHEMA_VERSION);

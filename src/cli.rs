@@ -174,7 +174,7 @@ pub fn main() -> ExitCode {
         // Audit records of user commands say they came from the command line.
         Command::User(cmd) => runtime.block_on(crate::audit::with_origin("cli".into(), user_command(&config, cmd))),
         Command::Check { store_url: None } => check(&config),
-        Command::Check { store_url: Some(url) } => admin::check_database(&url),
+        Command::Check { store_url: Some(url) } => admin::check_database(&config, &url),
         Command::Store(StoreCommand::Copy { to, from }) => admin::copy_store(&config, to.as_deref(), from.as_deref()),
         Command::Backup { output } => admin::backup(&config, &output),
         Command::Restore { file } => admin::restore(&config, &file),

@@ -242,6 +242,8 @@ impl Config {
 
     /// Loads with an explicit environment, so tests need not touch the process's.
     pub fn load_from(flags: Overrides, env: impl IntoIterator<Item = (String, String)>) -> Result<Loaded, ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let pg_password = env.iter().find(|(k, _)| k == "PGPASSWORD").map(|(_, v)| v.clone());
         let env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("SALAS_")).collect();
         let file = flags
             .config
@@ -253,7 +255,9 @@ impl Config {
             }
             None => None,
         };
-        Self::load_text(file.as_deref().zip(text.as_deref()), flags, env)
+        let mut loaded = Self::load_text(file.as_deref().zip(text.as_deref()), flags, env)?;
+        loaded.config.store.pg_password = pg_password;
+        Ok(loaded)
     }
 
     /// [`Config::load_from`] once the configuration file (its path, which starts its error
@@ -452,6 +456,15 @@ mod tests {
         let c = Config::load_from(Overrides::default(), env(&[])).unwrap().config;
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("./salas-data"));
+    }
+
+    /// libpq's PGPASSWORD reaches the store settings, without a warning and never written out.
+    #[test]
+    fn pgpassword_is_read_for_database_urls() {
+        let loaded = Config::load_from(Overrides::default(), env(&[("PGPASSWORD", "s3cret")])).unwrap();
+        assert_eq!(loaded.config.store.pg_password.as_deref(), Some("s3cret"));
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert!(!toml::to_string(&loaded.config).unwrap().contains("s3cret"));
     }
 
     #[test]

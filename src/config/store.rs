@@ -9,11 +9,15 @@ pub struct StoreConfig {
     /// Memory for cached store pages, in MiB. The store's file is read through this cache; the
     /// default keeps a small office's working set in memory while bounding the process's size.
     pub cache_mb: u32,
+    /// libpq's `PGPASSWORD` from the environment: the password of a PostgreSQL URL that has
+    /// none (`--store-url`), so that none need appear on a command line. Never written out.
+    #[serde(skip)]
+    pub pg_password: Option<String>,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { cache_mb: 64 }
+        Self { cache_mb: 64, pg_password: None }
     }
 }
 

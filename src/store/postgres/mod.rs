@@ -29,21 +29,29 @@ pub struct Copied {
     pub events: usize,
 }
 
+/// A database to use: its URL, and the password to use where the URL has none (libpq's
+/// `PGPASSWORD`, which the configuration reads).
+#[derive(Clone, Copy)]
+pub struct Database<'a> {
+    pub url: &'a str,
+    pub password: Option<&'a str>,
+}
+
 /// `salas store copy --to URL`: copies the stopped embedded store of `data_dir` into an empty
 /// database, creating its schema; all or nothing.
-pub fn copy_to(data_dir: &Path, url: &str) -> Result<Copied, BackupError> {
-    write_all(url, read_offline(data_dir)?)
+pub fn copy_to(data_dir: &Path, db: Database) -> Result<Copied, BackupError> {
+    write_all(db, read_offline(data_dir)?)
 }
 
 /// `salas import FILE --store-url URL`: an export document into an empty database.
-pub fn import(url: &str, json: &[u8]) -> Result<Copied, BackupError> {
-    write_all(url, export::parse(json)?)
+pub fn import(db: Database, json: &[u8]) -> Result<Copied, BackupError> {
+    write_all(db, export::parse(json)?)
 }
 
-fn write_all(url: &str, data: Export) -> Result<Copied, BackupError> {
-    let target = describe(url)?;
+fn write_all(db: Database, data: Export) -> Result<Copied, BackupError> {
+    let target = describe(db.url)?;
     block_on(async {
-        let mut client = connect(url).await?;
+        let mut client = connect(db).await?;
         migrate::run(&mut client).await?;
         let tx = client.transaction().await.map_err(db_error)?;
         if let Some(table) = rows::first_non_empty(&tx).await? {
@@ -65,9 +73,9 @@ fn write_all(url: &str, data: Export) -> Result<Copied, BackupError> {
 
 /// `salas store copy --from URL`: copies the database into `data_dir`, which must have no store
 /// yet.
-pub fn copy_from(url: &str, data_dir: &Path) -> Result<Imported, BackupError> {
+pub fn copy_from(db: Database, data_dir: &Path) -> Result<Imported, BackupError> {
     let data = block_on(async {
-        let mut client = connect(url).await?;
+        let mut client = connect(db).await?;
         migrate::require_current(&client).await?;
         rows::read(&mut client).await
     })?;
@@ -75,9 +83,9 @@ pub fn copy_from(url: &str, data_dir: &Path) -> Result<Imported, BackupError> {
 }
 
 /// `salas export --store-url URL`: the export document of the database, from one snapshot.
-pub fn export(url: &str) -> Result<Vec<u8>, BackupError> {
+pub fn export(db: Database) -> Result<Vec<u8>, BackupError> {
     let data = block_on(async {
-        let mut client = connect(url).await?;
+        let mut client = connect(db).await?;
         migrate::require_current(&client).await?;
         rows::read(&mut client).await
     })?;
@@ -85,9 +93,9 @@ pub fn export(url: &str) -> Result<Vec<u8>, BackupError> {
 }
 
 /// `salas check --store-url URL`: the problems found in the database (empty when all is well).
-pub fn check(url: &str) -> Result<Vec<String>, StoreError> {
+pub fn check(db: Database) -> Result<Vec<String>, StoreError> {
     block_on(async {
-        let mut client = connect(url).await?;
+        let mut client = connect(db).await?;
         let found = migrate::version(&client).await?;
         if found < migrate::SCHEMA_VERSION {
             return Ok(vec![format!(
@@ -115,26 +123,19 @@ pub fn describe(url: &str) -> Result<String, StoreError> {
     Ok(format!("postgres://{}/{}", hosts.join(","), config.get_dbname().unwrap_or("")))
 }
 
-/// The URL's settings; with no password in it, libpq's `PGPASSWORD` (so that none need appear on
-/// a command line, where other users of the machine can read it).
 fn parse(url: &str) -> Result<Config, StoreError> {
-    let mut config = url
-        .parse::<Config>()
-        .map_err(|e| StoreError::Storage(format!("the store URL is not a PostgreSQL URL: {e}")))?;
-    if config.get_password().is_none()
-        && let Ok(password) = std::env::var("PGPASSWORD")
-    {
-        config.password(password);
-    }
-    Ok(config)
+    url.parse::<Config>().map_err(|e| StoreError::Storage(format!("the store URL is not a PostgreSQL URL: {e}")))
 }
 
-async fn connect(url: &str) -> Result<Client, StoreError> {
-    let mut config = parse(url)?;
+async fn connect(db: Database<'_>) -> Result<Client, StoreError> {
+    let mut config = parse(db.url)?;
+    if let (None, Some(password)) = (config.get_password(), db.password) {
+        config.password(password);
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    let target = describe(url)?;
+    let target = describe(db.url)?;
     let (client, connection) = config
         .connect(NoTls)
         .await
