@@ -7,7 +7,10 @@ Run by tests/it/browser_e2e.rs against a server it seeded through the API:
 Flows: sign in, the day timeline, drag-to-book, the live availability check, a refused
 conflicting booking, keyboard-only booking, cancel with confirmation, Spanish, plus
 accessibility checks (accessible names, one h1, keyboard reach) and no console errors or CSP
-violations on any page. Screenshots of the main pages at desktop and phone width go to --shots.
+violations on any page. At phone width (390 px) no page may scroll sideways: every page the
+route table renders is visited signed out, as the admin and as the member (no_sideways_scroll_phone).
+Screenshots of the main pages at desktop and phone width go to --shots (fit-*-phone.png: every page
+at phone width).
 Exits non-zero with a list of what failed.
 """
 
@@ -466,6 +469,185 @@ def repeat_series(run, browser):
     ctx.close()
 
 
+# ---------- no sideways scrolling on a phone ----------
+
+# How far the page scrolls sideways at the viewport's width, and the elements that stick out: the
+# outermost ones not inside a container that scrolls or clips them, so the message names a cause.
+OVERFLOW_JS = """() => {
+  const viewport = window.innerWidth, doc = document.documentElement;
+  // Clipped by a scrolling or clipping ancestor on its chain of containing blocks (an absolutely
+  // positioned element escapes every ancestor up to the first positioned one).
+  const clipped = (el) => {
+    let pos = getComputedStyle(el).position;
+    for (let p = el.parentElement; p && p !== document.body && p !== doc; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (pos === 'fixed' || (pos === 'absolute' && s.position === 'static')) continue;
+      if (s.overflowX !== 'visible') return true;
+      pos = s.position;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + [...el.classList].map(c => '.' + c).join('');
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= viewport + 0.5 || clipped(el)) continue;
+    const up = el.parentElement, parent = up.getBoundingClientRect();
+    if (up !== document.body && parent.right > viewport + 0.5 && r.right <= parent.right + 0.5 && !clipped(up)) continue;
+    out.push(`${name(el)} (+${Math.round(r.right - viewport)} px)`);
+  }
+  return { scrollWidth: doc.scrollWidth, viewport, culprits: out.slice(0, 5) };
+}"""
+
+
+def fits_phone(run, page, path, name):
+    """Opens `path`; the page must not be wider than the phone's viewport. Also audits it and
+    keeps a screenshot."""
+    page.goto(run.url + path)
+    page.wait_for_load_state("load")
+    m = page.evaluate(OVERFLOW_JS)
+    wide = m["scrollWidth"] - m["viewport"]
+    run.check(wide <= 0, f"phone: {name} ({path}) scrolls sideways by {wide} px "
+                         f"(scrollWidth {m['scrollWidth']} > viewport {m['viewport']}): {', '.join(m['culprits'])}")
+    audit(run, page, f"{name} (phone)")
+    run.shot(page, "fit-" + name, "phone")
+
+
+def first_href(page, selector):
+    """The address of the first link matching `selector` on the current page, or None."""
+    links = page.locator(selector)
+    return links.first.get_attribute("href") if links.count() else None
+
+
+def submit(page, form_selector):
+    """Submits the form and waits for the page that answers."""
+    page.locator(form_selector).locator("button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+
+
+# A long word that fits no phone: a link pasted as a title or a description.
+LONG_URL = "https://intranet.example.test/facilities/workplace-experience/meeting-rooms/north-wing"
+
+
+def seed_wide_content(run, page):
+    """As the admin: a group (with a member), a piece of equipment, an API key and a webhook, each
+    with long names or addresses, so the tables and pages that list them have something wide in
+    them. Returns the one-time address of a new door display for Sala Norte."""
+    a = run.args
+    page.goto(run.url + "/admin/groups")
+    page.locator("#g-name").fill("Facilities and workplace experience")
+    page.locator("#g-description").fill("Everyone who looks after the buildings: " + LONG_URL)
+    submit(page, "form[action='/admin/groups']")
+    page.goto(run.url + "/admin/groups")
+    page.goto(run.url + first_href(page, "a[href^='/admin/groups/']"))
+    page.locator("#g-user").select_option(index=1)
+    submit(page, "form[action$='/members']")
+    page.goto(run.url + "/admin/resources")
+    page.locator("#new-name").fill("Video conferencing kit")
+    page.locator("#new-description").fill("Camera, microphone and a 65-inch screen; guide: " + LONG_URL)
+    submit(page, "form[action='/admin/resources']")
+    page.goto(run.url + "/profile")
+    page.locator("#key_name").fill("Calendar synchronisation for the facilities team")
+    submit(page, "form[action='/profile/api-keys']")
+    page.goto(run.url + "/admin/webhooks")
+    page.locator("#w-url").fill("https://hooks.example.test/services/T0123456789/B0123456789/reservations-and-rooms")
+    page.locator("form[method=post][action='/admin/webhooks'] input[value='*']").check()
+    submit(page, "form[method=post][action='/admin/webhooks']")
+    page.goto(run.url + "/admin/displays")
+    page.locator("#d-room").select_option(a.room_north)
+    page.locator("#d-name").fill("Door, phone check")
+    submit(page, "form[action='/admin/displays']")
+    return page.locator("#display-url").inner_text().strip()
+
+
+def no_sideways_scroll_phone(run, browser):
+    """At 390 px no page scrolls sideways (document.documentElement.scrollWidth no wider than the
+    viewport), on every page the route table renders with GET: signed out, as the admin (who sees
+    every page) and as a member (whose pages differ). Wide tables scroll in their own region;
+    long words wrap; the header fits. Each failure names the page, by how much, and what sticks out."""
+    a = run.args
+    ctx = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="UTC", has_touch=True)
+    page = ctx.new_page()
+    run.watch(page, "phone fit signed out")
+    fits_phone(run, page, "/login", "sign-in")
+    fits_phone(run, page, "/login?lang=es", "sign-in-es")
+    ctx.close()
+
+    # The member books with a long link as the title, which shows on many pages.
+    ctx = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="UTC", has_touch=True)
+    page = ctx.new_page()
+    run.watch(page, "phone fit member")
+    sign_in(run, page, a.member_email, a.member_password)
+    page.goto(f"{run.url}/book?room={a.room_north}&date={a.free_date}&start=12:00&end=13:00")
+    page.locator("#title").fill(LONG_URL)
+    submit(page, "#book-form")
+    page.goto(run.url + "/my")
+    reservation = first_href(page, f".item a.item-title:has-text('{LONG_URL}')")
+    run.check(bool(reservation), "phone fit: the member's booking with a long title is in /my")
+    member_pages = [
+        (f"/?date={a.free_date}", "member-timeline"), ("/rooms", "member-rooms"),
+        (f"/rooms/{a.room_north}?week={a.free_date}", "member-room"), ("/book", "member-book"), ("/my", "member-my"),
+        ("/find?q=Sala", "member-find"), ("/notifications", "member-notifications"),
+        ("/notifications/preferences", "member-notification-preferences"), ("/profile", "member-profile"),
+    ]
+    if reservation:
+        member_pages += [(reservation, "member-reservation"), (reservation + "/edit", "member-reservation-edit"),
+                         (reservation + "/cancel", "member-reservation-cancel")]
+    for path, name in member_pages:
+        fits_phone(run, page, path, name)
+    ctx.close()
+
+    ctx = browser.new_context(viewport=PHONE, locale="en-GB", timezone_id="UTC", has_touch=True)
+    page = ctx.new_page()
+    run.watch(page, "phone fit admin")
+    sign_in(run, page, a.admin_email, a.admin_password)
+    display = seed_wide_content(run, page)
+    # Pages with an id in their address: the first link to one on the page that lists them.
+    linked = {}
+    for listing, selector, name in (
+        ("/my", ".item a[href^='/reservations/']", "reservation"),
+        ("/admin/groups", "a[href^='/admin/groups/']", "admin-group"),
+        ("/admin/templates", "a[href^='/admin/templates/']", "admin-template"),
+        ("/admin/locations", "a[href^='/admin/locations/']", "admin-location"),
+        ("/admin/access", "a[href^='/admin/access/location']", "admin-access-location"),
+    ):
+        page.goto(run.url + listing)
+        linked[name] = first_href(page, selector)
+        run.check(bool(linked[name]), f"phone fit: no link to a {name} on {listing}")
+    reservation = linked.pop("reservation")
+    if reservation:
+        linked.update({"reservation": reservation, "reservation-edit": reservation + "/edit",
+                       "reservation-cancel": reservation + "/cancel"})
+
+    admin_pages = [
+        ("/", "timeline"), (f"/?date={a.free_date}", "timeline-day"), ("/rooms", "rooms"),
+        (f"/rooms/{a.room_north}", "room"), (f"/rooms/{a.room_north}?week={a.free_date}", "room-week"),
+        ("/book", "book"), (f"/book?room={a.room_north}&date={a.date}&start=09:30&end=10:30", "book-conflict"),
+        ("/my", "my"), ("/find", "find"), ("/find?q=Sala", "find-results"), ("/reports", "reports"),
+        ("/notifications", "notifications"), ("/notifications/preferences", "notification-preferences"),
+        ("/profile", "profile"), ("/approvals", "approvals"),
+        ("/admin/rooms", "admin-rooms"), (f"/admin/rooms/{a.room_north}", "admin-room"),
+        (f"/admin/rooms/{a.room_north}/policy", "admin-room-policy"),
+        ("/admin/resources", "admin-resources"), ("/admin/users", "admin-users"),
+        ("/admin/groups", "admin-groups"), ("/admin/access", "admin-access"),
+        (f"/admin/access/rooms/{a.room_north}", "admin-access-room"),
+        ("/admin/locations", "admin-locations"), ("/admin/operations", "admin-operations"),
+        ("/admin/audit", "admin-audit"), ("/admin/email", "admin-email"), ("/admin/templates", "admin-templates"),
+        ("/admin/webhooks", "admin-webhooks"), ("/admin/displays", "admin-displays"),
+    ] + [(path, name) for name, path in linked.items() if path]
+    for path, name in admin_pages:
+        fits_phone(run, page, path, name)
+    # The page for an address nobody routes (a deliberate 404, which Chromium logs as an error).
+    run.refused_pages.add(run.url + "/no-such-page")
+    fits_phone(run, page, "/no-such-page", "not-found")
+    # The door display: made for a tablet by the door, and it must still fit a phone.
+    run.check("/display/" in display, f"phone fit: the display address is shown: {display}")
+    if "/display/" in display:
+        fits_phone(run, page, display[len(run.url):] if display.startswith(run.url) else display, "display")
+    ctx.close()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", required=True)
@@ -478,6 +660,7 @@ def main():
     p.add_argument("--free-date", required=True, help="a day with no bookings, YYYY-MM-DD")
     p.add_argument("--shots", required=True, help="directory for screenshots")
     p.add_argument("--chromium", default="/usr/bin/chromium")
+    p.add_argument("--only", help="run only these parts, comma-separated (default: all)")
     run = Run(p.parse_args())
     os.makedirs(run.args.shots, exist_ok=True)
 
@@ -488,7 +671,11 @@ def main():
             profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS,
         )
         browser = persistent.browser
-        for part in (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series):
+        parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone)
+        only = set(run.args.only.split(",")) if run.args.only else None
+        for part in parts:
+            if only and part.__name__ not in only:
+                continue
             try:
                 part(run, browser)
             except Exception:  # one broken flow must not hide the others' results
