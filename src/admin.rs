@@ -124,22 +124,8 @@ pub fn copy_store(config: &Config, to: Option<&str>, from: Option<&str>) -> Resu
 }
 
 /// The database at `url`, with the configuration's PGPASSWORD for a URL without a password.
-fn database<'a>(config: &'a Config, url: &'a str) -> store::postgres::Database<'a> {
+pub fn database<'a>(config: &'a Config, url: &'a str) -> store::postgres::Database<'a> {
     store::postgres::Database { url, password: config.store.pg_password.as_deref() }
-}
-
-/// `salas check --store-url URL`.
-pub fn check_database(config: &Config, url: &str) -> Result<(), String> {
-    let problems = store::postgres::check(database(config, url)).map_err(|e| e.to_string())?;
-    let target = store::postgres::describe(url).map_err(|e| e.to_string())?;
-    if problems.is_empty() {
-        println!("ok: {target} is consistent (schema version {})", store::postgres::PG_SCHEMA_VERSION);
-        return Ok(());
-    }
-    for p in &problems {
-        println!("problem: {p}");
-    }
-    Err(format!("{} problem(s) found", problems.len()))
 }
 
 /// `salas healthcheck`: asks the local server's /healthz (for container HEALTHCHECKs, where no

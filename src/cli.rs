@@ -2,7 +2,7 @@
 
 use crate::access::Role;
 use crate::config::{Config, Overrides};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::users::token::TokenKeys;
 use crate::users::{NewUser, Users};
 use crate::{admin, app};
@@ -173,8 +173,7 @@ pub fn main() -> ExitCode {
         Command::Serve { .. } => runtime.block_on(app::serve(config)).map_err(|e| e.to_string()),
         // Audit records of user commands say they came from the command line.
         Command::User(cmd) => runtime.block_on(crate::audit::with_origin("cli".into(), user_command(&config, cmd))),
-        Command::Check { store_url: None } => check(&config),
-        Command::Check { store_url: Some(url) } => admin::check_database(&config, &url),
+        Command::Check { store_url } => check(&config, store_url.as_deref()),
         Command::Store(StoreCommand::Copy { to, from }) => admin::copy_store(&config, to.as_deref(), from.as_deref()),
         Command::Backup { output } => admin::backup(&config, &output),
         Command::Restore { file } => admin::restore(&config, &file),
@@ -257,17 +256,32 @@ fn read_password() -> Result<String, String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn check(config: &Config) -> Result<(), String> {
-    let mut problems = crate::store::check(&config.data_dir).map_err(|e| e.to_string())?;
+/// `salas check`: the data directory's store, or the database at `store_url`.
+fn check(config: &Config, store_url: Option<&str>) -> Result<(), String> {
+    let database = store_url.map(|url| admin::database(config, url));
+    let (mut problems, consistent) = match database {
+        None => (
+            crate::store::check(&config.data_dir).map_err(|e| e.to_string())?,
+            format!("{} is consistent (schema version {})", config.data_dir.display(), crate::store::SCHEMA_VERSION),
+        ),
+        Some(db) => (
+            store::postgres::check(db).map_err(|e| e.to_string())?,
+            format!(
+                "{} is consistent (schema version {})",
+                store::postgres::describe(db.url).map_err(|e| e.to_string())?,
+                store::postgres::PG_SCHEMA_VERSION
+            ),
+        ),
+    };
     if problems.is_empty() {
-        // Only a store at the current schema is opened (opening upgrades, and check changes nothing).
-        match check_secrets(config) {
+        // Only a store at the current schema is read (opening upgrades, and check changes nothing).
+        match check_secrets(config, database) {
             Ok(summary) => println!("ok: {summary}"),
             Err(mut found) => problems.append(&mut found),
         }
     }
     if problems.is_empty() {
-        println!("ok: {} is consistent (schema version {})", config.data_dir.display(), crate::store::SCHEMA_VERSION);
+        println!("ok: {consistent}");
         Ok(())
     } else {
         for p in &problems {
@@ -278,11 +292,18 @@ fn check(config: &Config) -> Result<(), String> {
 }
 
 /// Whether the secret key (SALAS_SECRET_KEY or DATA_DIR/secret.key) opens every sealed secret in
-/// the store: a store restored or moved without its key has webhooks that can no longer sign.
-fn check_secrets(config: &Config) -> Result<String, Vec<String>> {
-    let store = Store::open(&config.data_dir).map_err(|e| vec![e.to_string()])?;
-    let hooks = store.view().and_then(|v| v.webhooks());
-    store.close();
+/// the store (or the database): a store restored or moved without its key has webhooks that can
+/// no longer sign.
+fn check_secrets(config: &Config, database: Option<store::postgres::Database>) -> Result<String, Vec<String>> {
+    let hooks = match database {
+        Some(db) => store::postgres::webhooks(db),
+        None => {
+            let store = Store::open(&config.data_dir).map_err(|e| vec![e.to_string()])?;
+            let hooks = store.view().and_then(|v| v.webhooks());
+            store.close();
+            hooks
+        }
+    };
     let stored: Vec<(String, String)> =
         hooks.map_err(|e| vec![e.to_string()])?.into_iter().map(|h| (format!("webhook {}", h.url), h.secret)).collect();
     let sealer = crate::secrets::Sealer::load(&config.data_dir, &config.secret.key, false);

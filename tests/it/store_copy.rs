@@ -206,7 +206,14 @@ async fn a_store_copied_to_postgres_and_back_exports_the_same_bytes() {
     assert!(doc["reservations"].as_array().is_some_and(|r| r.len() == 6), "{}", doc["reservations"]);
     assert!(String::from_utf8_lossy(&a).contains(ADMIN_EMAIL));
 
-    consistent(&salas_in(w, &["check", "--store-url", &url]), "check --store-url");
+    let checked = salas_in(w, &["check", "--store-url", &url]);
+    consistent(&checked, "check --store-url");
+    assert!(checked.stdout.contains("opens all 1 stored secret(s)"), "the database's webhook: {}", checked.stdout);
+    // Without the key that sealed it, the database's webhook cannot sign, and check says so.
+    let keyless =
+        salas().args(["check", "--store-url", &url]).current_dir(w).env_remove("SALAS_SECRET_KEY").output().unwrap();
+    assert!(!keyless.status.success(), "{}", String::from_utf8_lossy(&keyless.stdout));
+    assert!(String::from_utf8_lossy(&keyless.stdout).contains("problem:"));
     let out = salas_in(w, &["check", "--data-dir", path(&copied)]);
     consistent(&out, "check of the copy back");
     assert!(out.stdout.contains("opens all 1 stored secret(s)"), "the webhook came back: {}", out.stdout);

@@ -11,6 +11,7 @@ mod rows;
 use super::StoreError;
 use super::backup::BackupError;
 use super::export::{self, Export, Imported, import_data, read_offline, to_json};
+use crate::model::notify::Webhook;
 use std::path::Path;
 use std::time::Duration;
 use tokio_postgres::{Client, Config, NoTls};
@@ -105,6 +106,15 @@ pub fn check(db: Database) -> Result<Vec<String>, StoreError> {
         }
         migrate::require_current(&client).await?;
         rows::verify(&mut client).await
+    })
+}
+
+/// The webhooks the database holds (`salas check` opens their sealed secrets).
+pub fn webhooks(db: Database) -> Result<Vec<Webhook>, StoreError> {
+    block_on(async {
+        let client = connect(db).await?;
+        migrate::require_current(&client).await?;
+        rows::webhooks(&client).await
     })
 }
 

@@ -9,7 +9,7 @@ use super::super::policies::location_key;
 use super::super::queries::name_key;
 use super::super::{SCHEMA_VERSION, StoreError};
 use super::db_error;
-use crate::model::notify::DeliveryStatus;
+use crate::model::notify::{DeliveryStatus, Webhook};
 use crate::types::{GroupId, RoomId, UserId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -298,6 +298,11 @@ pub async fn read(client: &mut Client) -> Result<Export, StoreError> {
     };
     tx.commit().await.map_err(db_error)?;
     Ok(data)
+}
+
+pub async fn webhooks(client: &Client) -> Result<Vec<Webhook>, StoreError> {
+    let rows = client.query("SELECT doc::text FROM webhooks ORDER BY id", &[]).await.map_err(db_error)?;
+    rows.iter().map(|r| parse(r.get(0))).collect()
 }
 
 /// What `salas check` finds wrong that the database's own keys and constraints do not prevent.
