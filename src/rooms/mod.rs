@@ -137,7 +137,15 @@ impl Rooms {
             .await
     }
 
-    pub fn get(&self, id: RoomId) -> Result<Room> {
+    /// The room `id`, if `actor` may see it; to anyone else it does not exist (404, not 403).
+    pub fn get(&self, actor: &Actor, id: RoomId) -> Result<Room> {
+        let room = self.room(id)?;
+        if self.store.access().may_see(actor.role, actor.id, room.id) { Ok(room) } else { Err(RoomError::NotFound) }
+    }
+
+    /// The room `id` whoever asks: for naming the room of something already shown, and for the
+    /// pages and services whose own rule decides (managing rooms, door displays).
+    pub fn room(&self, id: RoomId) -> Result<Room> {
         self.store.view()?.room(id)?.ok_or(RoomError::NotFound)
     }
 

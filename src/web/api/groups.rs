@@ -319,7 +319,7 @@ pub async fn my_rights(
     actor: Actor,
     Path(id): Path<RoomId>,
 ) -> Result<Json<RightsDto>, Problem> {
-    let room = state.rooms.get(id)?;
+    let room = state.rooms.room(id)?;
     let rights = state.groups.rights(&actor, room.id);
     if !rights.see {
         return Err(crate::rooms::RoomError::NotFound.into());

@@ -180,10 +180,7 @@ pub async fn get(
     headers: HeaderMap,
     Path(id): Path<RoomId>,
 ) -> Result<Response, Problem> {
-    let room = state.rooms.get(id)?;
-    if !state.groups.may_see(&actor, room.id) {
-        return Err(crate::rooms::RoomError::NotFound.into());
-    }
+    let room = state.rooms.get(&actor, id)?;
     Ok(with_etag(StatusCode::OK, room.version, with_feed(&state, &headers, room)?))
 }
 

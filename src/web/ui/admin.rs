@@ -193,7 +193,7 @@ impl RoomEditPage {
 async fn room_edit(state: &AppState, m: &Member, id: RoomId, errors: FormErrors, status: StatusCode) -> PageResult {
     let v = &m.viewer;
     m.actor().require(Action::ManageRooms).map_err(fail(v))?;
-    let room = state.rooms.get(id).map_err(fail(v))?;
+    let room = state.rooms.room(id).map_err(fail(v))?;
     let hours = super::admin_policies::hours_rows(v, &state.rooms.effective_policy(&room).map_err(fail(v))?);
     let now = crate::clock::now();
     let upcoming = state

@@ -333,7 +333,7 @@ fn rule_errors(v: &super::session::Viewer, e: GroupError) -> Result<FormErrors, 
 pub async fn room_rule(State(state): State<AppState>, m: Member, Path(id): Path<RoomId>) -> PageResult {
     let v = &m.viewer;
     let (own, location) = state.groups.room_rule(&m.actor(), id).map_err(fail(v))?;
-    let room = state.rooms.get(id).map_err(fail(v))?;
+    let room = state.rooms.room(id).map_err(fail(v))?;
     let fallback = match &location {
         Some(l) => v.tr.f("access_room_falls_back", &[("location", &l.location)]),
         None => v.tr.t("access_no_rule").to_string(),
@@ -355,7 +355,7 @@ pub async fn save_room_rule(
         Ok(_) => Ok(redirect_with("/admin/access", v.tr.t("access_saved"))),
         Err(e) => {
             let errors = rule_errors(v, e)?;
-            let room = state.rooms.get(id).map_err(fail(v))?;
+            let room = state.rooms.room(id).map_err(fail(v))?;
             let labels = (
                 v.tr.f("access_room_heading", &[("room", &room.name)]),
                 format!("/admin/access/rooms/{id}"),

@@ -233,7 +233,7 @@ fn room_page(v: &Viewer, room: &Room, policy: PolicyView, errors: FormErrors, st
 pub async fn room_policy(State(state): State<AppState>, m: Member, Path(id): Path<RoomId>) -> PageResult {
     let v = &m.viewer;
     m.actor().require(Action::ManageRooms).map_err(fail(v))?;
-    let room = state.rooms.get(id).map_err(fail(v))?;
+    let room = state.rooms.room(id).map_err(fail(v))?;
     let parent = room_parent(&state, &room).map_err(fail(v))?;
     let view = PolicyView::new(v, &room.policy, &parent);
     room_page(v, &room, view, FormErrors::default(), StatusCode::OK)
@@ -247,7 +247,7 @@ pub async fn save_room_policy(
 ) -> PageResult {
     let v = &m.viewer;
     m.actor().require(Action::ManageRooms).map_err(fail(v))?;
-    let room = state.rooms.get(id).map_err(fail(v))?;
+    let room = state.rooms.room(id).map_err(fail(v))?;
     let parent = room_parent(&state, &room).map_err(fail(v))?;
     let again = |errors: FieldErrors, status| {
         room_page(v, &room, PolicyView::typed(v, &form, &parent), form_errors(v, &errors), status)

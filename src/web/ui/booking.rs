@@ -248,7 +248,7 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
     }
     match state.reservations.create(&m.actor(), input).await {
         Ok(r) => {
-            let room = state.rooms.get(r.room_id).map(|r| r.name).unwrap_or_default();
+            let room = state.rooms.room(r.room_id).map(|r| r.name).unwrap_or_default();
             let msg = v.tr.f("booked", &[("room", &room), ("when", &format::range(&v.tr, v.tz, r.start, r.end))]);
             Ok(redirect_with(&format!("/?date={}#r-{}", f.date, r.id), &msg))
         }

@@ -267,7 +267,7 @@ fn failure(v: &Viewer, e: ReservationError) -> String {
 }
 
 fn time_in(state: &AppState, display: &Display, r: &Reservation) -> String {
-    let tz = state.rooms.get(display.room_id).ok().and_then(|room| room.timezone.parse().ok()).unwrap_or(Tz::UTC);
+    let tz = state.rooms.room(display.room_id).ok().and_then(|room| room.timezone.parse().ok()).unwrap_or(Tz::UTC);
     format::time(tz, r.end)
 }
 

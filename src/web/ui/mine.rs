@@ -43,7 +43,7 @@ pub fn item(state: &AppState, v: &Viewer, r: &Reservation) -> Item {
     Item {
         id: r.id.to_string(),
         title: r.title.clone(),
-        room: state.rooms.get(r.room_id).map(|r| r.name).unwrap_or_default(),
+        room: state.rooms.room(r.room_id).map(|r| r.name).unwrap_or_default(),
         day: format::date_long(&v.tr, format::local(v.tz, r.start).date_naive()),
         when: format::range(&v.tr, v.tz, r.start, r.end),
         cancelled: r.status == Status::Cancelled,
@@ -68,7 +68,7 @@ fn checkin_open(state: &AppState, r: &Reservation) -> bool {
     r.checked_in_at.is_none()
         && state
             .rooms
-            .get(r.room_id)
+            .room(r.room_id)
             .is_ok_and(|room| state.reservations.checkin_window().refusal(&room, r, crate::clock::now()).is_none())
 }
 

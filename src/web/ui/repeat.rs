@@ -231,7 +231,7 @@ struct PreviewFragment {
 
 /// The series' first occurrence's date in the room's zone, for reading the repeat fields.
 fn first_date(state: &AppState, room: RoomId, start: chrono::DateTime<chrono::Utc>) -> Option<NaiveDate> {
-    let room = state.rooms.get(room).ok()?;
+    let room = state.rooms.room(room).ok()?;
     let tz: Tz = room.timezone.parse().unwrap_or(Tz::UTC);
     Some(format::local(tz, start).date_naive())
 }
@@ -317,7 +317,7 @@ struct BookedPage {
 /// The page after a series is booked: what was booked and which dates were skipped.
 pub fn booked_page(state: &AppState, v: &Viewer, rule: &str, s: &SeriesBooked) -> Response {
     let first = s.booked.first();
-    let room = first.and_then(|r| state.rooms.get(r.room_id).ok());
+    let room = first.and_then(|r| state.rooms.room(r.room_id).ok());
     let tz: Tz = room.as_ref().and_then(|r| r.timezone.parse().ok()).unwrap_or(Tz::UTC);
     let booked: Vec<Clash> =
         s.booked.iter().map(|r| Clash { range: r.range(), conflicts: Vec::new(), reasons: Vec::new() }).collect();
@@ -335,7 +335,7 @@ pub fn booked_page(state: &AppState, v: &Viewer, rule: &str, s: &SeriesBooked) -
 
 /// The taken dates of a refused series, for the form's error box.
 pub fn clash_lines(state: &AppState, v: &Viewer, room: Option<RoomId>, clashes: &[Clash]) -> Vec<String> {
-    let room = room.and_then(|id| state.rooms.get(id).ok());
+    let room = room.and_then(|id| state.rooms.room(id).ok());
     let tz: Tz = room.and_then(|r| r.timezone.parse().ok()).unwrap_or(v.tz);
     lines(v, tz, clashes)
         .into_iter()

@@ -88,10 +88,7 @@ pub async fn room_page(
     headers: axum::http::HeaderMap,
 ) -> PageResult {
     let v = &m.viewer;
-    let room = state.rooms.get(id).map_err(fail(v))?;
-    if !state.groups.may_see(&m.actor(), room.id) {
-        return Err(fail(v)(crate::rooms::RoomError::NotFound));
-    }
+    let room = state.rooms.get(&m.actor(), id).map_err(fail(v))?;
     let now = crate::clock::now();
     let today = format::local(v.tz, now).date_naive();
     let any_day = NaiveDate::parse_from_str(&q.week, "%Y-%m-%d").unwrap_or(today);
