@@ -3,7 +3,8 @@
 //! docs/postgres.md). Records keep the embedded store's shapes (the export document's), so a
 //! copy there and back gives the same data.
 //!
-//! The command-line tools run their work on a runtime of their own; nothing here blocks a server.
+//! Only the command line calls these, which has no async runtime: each call runs on a runtime of
+//! its own.
 
 mod migrate;
 mod rows;
