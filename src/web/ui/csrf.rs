@@ -5,7 +5,7 @@
 //! ([`EXEMPT`]); tests/it/csrf.rs posts to every route of the router without a token.
 
 use super::csrf_failure;
-use super::session::{Viewer, constant_time_eq};
+use super::session::{SESSION_COOKIE, Viewer, constant_time_eq, cookie};
 use crate::web::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -31,9 +31,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let Ok(viewer) = Viewer::from_request_parts(&mut parts, &state).await;
-    let Some(me) = &viewer.signed_in else {
-        let next = form_urlencoded::byte_serialize(viewer.path.as_bytes()).collect::<String>();
+    // Only the session's token is needed here; the handler's extractor builds the page context.
+    let session = cookie(&parts.headers, SESSION_COOKIE).and_then(|secret| state.users.session(&secret).ok().flatten());
+    let Some(me) = session else {
+        let asked = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let next = form_urlencoded::byte_serialize(asked.as_bytes()).collect::<String>();
         return Redirect::to(&format!("/login?next={next}")).into_response();
     };
     // The body limit of the gateway has capped it already.
@@ -42,6 +44,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v);
     if !token.is_some_and(|t| constant_time_eq(t.as_bytes(), me.session.csrf_token.as_bytes())) {
+        // Refused: the page, in the viewer's language, is the only thing built for it.
+        let Ok(viewer) = Viewer::from_request_parts(&mut parts, &state).await;
         return csrf_failure(&viewer);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
