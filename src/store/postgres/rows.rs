@@ -390,19 +390,14 @@ async fn copy_in<'a, I: 'a>(
     let types: Vec<Type> = columns.iter().map(|(_, t)| t.clone()).collect();
     let sink = tx.copy_in(&format!("COPY {table} ({}) FROM STDIN BINARY", names.join(", "))).await.map_err(db_error)?;
     let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+    let failed =
+        |e: tokio_postgres::Error| StoreError::Storage(format!("cannot copy into {table}: {}", super::reason(&e)));
     for item in items {
         let values = row(item)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect();
-        writer
-            .as_mut()
-            .write(&refs)
-            .await
-            .map_err(|e| StoreError::Storage(format!("cannot copy into {table}: {}", super::reason(&e))))?;
+        writer.as_mut().write(&refs).await.map_err(failed)?;
     }
-    writer
-        .finish()
-        .await
-        .map_err(|e| StoreError::Storage(format!("cannot copy into {table}: {}", super::reason(&e))))?;
+    writer.finish().await.map_err(failed)?;
     Ok(())
 }
 
