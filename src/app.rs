@@ -2,7 +2,7 @@
 
 use crate::admin_socket::{self, AdminSocket};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Backend, Config};
 use crate::reservations::Reservations;
 use crate::rooms::Rooms;
 use crate::store::{Store, StoreError};
@@ -58,7 +58,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
 pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, StartError> {
     // Read the certificate first, so a bad one stops the start before anything is opened.
     let tls = if config.tls.enabled() { Some(tls_config(&config.tls).await?) } else { None };
-    let store = Store::open_with_cache(&config.data_dir, config.store.cache_mb as usize * 1024 * 1024)?;
+    let store = open_store(&config).await?;
     store.start_calendar();
     // Without the socket the server still serves bookings; only online backups are unavailable.
     let admin = match admin_socket::listen(store.clone(), &config.data_dir) {
@@ -68,7 +68,11 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
             None
         }
     };
-    let keys = TokenKeys::load_or_create(&config.data_dir).map_err(StartError::Key)?;
+    let keys = match config.store.backend {
+        // Every process must accept the tokens the others issue.
+        Backend::Postgres => TokenKeys::derived(&config.secret.key).map_err(StartError::Key)?,
+        Backend::Redb => TokenKeys::load_or_create(&config.data_dir).map_err(StartError::Key)?,
+    };
     let mut users =
         Users::new(store.clone(), keys, &config.auth).with_groups(crate::groups::Groups::new(store.clone()));
     if config.ldap.enabled {
@@ -169,6 +173,21 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         }
     };
     Ok(Server { addr, store, admin, shutdown, task, side_effects, clock, live })
+}
+
+/// The embedded store, or this process's copy of the PostgreSQL database's.
+async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let cache = config.store.cache_mb as usize * 1024 * 1024;
+    match config.store.backend {
+        Backend::Redb => Store::open_with_cache(&config.data_dir, cache),
+        Backend::Postgres => {
+            let db = crate::store::postgres::Database {
+                url: &config.store.url,
+                password: config.store.pg_password.as_deref(),
+            };
+            Store::open_replica(&config.data_dir, cache, db).await
+        }
+    }
 }
 
 impl Server {

@@ -25,7 +25,7 @@ pub use policies::PoliciesConfig;
 pub use reports::ReportsConfig;
 pub use schedule::parse_schedule;
 pub use sso::{LdapConfig, OidcConfig};
-pub use store::StoreConfig;
+pub use store::{Backend, StoreConfig};
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

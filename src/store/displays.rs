@@ -12,6 +12,7 @@ use redb::{ReadableTable, WriteTransaction};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) enum DisplayOp {
     Put(Box<Display>),
     Delete(DisplayId),

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) enum GroupOp {
     Put(Box<Group>),
     /// Removes the group, its name and every membership in it (rules naming it keep the id,

@@ -18,6 +18,7 @@ mod policies;
 pub mod postgres;
 mod queries;
 mod recent;
+mod replica;
 mod tables;
 mod tx;
 mod writer;
@@ -90,6 +91,8 @@ pub struct Store {
     calendar: calendar::Calendar,
     /// The newest events, decoded (the writer adds them).
     recent: recent::Recent,
+    /// On PostgreSQL: how this process follows the database (replica.rs).
+    follow: Option<Arc<replica::Follow>>,
 }
 
 pub const DB_FILE: &str = "salas.redb";
@@ -107,6 +110,15 @@ impl Store {
     /// Opens (creating if needed) the store in `data_dir` with a page cache of `cache_bytes`,
     /// upgrades its schema, and starts the writer thread.
     pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
+        Store::open_inner(data_dir, cache_bytes, None, None)
+    }
+
+    fn open_inner(
+        data_dir: &Path,
+        cache_bytes: usize,
+        link: Option<replica::Link>,
+        follow: Option<Arc<replica::Follow>>,
+    ) -> Result<Store, StoreError> {
         create_private_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
         let db = match Database::builder().set_cache_size(cache_bytes).create(&path) {
@@ -135,8 +147,8 @@ impl Store {
             calendar: calendar.clone(),
             recent: recent.clone(),
         };
-        let writer = writer::spawn(db.clone(), followers);
-        Ok(Store { db, writer, events, file: path.into(), access, people, copies_current, calendar, recent })
+        let writer = writer::spawn(db.clone(), followers, link);
+        Ok(Store { db, writer, events, file: path.into(), access, people, copies_current, calendar, recent, follow })
     }
 
     /// A snapshot for reading. Its reads of a room, an access rule, a user's groups or a user come
@@ -241,7 +253,7 @@ impl Store {
 
     /// True when a read transaction can be opened (for `/readyz`).
     pub fn is_ready(&self) -> bool {
-        self.db.get().is_ok_and(|db| db.begin_read().is_ok())
+        self.db.get().is_ok_and(|db| db.begin_read().is_ok()) && self.database_answers()
     }
 
     /// The size of the store file in bytes (for `/metrics`); 0 if it cannot be read.

@@ -16,6 +16,7 @@ use redb::ReadableTable;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) enum NotifyOp {
     Cursor(String, u64),
     Once([u8; 32]),

@@ -104,3 +104,7 @@ pub const WAITLIST: TableDefinition<Id, &[u8]> = TableDefinition::new("waitlist"
 /// The unread entries of the in-app inbox: (user, notification) → (). Every page shows the
 /// unread count; counting it by decoding the inbox read the whole of it once most was read.
 pub const UNREAD: TableDefinition<(Id, Id), ()> = TableDefinition::new("notifications_unread");
+
+/// On PostgreSQL only, in a process's local copy: `cluster` (the database's id, 16 bytes) and
+/// `applied` (the last replication log entry the copy holds, 8 bytes big-endian).
+pub const REPLICA: TableDefinition<&str, &[u8]> = TableDefinition::new("replica");

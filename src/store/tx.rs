@@ -17,6 +17,10 @@ use redb::WriteTransaction;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+/// A write staged by a command. On PostgreSQL the applied ops of each batch are also the
+/// replication log's entry (`postgres/primary.rs`), which every other replica applies with the
+/// same code, so they serialize.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) enum Op {
     User(Box<User>),
     ApiKey(Box<ApiKey>),
@@ -25,7 +29,10 @@ pub(super) enum Op {
     Resource(Box<Resource>),
     DeleteResource(ResourceId),
     Reservation(Box<Reservation>),
+    /// Staged by a command; applied as [`Op::Appended`] once it has its `seq` and id.
+    #[serde(skip)]
     Event(Box<NewEvent>),
+    Appended(Box<Event>),
     Session([u8; 32], Box<Session>),
     DeleteSession([u8; 32]),
     PurgeSessions(chrono::DateTime<chrono::Utc>),
@@ -53,6 +60,16 @@ pub struct Tx<'a> {
     changes: Vec<Change>,
     /// The events appended, for the log's followers once the batch is committed.
     events: Vec<Arc<Event>>,
+    /// On PostgreSQL: what the batch wrote, for the database.
+    log: Option<Log>,
+}
+
+/// The ops a batch applied, as the replication log records them, and the table rows they
+/// write on PostgreSQL.
+#[derive(Default)]
+pub(super) struct Log {
+    pub ops: Vec<serde_json::Value>,
+    pub rows: Vec<super::postgres::Row>,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -69,12 +86,13 @@ pub(super) struct Applied {
     pub copies_changed: bool,
     pub changes: Vec<Change>,
     pub events: Vec<Arc<Event>>,
+    pub log: Option<Log>,
 }
 
 impl<'a> Tx<'a> {
     pub(super) fn finish(self) -> Applied {
-        let Tx { failed, last_seq, copies_changed, changes, events, .. } = self;
-        Applied { failed, last_seq, copies_changed, changes, events }
+        let Tx { failed, last_seq, copies_changed, changes, events, log, .. } = self;
+        Applied { failed, last_seq, copies_changed, changes, events, log }
     }
 
     /// A command of the batch failed while writing: the batch is aborted, later ones do not run.
@@ -96,7 +114,23 @@ impl<'a> Tx<'a> {
             copies_changed: false,
             changes: Vec::new(),
             events: Vec::new(),
+            log: None,
         }
+    }
+
+    /// Records what the batch applies from now on (on PostgreSQL, after the log's entries from
+    /// other replicas are replayed).
+    pub(super) fn start_log(&mut self) {
+        self.log = Some(Log::default());
+    }
+
+    /// Applies ops another replica committed (the replication log's entries, in order).
+    pub(super) fn replay(&mut self, ops: Vec<Op>) -> Result<(), StoreError> {
+        let result = ops.into_iter().try_for_each(|op| self.apply(op));
+        if let Err(e) = &result {
+            self.failed = Some(e.clone());
+        }
+        result
     }
 
     fn txn(&self) -> &'a WriteTransaction {
@@ -120,7 +154,7 @@ impl<'a> Tx<'a> {
             return outcome;
         }
         let staged = std::mem::take(&mut self.staged);
-        let applied = catch_unwind(AssertUnwindSafe(|| staged.into_iter().try_for_each(|op| self.apply(op))))
+        let applied = catch_unwind(AssertUnwindSafe(|| staged.into_iter().try_for_each(|op| self.record(op))))
             .unwrap_or_else(|_| Err(StoreError::Storage("internal error while writing".into())));
         match applied {
             Ok(()) => outcome,
@@ -176,6 +210,28 @@ impl<'a> Tx<'a> {
     /// Appends to the event log; the event gets the next `seq` when applied.
     pub fn append_event(&mut self, event: NewEvent) {
         self.staged.push(Op::Event(Box::new(event)));
+    }
+
+    /// Gives a staged event its place in the log, records the op where a log is kept, and
+    /// applies it.
+    fn record(&mut self, op: Op) -> Result<(), StoreError> {
+        let op = match op {
+            Op::Event(e) => Op::Appended(Box::new(Event {
+                seq: self.last_seq + 1,
+                id: EventId::new(),
+                kind: e.kind,
+                actor: e.actor,
+                subject: e.subject,
+                at: e.at,
+                data: e.data,
+            })),
+            op => op,
+        };
+        if let Some(log) = &mut self.log {
+            log.rows.extend(super::postgres::project(&op)?);
+            log.ops.push(serde_json::to_value(&op).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        self.apply(op)
     }
 
     fn apply(&mut self, op: Op) -> Result<(), StoreError> {
@@ -260,19 +316,11 @@ impl<'a> Tx<'a> {
                 self.copies_change();
                 super::groups::apply(txn, &self.view, op)?
             }
-            Op::Event(e) => {
-                let event = Event {
-                    seq: self.last_seq + 1,
-                    id: EventId::new(),
-                    kind: e.kind,
-                    actor: e.actor,
-                    subject: e.subject,
-                    at: e.at,
-                    data: e.data,
-                };
-                kept(&self.view).events.write()?.insert(event.seq, encode(&event)?.as_slice())?;
+            Op::Event(_) => return Err(StoreError::Storage("an event was applied before it was numbered".into())),
+            Op::Appended(event) => {
+                kept(&self.view).events.write()?.insert(event.seq, encode(&*event)?.as_slice())?;
                 self.last_seq = event.seq;
-                self.events.push(Arc::new(event));
+                self.events.push(Arc::new(*event));
             }
         }
         Ok(())

@@ -13,6 +13,7 @@ use super::calendar::{Calendar, Keeper};
 use super::health::{DbCell, begin_trouble, commit_trouble};
 use super::kept::{Latest, Memory};
 use super::queries::View;
+use super::replica::Link;
 use super::tx::{Applied, Tx};
 use redb::{Database, Durability};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +44,8 @@ enum Msg {
     },
     /// Build the in-memory calendar (the server asks once it starts).
     BuildCalendar,
+    /// On PostgreSQL: apply what other processes committed (replica.rs).
+    CatchUp,
     Stop,
 }
 
@@ -64,13 +67,13 @@ pub(super) struct Followers {
     pub recent: super::recent::Recent,
 }
 
-pub(super) fn spawn(db: Arc<DbCell>, followers: Followers) -> Handle {
+pub(super) fn spawn(db: Arc<DbCell>, followers: Followers, mut link: Option<Link>) -> Handle {
     let (queue, rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("salas-writer".into())
         .spawn(move || {
             raise_priority();
-            run(&db, &rx, &followers)
+            run(&db, &rx, &followers, link.as_mut())
         })
         .ok();
     Handle { queue, thread: Arc::new(Mutex::new(thread)) }
@@ -147,6 +150,10 @@ impl Handle {
         let _ = self.queue.send(Msg::BuildCalendar);
     }
 
+    pub(super) fn catch_up(&self) {
+        let _ = self.queue.send(Msg::CatchUp);
+    }
+
     /// Lets the commands already queued finish, then stops the thread.
     pub(super) fn shutdown(&self) {
         let _ = self.queue.send(Msg::Stop);
@@ -161,13 +168,21 @@ const RETRY: Duration = Duration::from_secs(1);
 /// How soon an idle writer looks again whether the calendar's build has finished.
 const BUILD_POLL: Duration = Duration::from_millis(10);
 
-fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
+fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers, mut link: Option<&mut Link>) {
     let mut keeper = Keeper::new(followers.calendar.clone());
     loop {
         keeper.poll();
         let wait = if keeper.is_building() { BUILD_POLL } else { RETRY };
         let (first, mut durable) = match rx.recv_timeout(wait) {
             Ok(Msg::Job { job, durable }) => (job, durable),
+            Ok(Msg::CatchUp) => {
+                // Queued requests for the same catch-up are answered by this one.
+                while let Ok(Msg::CatchUp) = rx.try_recv() {}
+                if let Ok(db) = cell.get() {
+                    commit_batch(cell, &db, (Vec::new(), false), followers, &mut keeper, link.as_deref_mut());
+                }
+                continue;
+            }
             Ok(Msg::BuildCalendar) => {
                 // Between two batches: the snapshot misses no commit the keeper is not given.
                 match cell.get().and_then(|db| View::read(&db)) {
@@ -194,6 +209,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
                     build = true;
                     break;
                 }
+                Ok(Msg::CatchUp) => {} // every batch catches up first
                 Ok(Msg::Stop) => {
                     stop = true;
                     break;
@@ -202,7 +218,7 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers) {
             }
         }
         match reopen(cell, &mut keeper, &followers.current).and_then(|()| cell.get()) {
-            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, &mut keeper),
+            Ok(db) => commit_batch(cell, &db, (jobs, durable), followers, &mut keeper, link.as_deref_mut()),
             Err(e) => {
                 for job in jobs {
                     job(None)(Err(e.clone()));
@@ -244,6 +260,7 @@ fn commit_batch(
     (jobs, durable): (Vec<Job>, bool),
     followers: &Followers,
     keeper: &mut Keeper,
+    mut link: Option<&mut Link>,
 ) {
     let mut txn = match db.begin_write() {
         Ok(txn) => txn,
@@ -274,13 +291,45 @@ fn commit_batch(
         people: followers.people.get(),
     });
     let mut tx = Tx::new(&txn, memory);
+    if let Some(link) = link.as_deref_mut()
+        && let Err(e) = link.begin(&mut tx, !jobs.is_empty())
+    {
+        link.abort();
+        if !matches!(e, StoreError::Unavailable(_)) {
+            tracing::error!(error = %e, "cannot apply the database's replication log");
+        }
+        for job in jobs {
+            job(None)(Err(e.clone()));
+        }
+        return;
+    }
     let completions: Vec<Completion> =
         jobs.into_iter().map(|job| if tx.has_failed() { job(None) } else { job(Some(&mut tx)) }).collect();
-    let Applied { failed, last_seq, copies_changed, changes, events } = tx.finish();
+    let Applied { failed, last_seq, copies_changed, changes, events, log } = tx.finish();
     let applied = started.elapsed();
-    let result = match failed {
-        Some(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
-        None => txn.commit().map_err(|e| match commit_trouble(&e) {
+    // On PostgreSQL the database commits first: it is the record, the local copy follows it.
+    let shared = match (&failed, link.as_deref_mut()) {
+        (None, Some(link)) => match link.commit(&txn, log) {
+            Ok(flush) => {
+                if !flush {
+                    let _ = txn.set_durability(Durability::None);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                link.abort();
+                Err(e)
+            }
+        },
+        (Some(_), Some(link)) => {
+            link.abort();
+            Ok(())
+        }
+        _ => Ok(()),
+    };
+    let result = match failed.map(Err).unwrap_or(shared) {
+        Err(e) => Err(e), // dropping `txn` aborts it: nothing of the batch is written
+        Ok(()) => txn.commit().map_err(|e| match commit_trouble(&e) {
             Some(why) => {
                 cell.fail(why.clone());
                 StoreError::Unavailable(why)
@@ -288,6 +337,9 @@ fn commit_batch(
             None => StoreError::from(e),
         }),
     };
+    if let (Ok(()), Some(link)) = (&result, link) {
+        link.committed();
+    }
     // Before answering and before waking the event consumers: whoever changed a rule, a room or
     // a user sees the change in their next request, and a consumer told of it reads it. Until a
     // reload succeeds, reads of them go to the file.

@@ -81,6 +81,18 @@ impl TokenKeys {
         Self::from_secret(&secret).map_err(std::io::Error::other)
     }
 
+    /// The signing key of processes sharing one PostgreSQL database, derived from the secret key
+    /// they are all given (`[secret] key`, 64 hex digits): an HMAC of it, so the key that seals
+    /// stored secrets is never itself the token key.
+    pub fn derived(secret_key_hex: &str) -> std::io::Result<TokenKeys> {
+        use hmac::{Hmac, Mac};
+        let key = hex::decode(secret_key_hex.trim())
+            .map_err(|_| std::io::Error::other("the secret key is not hexadecimal"))?;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).map_err(std::io::Error::other)?;
+        mac.update(b"salas token signing key v1");
+        Self::from_secret(&mac.finalize().into_bytes()).map_err(std::io::Error::other)
+    }
+
     fn from_secret(secret: &[u8]) -> Result<TokenKeys, jsonwebtoken::errors::Error> {
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret)?,

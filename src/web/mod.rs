@@ -173,6 +173,18 @@ async fn problem_bodies(state: &AppState, req: Request, next: Next) -> Response 
     // Pages keep the request's head: a plain-text rejection becomes the friendly page for
     // whoever is signed in.
     let head = (!is_api).then(|| (req.uri().clone(), req.headers().clone()));
+    // On PostgreSQL: first catch up with what other processes acknowledged (store/replica.rs).
+    let path = req.uri().path();
+    let local = path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics");
+    if !local && let Err(e) = state.store.sync().await {
+        if is_api {
+            return Problem::from(e).into_response();
+        }
+        let (uri, headers) = head.unwrap_or_default();
+        let mut page = error_page_for(state, uri, headers, Problem::from(e)).await;
+        page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return page;
+    }
     let res = next.run(req).await;
     if let Some((uri, headers)) = head {
         return plain_rejection_as_page(state, uri, headers, res).await;
@@ -212,23 +224,34 @@ async fn plain_rejection_as_page(
     headers: axum::http::HeaderMap,
     res: Response,
 ) -> Response {
-    use axum::extract::FromRequestParts;
     let status = res.status();
     let plain = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
     if !status.is_client_error() || !plain {
         return res;
     }
-    let (mut parts, ()) = Request::new(()).into_parts();
-    parts.uri = uri;
-    parts.headers = headers;
-    let Ok(v) = ui::session::Viewer::from_request_parts(&mut parts, state).await;
     let detail = status.canonical_reason().unwrap_or("error");
-    let mut page = ui::error_page(&v, Problem::new(status, "malformed", detail));
+    let mut page = error_page_for(state, uri, headers, Problem::new(status, "malformed", detail)).await;
     for (name, value) in res.headers().iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             page.headers_mut().insert(name.clone(), value.clone());
         }
     }
+    page
+}
+
+/// The error page for `problem`, as whoever sent `headers` sees it.
+async fn error_page_for(
+    state: &AppState,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    problem: Problem,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, ()) = Request::new(()).into_parts();
+    parts.uri = uri;
+    parts.headers = headers;
+    let Ok(v) = ui::session::Viewer::from_request_parts(&mut parts, state).await;
+    let mut page = ui::error_page(&v, problem);
     page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ui::PAGE_CSP));
     page
 }

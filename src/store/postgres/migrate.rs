@@ -5,7 +5,7 @@ use super::{StoreError, db_error};
 use tokio_postgres::{Client, GenericClient};
 
 /// The migrations, oldest first; the schema version is how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_tables.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_tables.sql"), include_str!("migrations/0002_replicas.sql")];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Held for the whole migration: Salas processes starting together on an empty database wait

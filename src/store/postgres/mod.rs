@@ -3,11 +3,17 @@
 //! docs/postgres.md). Records keep the embedded store's shapes (the export document's), so a
 //! copy there and back gives the same data.
 //!
-//! Only the command line calls these, which has no async runtime: each call runs on a runtime of
-//! its own.
+//! The command line has no async runtime: each of its calls runs on a runtime of its own. A
+//! server on PostgreSQL writes through [`primary`] (the writer thread) and follows the
+//! database through [`replica`].
 
 mod migrate;
+pub(super) mod primary;
+mod project;
+pub(super) mod replica;
 mod rows;
+
+pub(super) use project::{Row, project};
 
 use super::StoreError;
 use super::backup::BackupError;
@@ -21,6 +27,8 @@ pub use migrate::SCHEMA_VERSION as PG_SCHEMA_VERSION;
 
 /// A database unreachable for this long is reported as such (a URL may set `connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same for a running server, whose requests wait for it: they get a 503 sooner.
+const SERVER_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What `salas store copy --to` wrote.
 pub struct Copied {
@@ -138,14 +146,20 @@ fn parse(url: &str) -> Result<Config, StoreError> {
     url.parse::<Config>().map_err(|e| StoreError::Storage(format!("the store URL is not a PostgreSQL URL: {e}")))
 }
 
-async fn connect(db: Database<'_>) -> Result<Client, StoreError> {
+/// The URL's settings, with the password of `PGPASSWORD` where it has none and a connect timeout.
+fn open_config(db: Database<'_>, timeout: Duration) -> Result<Config, StoreError> {
     let mut config = parse(db.url)?;
     if let (None, Some(password)) = (config.get_password(), db.password) {
         config.password(password);
     }
     if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
+        config.connect_timeout(timeout);
     }
+    Ok(config)
+}
+
+async fn connect(db: Database<'_>) -> Result<Client, StoreError> {
+    let config = open_config(db, CONNECT_TIMEOUT)?;
     let target = describe(db.url)?;
     let (client, connection) = config
         .connect(NoTls)
@@ -179,6 +193,20 @@ fn reason(e: &tokio_postgres::Error) -> String {
             None => e.to_string(),
         },
     }
+}
+
+/// A server's failure: [`StoreError::Unavailable`] (answered 503, tried again later) when the
+/// connection or the server is at fault (lost, shutting down, a standby that no longer takes
+/// writes, a conflict to retry), else the statement's.
+fn link_error(target: &str, e: tokio_postgres::Error) -> StoreError {
+    let transient = match e.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            ["08", "57", "53", "40"].iter().any(|class| code.starts_with(class)) || code == "25006"
+        }
+        None => true,
+    };
+    if transient { StoreError::Unavailable(format!("the database {target}: {}", reason(&e))) } else { db_error(e) }
 }
 
 fn db_error(e: tokio_postgres::Error) -> StoreError {

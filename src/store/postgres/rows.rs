@@ -238,7 +238,13 @@ pub async fn write(tx: &Transaction<'_>, data: &Export) -> Result<(), StoreError
 /// Every record, from one consistent snapshot of the database.
 pub async fn read(client: &mut Client) -> Result<Export, StoreError> {
     let tx = snapshot(client).await?;
-    let t = &tx;
+    let data = read_in(&tx).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(data)
+}
+
+/// Every record, as `t` (a snapshot) sees them.
+pub async fn read_in(t: &Transaction<'_>) -> Result<Export, StoreError> {
     let feed_secret: Vec<Vec<u8>> = column(t, "SELECT secret FROM feed_secret WHERE key = 'key'").await?;
     let data = Export {
         format: super::super::export::EXPORT_FORMAT.into(),
@@ -296,7 +302,6 @@ pub async fn read(client: &mut Client) -> Result<Export, StoreError> {
             .map(hex::encode)
             .collect(),
     };
-    tx.commit().await.map_err(db_error)?;
     Ok(data)
 }
 
@@ -368,7 +373,7 @@ pub async fn verify(client: &mut Client) -> Result<Vec<String>, StoreError> {
     Ok(problems)
 }
 
-async fn snapshot(client: &mut Client) -> Result<Transaction<'_>, StoreError> {
+pub async fn snapshot(client: &mut Client) -> Result<Transaction<'_>, StoreError> {
     client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)

@@ -45,6 +45,11 @@ pub fn config(data_dir: &Path) -> salas::config::Config {
     // Every test client comes from 127.0.0.1 and signs in often; tests/it/gateway.rs turns the
     // rate limits on with small numbers where it tests them.
     c.limits = salas::config::LimitsConfig::off();
+    if postgres::selected() {
+        c.store.backend = salas::config::Backend::Postgres;
+        c.store.url = postgres::database_for(data_dir);
+        c.secret.key = postgres::SECRET_KEY.into();
+    }
     c
 }
 

@@ -175,3 +175,51 @@ impl Drop for Postgres {
         }
     }
 }
+
+/// `SALAS_TEST_BACKEND=postgres`: the test servers keep their data in PostgreSQL instead of the
+/// embedded store (`.ci/run` runs the store-touching tests both ways).
+pub fn selected() -> bool {
+    std::env::var("SALAS_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The secret key every test server on PostgreSQL is given (the backend requires one).
+pub const SECRET_KEY: &str = "6c6f6e672074657374206b657920666f72207468652073616c61732074657374";
+
+/// One server for the whole test process, started on first use; each data directory gets a
+/// database of its own on it, so a test that restarts its server finds its data again.
+fn shared() -> &'static Postgres {
+    static SHARED: std::sync::OnceLock<Postgres> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        // On a thread of its own: the caller may be inside a runtime already.
+        let pg = std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(Postgres::start())
+        })
+        .join()
+        .expect("the shared PostgreSQL starts");
+        // Never dropped (a static): a watcher stops it when the test process is gone.
+        let pid_file = pg.dir.path().join("data/postmaster.pid");
+        let watch = format!(
+            "while kill -0 {} 2>/dev/null; do sleep 1; done; kill -INT $(head -1 {})",
+            std::process::id(),
+            pid_file.display()
+        );
+        Command::new("sh").args(["-c", &watch]).stdin(Stdio::null()).spawn().expect("watcher");
+        pg
+    })
+}
+
+/// The URL of the database of `data_dir` on the shared server, created if needed.
+pub fn database_for(data_dir: &Path) -> String {
+    use sha2::Digest;
+    let pg = shared();
+    let name = format!("t{}", &hex::encode(sha2::Sha256::digest(data_dir.to_string_lossy().as_bytes()))[..20]);
+    let out = Command::new(bin_dir().join("createdb"))
+        .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "salas", &name])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("createdb runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() || stderr.contains("already exists"), "createdb {name}: {stderr}");
+    format!("postgres://salas:{PASSWORD}@127.0.0.1:{}/{name}", pg.port)
+}
