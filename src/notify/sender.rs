@@ -59,6 +59,11 @@ pub async fn run<T: Transport>(
         }
         let due = store.view().and_then(|v| v.due_deliveries(channel, clock.now(), BATCH));
         let due = match due {
+            Ok(d) if store.is_shared() => claim(&store, d, clock.now()).await,
+            Ok(d) => Ok(d),
+            Err(e) => Err(e),
+        };
+        let due = match due {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, ?channel, "cannot read pending deliveries");
@@ -85,6 +90,39 @@ pub async fn run<T: Transport>(
             _ = stop.changed() => {}
         }
     }
+}
+
+/// How long a process that took deliveries to send has them to itself: if it dies sending,
+/// another sends them once this has passed.
+const LEASE_SECS: i64 = 30;
+
+/// With several processes on one database: takes those of `due` that no other process took in
+/// the meantime, by moving their next attempt past a lease. The write is judged on the newest
+/// data of every process, so each delivery is taken by one.
+async fn claim(
+    store: &Store,
+    due: Vec<Delivery>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Delivery>, StoreError> {
+    if due.is_empty() {
+        return Ok(due);
+    }
+    let ids: Vec<DeliveryId> = due.iter().map(|d| d.id).collect();
+    store
+        .write(move |tx: &mut Tx| {
+            let mut taken = Vec::new();
+            for id in ids {
+                let Some(mut d) = tx.delivery(id)? else { continue };
+                if d.status != DeliveryStatus::Pending || d.next_attempt_at > now {
+                    continue;
+                }
+                taken.push(d.clone());
+                d.next_attempt_at = now + Duration::seconds(LEASE_SECS);
+                tx.put_delivery(d);
+            }
+            Ok(taken)
+        })
+        .await
 }
 
 async fn record(

@@ -122,9 +122,34 @@ impl Scheduler {
                 _ = self.clock.sleep_until(next) => {}
                 _ = stop.changed() => return,
             }
-            self.execute(&job).await;
+            if self.claim(&job, next).await {
+                self.execute(&job).await;
+            }
             last = self.clock.now();
         }
+    }
+
+    /// Whether this process runs `job`'s run due at `slot`: the first to record it does, so with
+    /// several processes on one database each scheduled run happens once. (Runs asked for by
+    /// an admin, and the catch-up runs at start, are not claimed: those jobs are idempotent.)
+    async fn claim(&self, job: &Job, slot: chrono::DateTime<chrono::Utc>) -> bool {
+        use sha2::Digest;
+        let name = job.report.lock().map(|r| r.name).unwrap_or_default();
+        let key: [u8; 32] = sha2::Sha256::digest(format!("scheduled job {name} at {}", slot.timestamp_micros())).into();
+        let claimed = self
+            .store
+            .write(move |tx: &mut Tx| {
+                if tx.is_done(key)? {
+                    return Ok::<bool, StoreError>(false);
+                }
+                tx.mark_done(key);
+                Ok(true)
+            })
+            .await;
+        claimed.unwrap_or_else(|e| {
+            tracing::warn!(job = name, error = %e, "cannot record a scheduled run; skipping it");
+            false
+        })
     }
 
     async fn execute(&self, job: &Job) {

@@ -37,6 +37,7 @@ mod policies;
 mod rbac;
 mod rbac_routes;
 mod recurrence;
+mod replicas;
 mod report_mail;
 mod reports;
 mod reservations;

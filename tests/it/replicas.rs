@@ -1,0 +1,146 @@
+//! Several Salas processes on one PostgreSQL database: every promise holds across them.
+
+use crate::common::postgres::{Postgres, SECRET_KEY};
+use crate::common::{Api, TestServer, at, config};
+use serde_json::json;
+use tempfile::TempDir;
+
+/// A server on `url`, with its own data directory (its local copy, search index, socket).
+async fn replica(url: &str, tune: impl FnOnce(&mut salas::config::Config)) -> TestServer {
+    let dir = TempDir::new().unwrap();
+    let mut c = config(dir.path());
+    c.store.backend = salas::config::Backend::Postgres;
+    c.store.url = url.to_string();
+    c.secret.key = SECRET_KEY.into();
+    tune(&mut c);
+    TestServer::start_with(dir, c).await
+}
+
+/// The same user, signed in on another replica (sessions and tokens are shared).
+fn on(api: &Api, server: &TestServer) -> Api {
+    Api { base: server.url.clone(), ..api.clone() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_slot_raced_from_two_replicas_has_exactly_one_winner() {
+    let pg = Postgres::start().await;
+    let (a, b) = (replica(&pg.url(), |_| {}).await, replica(&pg.url(), |_| {}).await);
+    let admin = a.admin().await;
+    let room = admin.create_room("Contested", 8).await;
+    let (start, end) = (at(2, 10), at(2, 11));
+    let racers: Vec<_> = (0..64)
+        .map(|i| {
+            let api = if i % 2 == 0 { admin.clone() } else { on(&admin, &b) };
+            let (room, start, end) = (room.clone(), start.clone(), end.clone());
+            tokio::spawn(async move { api.book(&room, &start, &end).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for r in racers {
+        statuses.push(r.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
+    // The database holds exactly that one, under its own constraint too.
+    let live: i64 =
+        pg.client().await.query_one("SELECT count(*) FROM reservations WHERE live", &[]).await.unwrap().get(0);
+    assert_eq!(live, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_booking_acknowledged_by_one_replica_is_at_once_on_the_other() {
+    let pg = Postgres::start().await;
+    let (a, b) = (replica(&pg.url(), |_| {}).await, replica(&pg.url(), |_| {}).await);
+    let admin = a.admin().await;
+    let on_b = on(&admin, &b);
+    let room = admin.create_room("Shared view", 6).await;
+    for hour in 8..16 {
+        let res = admin.book(&room, &at(3, hour), &at(3, hour + 1)).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        let id = res.body["id"].as_str().unwrap();
+        // Right after A's 201, with no waiting: B reads it, lists it as busy, and refuses it.
+        let read = on_b.get(&format!("/api/v1/reservations/{id}")).await;
+        assert_eq!(read.status, 200, "{}", read.body);
+        let free =
+            on_b.get(&format!("/api/v1/rooms/{room}/availability?from={}&to={}", enc(&at(3, 0)), enc(&at(4, 0)))).await;
+        let busy = free.body["busy"].as_array().unwrap();
+        assert_eq!(busy.len() as i64, hour - 7, "{}", free.body);
+        assert_eq!(on_b.book(&room, &at(3, hour), &at(3, hour + 1)).await.status, 409);
+    }
+    // One event log, the same through both.
+    let log = |api: Api| async move { api.get("/api/v1/events?limit=1000").await.body };
+    let (log_a, log_b) = (log(admin.clone()).await, log(on_b.clone()).await);
+    assert!(log_a.as_array().unwrap().len() >= 9, "{log_a}");
+    assert_eq!(log_a, log_b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn buffers_hold_under_parallel_bookings_on_both_replicas() {
+    let pg = Postgres::start().await;
+    let (a, b) = (replica(&pg.url(), |_| {}).await, replica(&pg.url(), |_| {}).await);
+    let admin = a.admin().await;
+    let room = admin.create_room("Buffered", 4).await;
+    let res = admin.patch(&format!("/api/v1/rooms/{room}"), json!({"policy": {"buffer_minutes": 30}})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    // Hour-long bookings starting every 30 minutes: with a 30-minute buffer, no two that
+    // succeed may start less than 90 minutes apart.
+    let tries: Vec<_> = (0..16)
+        .map(|i| {
+            let api = if i % 2 == 0 { admin.clone() } else { on(&admin, &b) };
+            let room = room.clone();
+            let start = chrono::DateTime::parse_from_rfc3339(&at(5, 8)).unwrap() + chrono::Duration::minutes(30 * i);
+            let end = start + chrono::Duration::hours(1);
+            tokio::spawn(async move { (start, api.book(&room, &start.to_rfc3339(), &end.to_rfc3339()).await.status) })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for t in tries {
+        let (start, status) = t.await.unwrap();
+        assert!([201, 409, 422].contains(&status), "{status}");
+        if status == 201 {
+            won.push(start);
+        }
+    }
+    won.sort();
+    assert!(!won.is_empty());
+    for pair in won.windows(2) {
+        assert!(pair[1] - pair[0] >= chrono::Duration::minutes(90), "buffer broken: {won:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_scheduled_job_runs_once_among_three_replicas() {
+    let pg = Postgres::start().await;
+    let every_second = |c: &mut salas::config::Config| c.scheduler.session_cleanup = "* * * * * *".into();
+    let replicas = [
+        replica(&pg.url(), every_second).await,
+        replica(&pg.url(), every_second).await,
+        replica(&pg.url(), every_second).await,
+    ];
+    let admin = replicas[0].admin().await;
+    let runs = |admin: Api| {
+        let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+        async move {
+            let mut total = 0;
+            for url in urls {
+                let api = Api { base: url, ..admin.clone() };
+                let jobs = api.get("/api/v1/admin/jobs").await.body;
+                let job = jobs.as_array().unwrap().iter().find(|j| j["name"] == "session_cleanup").cloned().unwrap();
+                total += job["runs"].as_u64().unwrap();
+            }
+            total
+        }
+    };
+    let before = runs(admin.clone()).await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let after = runs(admin.clone()).await;
+    let slots = started.elapsed().as_secs() + 1;
+    let ran = after - before;
+    // Once per second in all: three replicas each running it would make about three times that.
+    assert!(ran >= 3 && ran <= slots + 1, "{ran} runs in {slots} one-second slots");
+}
+
+fn enc(s: &str) -> String {
+    s.replace('+', "%2B")
+}
