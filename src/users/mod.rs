@@ -110,11 +110,17 @@ impl Users {
         let email = if admin.email.is_empty() { "admin@localhost".to_string() } else { admin.email.clone() };
         let password = (!admin.password.is_empty()).then(|| admin.password.clone());
         let input = NewUser { email, name: "Administrator".into(), role: Role::Admin, password, language: None };
-        self.create(None, input).await.map(Some)
+        self.insert(None, input, true).await
     }
 
     /// Creates a user. `actor` is None for the operator at the command line.
     pub async fn create(&self, actor: Option<&Actor>, input: NewUser) -> Result<Created> {
+        self.insert(actor, input, false).await?.ok_or(UserError::EmailTaken)
+    }
+
+    /// Creates a user; with `first`, only if there is no user yet (None then): processes
+    /// starting together on one new database create one administrator, whoever writes first.
+    async fn insert(&self, actor: Option<&Actor>, input: NewUser, first: bool) -> Result<Option<Created>> {
         if let Some(actor) = actor {
             actor.require(Action::ManageUsers)?;
         }
@@ -151,6 +157,9 @@ impl Users {
         let user = self
             .store
             .write(move |tx: &mut Tx| {
+                if first && tx.user_count()? > 0 {
+                    return Ok(None);
+                }
                 if tx.user_by_email(&user.email)?.is_some() {
                     return Err(UserError::EmailTaken);
                 }
@@ -158,10 +167,10 @@ impl Users {
                 tx.append_event(user_event(EventKind::UserCreated, actor_id, &user, now));
                 let detail = json!({"role": user.role});
                 audit.target("user", user.id, &user.email).detail(detail).stage(tx)?;
-                Ok(user)
+                Ok(Some(user))
             })
             .await?;
-        Ok(Created { user, generated_password })
+        Ok(user.map(|user| Created { user, generated_password }))
     }
 
     /// Checks an e-mail address and password and issues an access token.

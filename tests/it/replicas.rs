@@ -39,8 +39,8 @@ async fn one_slot_raced_from_two_replicas_has_exactly_one_winner() {
     for r in racers {
         statuses.push(r.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     // The database holds exactly that one, under its own constraint too.
     let live: i64 =
         pg.client().await.query_one("SELECT count(*) FROM reservations WHERE live", &[]).await.unwrap().get(0);
@@ -143,4 +143,134 @@ async fn a_scheduled_job_runs_once_among_three_replicas() {
 
 fn enc(s: &str) -> String {
     s.replace('+', "%2B")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_starting_together_on_a_new_database_create_one_administrator() {
+    let pg = Postgres::start().await;
+    let url = pg.url();
+    let (a, b, c) = tokio::join!(replica(&url, |_| {}), replica(&url, |_| {}), replica(&url, |_| {}));
+    let users: i64 = pg.client().await.query_one("SELECT count(*) FROM users", &[]).await.unwrap().get(0);
+    assert_eq!(users, 1);
+    for server in [&a, &b, &c] {
+        server.admin().await; // the one administrator signs in everywhere
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_database_restarted_under_load_gives_503s_then_service_without_a_restart() {
+    let mut pg = Postgres::start().await;
+    let a = replica(&pg.url(), |_| {}).await;
+    let admin = a.admin().await;
+    let room = admin.create_room("Through the outage", 4).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..8)
+        .map(|client| {
+            let (api, room, stop) = (admin.clone(), room.clone(), stop.clone());
+            tokio::spawn(async move {
+                let (mut acknowledged, mut statuses) = (Vec::new(), Vec::new());
+                let mut slot = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let start = at(10 + client, 0);
+                    let start =
+                        chrono::DateTime::parse_from_rfc3339(&start).unwrap() + chrono::Duration::minutes(10 * slot);
+                    let end = start + chrono::Duration::minutes(10);
+                    let res = api.book(&room, &start.to_rfc3339(), &end.to_rfc3339()).await;
+                    if res.status == 201 {
+                        acknowledged.push(res.body["id"].as_str().unwrap().to_string());
+                    }
+                    if res.status == 503 {
+                        assert_eq!(
+                            res.body["type"].as_str().map(|t| t.ends_with("storage-unavailable")),
+                            Some(true),
+                            "{}",
+                            res.body
+                        );
+                        assert!(res.header("retry-after").is_some());
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    statuses.push(res.status);
+                    slot += 1;
+                }
+                (acknowledged, statuses)
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    pg.stop();
+    // While it is down: not ready, and 503s.
+    crate::common::eventually("/readyz says 503", || async {
+        let status = a.anonymous().get("/readyz").await.status;
+        if status == 503 { Ok(()) } else { Err(format!("{status}")) }
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    pg.restart().await;
+    crate::common::eventually("/readyz says 200 again", || async {
+        let status = a.anonymous().get("/readyz").await.status;
+        if status == 200 { Ok(()) } else { Err(format!("{status}")) }
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut acknowledged, mut statuses) = (Vec::new(), Vec::new());
+    for c in clients {
+        let (ack, st) = c.await.unwrap();
+        acknowledged.extend(ack);
+        statuses.extend(st);
+    }
+    assert!(statuses.iter().all(|s| [201, 503].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&503), "the outage was seen");
+    let last = *statuses.last().unwrap();
+    assert_eq!(last, 201, "service is back");
+    // Every acknowledged booking is in the database, and readable.
+    let client = pg.client().await;
+    for id in &acknowledged {
+        let id: uuid::Uuid = id.parse().unwrap();
+        let n: i64 = client.query_one("SELECT count(*) FROM reservations WHERE id = $1", &[&id]).await.unwrap().get(0);
+        assert_eq!(n, 1, "acknowledged {id} is durable");
+    }
+    assert_eq!(admin.get(&format!("/api/v1/reservations/{}", acknowledged[0])).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_two_host_url_follows_a_promoted_standby() {
+    let mut primary = Postgres::start().await;
+    let standby = primary.standby().await;
+    let url = format!(
+        "postgres://salas:{}@127.0.0.1:{},127.0.0.1:{}/salas?target_session_attrs=read-write",
+        crate::common::postgres::PASSWORD,
+        primary.port,
+        standby.port
+    );
+    let a = replica(&url, |_| {}).await;
+    let admin = a.admin().await;
+    let room = admin.create_room("Failover", 4).await;
+    let before = admin.book(&room, &at(4, 9), &at(4, 10)).await;
+    assert_eq!(before.status, 201, "{}", before.body);
+    // The standby has everything the primary committed before the primary goes.
+    let lsn: String = primary.client().await.query_one("SELECT pg_current_wal_lsn()::text", &[]).await.unwrap().get(0);
+    crate::common::eventually("the standby replays the primary's log", || async {
+        let row =
+            standby.client().await.query_one("SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn", &[&lsn]).await;
+        if row.map(|r| r.get::<_, bool>(0)).unwrap_or(false) { Ok(()) } else { Err("behind".into()) }
+    })
+    .await;
+    primary.stop();
+    standby.promote();
+    let after = crate::common::eventually("a write succeeds on the promoted standby", || async {
+        let res = admin.book(&room, &at(4, 11), &at(4, 12)).await;
+        if res.status == 201 { Ok(res) } else { Err(format!("{} {}", res.status, res.body)) }
+    })
+    .await;
+    let id: uuid::Uuid = after.body["id"].as_str().unwrap().parse().unwrap();
+    let n: i64 = standby
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM reservations WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    assert_eq!(admin.get(&format!("/api/v1/reservations/{}", before.body["id"].as_str().unwrap())).await.status, 200);
 }

@@ -22,23 +22,13 @@ impl Postgres {
     /// Creates a cluster (superuser `salas`, trust authentication, UTF8, C locale), starts it and
     /// creates the database `salas`.
     pub async fn start() -> Postgres {
-        let bin = bin_dir();
         let dir = tempfile::tempdir().expect("temp dir");
         // PostgreSQL refuses to run as root: the cluster then belongs to Debian's `postgres` user.
-        let root = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap();
+        let root = is_root();
         if root {
             let ok = Command::new("chown").arg("postgres:postgres").arg(dir.path()).status().unwrap();
             assert!(ok.success(), "chown of {} to postgres", dir.path().display());
         }
-        let as_owner = |program: &str| {
-            if root {
-                let mut c = Command::new("runuser");
-                c.args(["-u", "postgres", "--"]).arg(bin.join(program));
-                c
-            } else {
-                Command::new(bin.join(program))
-            }
-        };
         let data = dir.path().join("data");
         // Connections over TCP need the password, as a real server's do (PGPASSWORD is tested).
         let pwfile = dir.path().join("password");
@@ -47,7 +37,9 @@ impl Postgres {
             let ok = Command::new("chown").arg("postgres:postgres").arg(&pwfile).status().unwrap();
             assert!(ok.success(), "chown of the password file");
         }
-        let out = as_owner("initdb")
+        let mut pg = Postgres { port: 0, dir, child: None };
+        let out = pg
+            .as_owner("initdb")
             .arg("-D")
             .arg(&data)
             .args(["-U", "salas", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"])
@@ -57,27 +49,11 @@ impl Postgres {
             .expect("initdb runs");
         assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
 
-        let mut pg = Postgres { port: 0, dir, child: None };
         // A port free when asked may be taken before the server binds it (tests run in
         // parallel): then the server exits, and it is started again on another.
         for attempt in 1..=3 {
             pg.port = super::free_port();
-            let log = std::fs::File::create(pg.dir.path().join("log")).expect("log file");
-            let child = as_owner("postgres")
-                .arg("-D")
-                .arg(&data)
-                .args(["-p", &pg.port.to_string(), "-c", "listen_addresses=127.0.0.1", "-k"])
-                // The socket in the temporary directory: never /var/run/postgresql, Debian's.
-                .arg(pg.dir.path())
-                // A cluster thrown away after one test need not survive a crash of the machine.
-                .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("postgres starts");
-            pg.child = Some(child);
-            match pg.ready(&data).await {
+            match pg.launch(&[]).await {
                 Ok(client) => {
                     client.batch_execute("CREATE DATABASE salas").await.expect("create database salas");
                     return pg;
@@ -87,6 +63,103 @@ impl Postgres {
             }
         }
         unreachable!()
+    }
+
+    /// Starts `postgres` on the cluster and port, with `settings` (`name=value`), and waits
+    /// until it is ready.
+    async fn launch(&mut self, settings: &[&str]) -> Result<tokio_postgres::Client, String> {
+        let data = self.dir.path().join("data");
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("log")).expect("log file");
+        let mut command = self.as_owner("postgres");
+        command
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &self.port.to_string(), "-c", "listen_addresses=127.0.0.1", "-k"])
+            // The socket in the temporary directory: never /var/run/postgresql, Debian's.
+            .arg(self.dir.path())
+            // A cluster thrown away after one test need not survive a crash of the machine.
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        for setting in settings {
+            command.args(["-c", setting]);
+        }
+        let child =
+            command.stdin(Stdio::null()).stdout(log.try_clone().unwrap()).stderr(log).spawn().expect("postgres starts");
+        self.child = Some(child);
+        self.ready(&data).await
+    }
+
+    /// `program` of the server binaries, run as the cluster's owner.
+    fn as_owner(&self, program: &str) -> Command {
+        if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(bin_dir().join(program));
+            c
+        } else {
+            Command::new(bin_dir().join(program))
+        }
+    }
+
+    /// Stops the server (fast shutdown) and waits for it to exit.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        // SIGINT is PostgreSQL's fast shutdown (`pg_ctl stop -m fast`): SIGTERM's smart shutdown
+        // would wait for the test's own connections, whose tasks no longer run once it is over.
+        // The postmaster is signalled directly: `runuser` would pass a signal on as SIGTERM and
+        // SIGKILL it two seconds later.
+        if let Ok(None) = child.try_wait() {
+            let pid = self.postmaster_pid().unwrap_or_else(|| child.id().to_string());
+            let _ = Command::new("kill").args(["-INT", &pid]).status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Ok(None) = child.try_wait() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts the stopped server again, on the same port.
+    pub async fn restart(&mut self) {
+        self.launch(&[]).await.expect("postgres starts again");
+    }
+
+    /// A streaming standby of this server (`pg_basebackup -R`), started on a port of its own.
+    pub async fn standby(&self) -> Postgres {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if is_root() {
+            let ok = Command::new("chown").arg("postgres:postgres").arg(dir.path()).status().unwrap();
+            assert!(ok.success());
+        }
+        let mut standby = Postgres { port: 0, dir, child: None };
+        let out = standby
+            .as_owner("pg_basebackup")
+            .arg("-D")
+            .arg(standby.dir.path().join("data"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "salas", "-R", "-X", "stream", "-c", "fast"])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .expect("pg_basebackup runs");
+        assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+        standby.port = super::free_port();
+        standby.launch(&["hot_standby=on"]).await.expect("the standby starts");
+        standby
+    }
+
+    /// Promotes a standby to primary (`pg_ctl promote`).
+    pub fn promote(&self) {
+        let out = self
+            .as_owner("pg_ctl")
+            .arg("promote")
+            .arg("-w")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_ctl promote: {}", String::from_utf8_lossy(&out.stderr));
     }
 
     /// Waits until the server accepts connections (it first replays and checkpoints), for up to
@@ -155,25 +228,12 @@ fn bin_dir() -> PathBuf {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
-        // SIGINT is PostgreSQL's fast shutdown (`pg_ctl stop -m fast`): SIGTERM's smart shutdown
-        // would wait for the test's own connections, whose tasks no longer run once it is over.
-        // The postmaster is signalled directly: `runuser` would pass a signal on as SIGTERM and
-        // SIGKILL it two seconds later.
-        if let Ok(None) = child.try_wait() {
-            let pid = self.postmaster_pid().unwrap_or_else(|| child.id().to_string());
-            let _ = Command::new("kill").args(["-INT", &pid]).status();
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while let Ok(None) = child.try_wait() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.stop();
     }
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
 /// `SALAS_TEST_BACKEND=postgres`: the test servers keep their data in PostgreSQL instead of the
