@@ -354,6 +354,9 @@ async fn pages_hide_rooms_and_explain_refusals() {
 
 #[tokio::test]
 async fn groups_and_rules_survive_export_and_import() {
+    if crate::common::postgres::redb_only() {
+        return;
+    }
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;

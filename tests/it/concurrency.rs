@@ -104,7 +104,7 @@ async fn mixed_random_workload_never_double_books() {
     }
     assert!(live.len() > 5, "the workload booked something");
     let dir = s.stop().await;
-    assert!(salas::store::check(dir.path()).unwrap().is_empty());
+    assert_eq!(crate::common::check_store(dir.path()).await, Vec::<String>::new());
 }
 
 fn parse(s: &str) -> chrono::DateTime<chrono::Utc> {

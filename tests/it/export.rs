@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn export_then_import_round_trips_exactly() {
+    if crate::common::postgres::redb_only() {
+        return;
+    }
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;

@@ -131,6 +131,9 @@ async fn ready(s: &TestServer) {
 
 #[tokio::test]
 async fn the_index_is_rebuilt_when_deleted_or_damaged_and_by_reindex() {
+    if crate::common::postgres::redb_only() {
+        return;
+    }
     let s = TestServer::start().await;
     let admin = setup(&s).await;
     names_eventually(&admin, "reunion", first_is("Sala de Reunión")).await;

@@ -14,6 +14,9 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn the_store_file_holds_no_api_key_session_id_or_webhook_secret() {
+    if crate::common::postgres::redb_only() {
+        return;
+    }
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let key = admin.post("/api/v1/api-keys", json!({"name": "script"})).await;

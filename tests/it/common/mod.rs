@@ -342,3 +342,18 @@ impl Drop for SmtpSink {
         self.pause();
     }
 }
+
+/// The problems `salas check` finds in the store of `data_dir` (on PostgreSQL: its database).
+pub async fn check_store(data_dir: &Path) -> Vec<String> {
+    let dir = data_dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        if postgres::selected() {
+            let url = postgres::database_for(&dir);
+            salas::store::postgres::check(salas::store::postgres::Database { url: &url, password: None }).unwrap()
+        } else {
+            salas::store::check(&dir).unwrap()
+        }
+    })
+    .await
+    .unwrap()
+}

@@ -236,10 +236,25 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
-/// `SALAS_TEST_BACKEND=postgres`: the test servers keep their data in PostgreSQL instead of the
-/// embedded store (`.ci/run` runs the store-touching tests both ways).
+/// Whether the test servers keep their data in PostgreSQL instead of the embedded store: always
+/// in the test binary `postgres` (tests/postgres.rs), and in any with `SALAS_TEST_BACKEND=postgres`.
 pub fn selected() -> bool {
-    std::env::var("SALAS_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+    static SELECTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SELECTED.get_or_init(|| {
+        let binary = std::env::current_exe().ok().and_then(|p| Some(p.file_name()?.to_str()?.to_string()));
+        std::env::var("SALAS_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+            || binary.is_some_and(|name| name.starts_with("postgres-"))
+    })
+}
+
+/// For the tests of the embedded store's own files: true (and a note) when the servers run on
+/// PostgreSQL, where the test does not apply.
+pub fn redb_only() -> bool {
+    let skip = selected();
+    if skip {
+        eprintln!("not applicable with the servers on PostgreSQL: this test reads the embedded store's files");
+    }
+    skip
 }
 
 /// The secret key every test server on PostgreSQL is given (the backend requires one).

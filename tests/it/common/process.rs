@@ -57,6 +57,7 @@ impl Running {
             .env("SALAS_LIMITS_PER_IP_PER_MINUTE", "0")
             .env("SALAS_LIMITS_PER_CREDENTIAL_PER_MINUTE", "0")
             .env("SALAS_LIMITS_SIGN_IN_PER_MINUTE", "0")
+            .envs(backend_env(dir))
             .stdout(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
@@ -99,4 +100,16 @@ impl Running {
         assert_eq!(res.status, 200, "{}", res.body);
         api.with_token(res.body["access_token"].as_str().unwrap())
     }
+}
+
+/// The store settings of a server on PostgreSQL, when the tests run it there.
+fn backend_env(dir: &Path) -> Vec<(&'static str, String)> {
+    if !super::postgres::selected() {
+        return Vec::new();
+    }
+    vec![
+        ("SALAS_STORE_BACKEND", "postgres".into()),
+        ("SALAS_STORE_URL", super::postgres::database_for(dir)),
+        ("SALAS_SECRET_KEY", super::postgres::SECRET_KEY.into()),
+    ]
 }
