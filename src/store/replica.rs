@@ -93,11 +93,11 @@ impl Link {
     /// record), and notes in `txn` where the copy now stands. Returns whether the local commit
     /// should reach the disk now (see [`FLUSH_EVERY`]).
     pub(super) fn commit(&mut self, txn: &WriteTransaction, log: Option<Log>) -> Result<bool, StoreError> {
-        if let Some(head) = self.locked {
-            if let Some(log) = log.filter(|l| !l.ops.is_empty()) {
-                self.primary.write(head + 1, log)?;
-                self.pending = head + 1;
-            }
+        if let Some(head) = self.locked
+            && let Some(log) = log.filter(|l| !l.ops.is_empty())
+        {
+            self.primary.write(head + 1, log)?;
+            self.pending = head + 1;
         }
         write_marker(txn, self.cluster, self.pending)?;
         if self.locked.take().is_some() {

@@ -238,6 +238,7 @@ fn is_root() -> bool {
 
 /// Whether the test servers keep their data in PostgreSQL instead of the embedded store: always
 /// in the test binary `postgres` (tests/postgres.rs), and in any with `SALAS_TEST_BACKEND=postgres`.
+#[allow(clippy::disallowed_methods)] // the tests' own setting, not Salas's configuration
 pub fn selected() -> bool {
     static SELECTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SELECTED.get_or_init(|| {
@@ -279,6 +280,7 @@ fn shared() -> &'static Postgres {
             std::process::id(),
             pid_file.display()
         );
+        #[allow(clippy::zombie_processes)] // it outlives this process by design; init reaps it
         Command::new("sh").args(["-c", &watch]).stdin(Stdio::null()).spawn().expect("watcher");
         pg
     })
