@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 /// `salas backup --output FILE`: through the running server if there is one, else directly
 /// from the stopped data directory. The file appears complete or not at all.
 pub fn backup(config: &Config, output: &Path) -> Result<(), String> {
+    if config.store.backend == crate::config::Backend::Postgres {
+        return Err("the data is in PostgreSQL: back it up with pg_dump (docs/postgres.md), or write a portable export with `salas export --store-url URL`".into());
+    }
     let partial = partial_path(output);
     let result = (|| {
         let mut file = create_private(&partial)?;

@@ -63,3 +63,14 @@ pub struct Session {
     /// "Remember me": the cookie outlives the browser session.
     pub persistent: bool,
 }
+
+/// Failed sign-ins counted under one key (an account from one client address, or a client
+/// address), as the store keeps them so that every process of one database sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginLock {
+    pub failures: u32,
+    pub last: DateTime<Utc>,
+    pub locked_until: Option<DateTime<Utc>>,
+    /// From then on the count is forgotten (a quiet spell as long as the longest lock).
+    pub forget_at: DateTime<Utc>,
+}

@@ -167,10 +167,11 @@ impl Scheduler {
                 .store
                 .write(move |tx: &mut Tx| {
                     tx.purge_expired_sessions(started);
+                    tx.purge_login_locks(started);
                     Ok::<(), StoreError>(())
                 })
                 .await
-                .map(|()| "expired sessions removed".to_string())
+                .map(|()| "expired sessions and stale sign-in failure counts removed".to_string())
                 .map_err(|e| e.to_string()),
             "no_shows" => self
                 .reservations
@@ -184,6 +185,9 @@ impl Scheduler {
                 .await
                 .map(|n| format!("{n} report e-mails queued"))
                 .map_err(|e| e.to_string()),
+            "backup" if self.store.is_shared() => {
+                Err("the data is in PostgreSQL: back it up with pg_dump (docs/postgres.md)".to_string())
+            }
             "backup" => {
                 let (store, plan) = (self.store.clone(), self.backup.clone());
                 tokio::task::spawn_blocking(move || backup::run(&store, &plan, started))

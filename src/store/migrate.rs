@@ -16,6 +16,7 @@ const MIGRATIONS: &[Step] = &[
     create_v5,
     v6_closed_by_room,
     v7_unread_index,
+    v8_login_locks,
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -153,6 +154,13 @@ fn v7_unread_index(txn: &WriteTransaction) -> Result<(), StoreError> {
             unread.insert(key.value(), ())?;
         }
     }
+    Ok(())
+}
+
+/// Version 8: failed sign-ins, kept in the store so that several processes on one database
+/// lock out together (they were in each process's memory). Counts made before are not carried.
+fn v8_login_locks(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(LOGIN_LOCKS)?;
     Ok(())
 }
 

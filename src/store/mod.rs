@@ -11,6 +11,7 @@ mod export;
 mod groups;
 mod health;
 mod kept;
+mod locks;
 mod migrate;
 mod outbox;
 mod people;
@@ -28,6 +29,7 @@ pub use export::{Export, Imported, export_offline, import};
 pub use groups::AccessMap;
 pub use migrate::SCHEMA_VERSION;
 pub use queries::{ListFilter, View};
+pub use replica::ReplicaStatus;
 pub use tx::Tx;
 
 use crate::model::event::Event;

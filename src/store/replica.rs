@@ -140,6 +140,12 @@ fn read_marker(dir: &Path) -> Option<(uuid::Uuid, u64)> {
     Some((cluster, applied))
 }
 
+pub struct ReplicaStatus {
+    /// The last replication log entry the local copy holds.
+    pub applied: u64,
+    pub database_answers: bool,
+}
+
 /// The request side: how far the database's log has gone, and whether it answers.
 pub(super) struct Follow {
     reader: Reader,
@@ -195,6 +201,15 @@ impl Store {
             Ok(Err(_)) => Err(StoreError::Closed),
             Err(_) => Err(StoreError::Unavailable("this replica could not catch up with the database in time".into())),
         }
+    }
+
+    /// Where this process's copy stands, on PostgreSQL (for `/metrics`).
+    pub fn replica_status(&self) -> Option<ReplicaStatus> {
+        let follow = self.follow.as_ref()?;
+        Some(ReplicaStatus {
+            applied: *follow.applied.borrow(),
+            database_answers: follow.healthy.load(Ordering::SeqCst),
+        })
     }
 
     /// False while the database does not answer (always true on the embedded store).

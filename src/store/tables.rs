@@ -108,3 +108,6 @@ pub const UNREAD: TableDefinition<(Id, Id), ()> = TableDefinition::new("notifica
 /// On PostgreSQL only, in a process's local copy: `cluster` (the database's id, 16 bytes) and
 /// `applied` (the last replication log entry the copy holds, 8 bytes big-endian).
 pub const REPLICA: TableDefinition<&str, &[u8]> = TableDefinition::new("replica");
+
+/// Failed sign-ins by key (`e:EMAIL|CLIENT` or `c:CLIENT`) → `LoginLock` (schema v8).
+pub const LOGIN_LOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("login_locks");

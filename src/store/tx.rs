@@ -43,6 +43,8 @@ pub(super) enum Op {
     Display(super::displays::DisplayOp),
     Audit(Box<crate::model::audit::AuditRecord>),
     Groups(super::groups::GroupOp),
+    LoginLock(String, Option<Box<crate::model::user::LoginLock>>),
+    PurgeLoginLocks(chrono::DateTime<chrono::Utc>),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -316,6 +318,7 @@ impl<'a> Tx<'a> {
                 self.copies_change();
                 super::groups::apply(txn, &self.view, op)?
             }
+            op @ (Op::LoginLock(..) | Op::PurgeLoginLocks(_)) => super::locks::apply(txn, op)?,
             Op::Event(_) => return Err(StoreError::Storage("an event was applied before it was numbered".into())),
             Op::Appended(event) => {
                 kept(&self.view).events.write()?.insert(event.seq, encode(&*event)?.as_slice())?;

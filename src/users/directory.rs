@@ -85,18 +85,18 @@ impl Users {
             if let Some(user) = local
                 && super::verify_blocking(password.to_string(), user.password_hash.clone()).await
             {
-                self.limiter.succeeded(login, client);
+                self.limiter.succeeded(&self.store, login, client).await?;
                 return Ok(user);
             }
         }
         match directory.authenticate(login, password).await {
             Ok(Some(identity)) => {
                 let user = self.provision(identity).await?;
-                self.limiter.succeeded(login, client);
+                self.limiter.succeeded(&self.store, login, client).await?;
                 Ok(user)
             }
             Ok(None) => {
-                self.limiter.failed(login, client, now);
+                self.limiter.failed(&self.store, login, client, now).await?;
                 Err(UserError::BadCredentials)
             }
             Err(why) => {

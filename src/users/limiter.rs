@@ -6,33 +6,17 @@
 //! Locks are keyed by the client address, never by the account alone: an attacker elsewhere can
 //! slow their own guessing down but cannot lock the real user out, and every lock ends.
 
+use crate::model::user::LoginLock;
+use crate::store::{Store, StoreError, Tx};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
-use std::sync::Mutex;
 
+/// The rules; the counts are in the store (store/locks.rs), shared by every process of one
+/// database and forgotten by the session clean-up job once stale.
 pub struct LoginLimiter {
     max_failures: u32,
     first: Duration,
     cap: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
 }
-
-#[derive(Clone, Copy)]
-struct Entry {
-    failures: u32,
-    last: DateTime<Utc>,
-    locked_until: Option<DateTime<Utc>>,
-}
-
-impl Entry {
-    /// Since when nothing has happened: the last failure, or the end of its lock.
-    fn quiet_since(&self) -> DateTime<Utc> {
-        self.locked_until.map_or(self.last, |until| until.max(self.last))
-    }
-}
-
-/// Beyond this many tracked keys, stale ones are dropped so memory stays bounded.
-const MAX_ENTRIES: usize = 100_000;
 
 /// A client address may fail this many times as often as one account from it.
 const CLIENT_FACTOR: u32 = 4;
@@ -40,45 +24,66 @@ const CLIENT_FACTOR: u32 = 4;
 impl LoginLimiter {
     pub fn new(max_failures: u32, first_lock_seconds: u32, max_lock_minutes: u32) -> Self {
         let cap = Duration::minutes(max_lock_minutes.into());
-        Self {
-            max_failures,
-            first: Duration::seconds(first_lock_seconds.into()).min(cap),
-            cap,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Self { max_failures, first: Duration::seconds(first_lock_seconds.into()).min(cap), cap }
     }
 
     /// Seconds until `email` from `client` may try again, if it is locked now.
-    pub fn locked_for(&self, email: &str, client: &str, now: DateTime<Utc>) -> Option<u64> {
-        let entries = self.entries.lock().ok()?;
-        [pair_key(email, client), client_key(client)]
-            .iter()
-            .filter_map(|key| entries.get(key)?.locked_until.filter(|until| *until > now))
-            .max()
-            // Whole seconds, rounded up: waiting the time said is always enough.
-            .map(|until| ((until - now).num_milliseconds() as u64).div_ceil(1000).max(1))
+    pub fn locked_for(
+        &self,
+        store: &Store,
+        email: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, StoreError> {
+        let view = store.view()?;
+        let mut until = None;
+        for key in [pair_key(email, client), client_key(client)] {
+            let locked = view.login_lock(&key)?.and_then(|l| l.locked_until).filter(|u| *u > now);
+            until = until.max(locked);
+        }
+        // Whole seconds, rounded up: waiting the time said is always enough.
+        Ok(until.map(|until| ((until - now).num_milliseconds() as u64).div_ceil(1000).max(1)))
     }
 
-    pub fn failed(&self, email: &str, client: &str, now: DateTime<Utc>) {
-        let Ok(mut entries) = self.entries.lock() else { return };
-        if entries.len() >= MAX_ENTRIES {
-            let cap = self.cap;
-            entries.retain(|_, e| e.quiet_since() + cap > now);
+    /// Counts a failure of `email` from `client`, and of `client`.
+    pub async fn failed(
+        self: &std::sync::Arc<Self>,
+        store: &Store,
+        email: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let keys =
+            [(pair_key(email, client), self.max_failures), (client_key(client), self.max_failures * CLIENT_FACTOR)];
+        let me = self.clone();
+        // Replayable: a count lost in a crash only gives a guesser a few more tries.
+        store
+            .write_replayable(move |tx: &mut Tx| {
+                for (key, max) in keys {
+                    let lock = me.after_failure(tx.login_lock(&key)?, max, now);
+                    tx.put_login_lock(&key, Some(lock));
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// The count of a key after one more failure at `now`.
+    fn after_failure(&self, lock: Option<LoginLock>, max: u32, now: DateTime<Utc>) -> LoginLock {
+        // A failure after a quiet spell as long as the longest lock starts a fresh count.
+        let mut l = lock.filter(|l| l.forget_at > now).unwrap_or(LoginLock {
+            failures: 0,
+            last: now,
+            locked_until: None,
+            forget_at: now,
+        });
+        l.failures += 1;
+        l.last = now;
+        if l.failures >= max {
+            l.locked_until = Some(now + self.lock_length(l.failures - max));
         }
-        for (key, max) in
-            [(pair_key(email, client), self.max_failures), (client_key(client), self.max_failures * CLIENT_FACTOR)]
-        {
-            let e = entries.entry(key).or_insert(Entry { failures: 0, last: now, locked_until: None });
-            // A failure after a quiet spell as long as the longest lock starts a fresh count.
-            if e.quiet_since() + self.cap <= now {
-                *e = Entry { failures: 0, last: now, locked_until: None };
-            }
-            e.failures += 1;
-            e.last = now;
-            if e.failures >= max {
-                e.locked_until = Some(now + self.lock_length(e.failures - max));
-            }
-        }
+        l.forget_at = l.locked_until.map_or(l.last, |until| until.max(l.last)) + self.cap;
+        l
     }
 
     /// The `n`th lock (from 0) of a key: the first length, doubled `n` times, capped.
@@ -89,10 +94,17 @@ impl LoginLimiter {
 
     /// A successful sign-in clears that account's count from that address (the address's own
     /// count stays: one good password must not wipe a spray of guesses at other accounts).
-    pub fn succeeded(&self, email: &str, client: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&pair_key(email, client));
+    pub async fn succeeded(&self, store: &Store, email: &str, client: &str) -> Result<(), StoreError> {
+        let key = pair_key(email, client);
+        if store.view()?.login_lock(&key)?.is_none() {
+            return Ok(()); // the usual case costs no write
         }
+        store
+            .write_replayable(move |tx: &mut Tx| {
+                tx.put_login_lock(&key, None);
+                Ok(())
+            })
+            .await
     }
 }
 
@@ -108,56 +120,75 @@ fn client_key(client: &str) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use std::sync::Arc;
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap()
     }
 
-    #[test]
-    fn locks_the_pair_not_the_account() {
-        let l = LoginLimiter::new(3, 30, 15);
-        for _ in 0..3 {
-            assert!(l.locked_for("a@x.org", "1.1.1.1", t0()).is_none());
-            l.failed("a@x.org", "1.1.1.1", t0());
-        }
-        assert_eq!(l.locked_for("A@x.org", "1.1.1.1", t0()), Some(30));
-        // The real user, elsewhere, is not locked out.
-        assert!(l.locked_for("a@x.org", "2.2.2.2", t0()).is_none());
-        assert!(l.locked_for("b@x.org", "1.1.1.1", t0()).is_none());
-        assert!(l.locked_for("a@x.org", "1.1.1.1", t0() + Duration::seconds(31)).is_none());
-        l.succeeded("a@x.org", "1.1.1.1");
-        assert!(l.locked_for("a@x.org", "1.1.1.1", t0()).is_none());
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, store)
     }
 
-    #[test]
-    fn locks_grow_and_are_capped() {
-        let l = LoginLimiter::new(2, 30, 2);
+    #[tokio::test]
+    async fn locks_the_pair_not_the_account() {
+        let (_dir, s) = store();
+        let l = Arc::new(LoginLimiter::new(3, 30, 15));
+        for _ in 0..3 {
+            assert!(l.locked_for(&s, "a@x.org", "1.1.1.1", t0()).unwrap().is_none());
+            l.failed(&s, "a@x.org", "1.1.1.1", t0()).await.unwrap();
+        }
+        assert_eq!(l.locked_for(&s, "A@x.org", "1.1.1.1", t0()).unwrap(), Some(30));
+        // The real user, elsewhere, is not locked out.
+        assert!(l.locked_for(&s, "a@x.org", "2.2.2.2", t0()).unwrap().is_none());
+        assert!(l.locked_for(&s, "b@x.org", "1.1.1.1", t0()).unwrap().is_none());
+        assert!(l.locked_for(&s, "a@x.org", "1.1.1.1", t0() + Duration::seconds(31)).unwrap().is_none());
+        l.succeeded(&s, "a@x.org", "1.1.1.1").await.unwrap();
+        assert!(l.locked_for(&s, "a@x.org", "1.1.1.1", t0()).unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn locks_grow_and_are_capped_and_stale_counts_are_purged() {
+        let (_dir, s) = store();
+        let l = Arc::new(LoginLimiter::new(2, 30, 2));
         let mut now = t0();
-        l.failed("a@x.org", "1.1.1.1", now);
-        l.failed("a@x.org", "1.1.1.1", now);
+        l.failed(&s, "a@x.org", "1.1.1.1", now).await.unwrap();
+        l.failed(&s, "a@x.org", "1.1.1.1", now).await.unwrap();
         let mut seen = Vec::new();
         for _ in 0..4 {
-            let wait = l.locked_for("a@x.org", "1.1.1.1", now).unwrap();
+            let wait = l.locked_for(&s, "a@x.org", "1.1.1.1", now).unwrap().unwrap();
             seen.push(wait);
             now += Duration::seconds(wait as i64);
-            assert!(l.locked_for("a@x.org", "1.1.1.1", now).is_none(), "every lock ends");
-            l.failed("a@x.org", "1.1.1.1", now);
+            assert!(l.locked_for(&s, "a@x.org", "1.1.1.1", now).unwrap().is_none(), "every lock ends");
+            l.failed(&s, "a@x.org", "1.1.1.1", now).await.unwrap();
         }
         assert_eq!(seen, [30, 60, 120, 120]);
         // A quiet spell as long as the cap forgets the history.
         let later = now + Duration::minutes(5);
-        l.failed("a@x.org", "1.1.1.1", later);
-        assert!(l.locked_for("a@x.org", "1.1.1.1", later).is_none());
+        l.failed(&s, "a@x.org", "1.1.1.1", later).await.unwrap();
+        assert!(l.locked_for(&s, "a@x.org", "1.1.1.1", later).unwrap().is_none());
+        // The clean-up forgets what is stale, and only that.
+        let much_later = later + Duration::minutes(3);
+        s.write(move |tx: &mut Tx| {
+            tx.purge_login_locks(much_later);
+            Ok::<(), StoreError>(())
+        })
+        .await
+        .unwrap();
+        assert!(s.view().unwrap().login_lock(&pair_key("a@x.org", "1.1.1.1")).unwrap().is_none());
     }
 
-    #[test]
-    fn a_client_spraying_many_accounts_is_locked() {
-        let l = LoginLimiter::new(2, 30, 15);
+    #[tokio::test]
+    async fn a_client_spraying_many_accounts_is_locked() {
+        let (_dir, s) = store();
+        let l = Arc::new(LoginLimiter::new(2, 30, 15));
         for i in 0..8 {
-            assert!(l.locked_for(&format!("u{i}@x.org"), "1.1.1.1", t0()).is_none());
-            l.failed(&format!("u{i}@x.org"), "1.1.1.1", t0());
+            assert!(l.locked_for(&s, &format!("u{i}@x.org"), "1.1.1.1", t0()).unwrap().is_none());
+            l.failed(&s, &format!("u{i}@x.org"), "1.1.1.1", t0()).await.unwrap();
         }
-        assert_eq!(l.locked_for("anyone@x.org", "1.1.1.1", t0()), Some(30));
-        assert!(l.locked_for("anyone@x.org", "9.9.9.9", t0()).is_none());
+        assert_eq!(l.locked_for(&s, "anyone@x.org", "1.1.1.1", t0()).unwrap(), Some(30));
+        assert!(l.locked_for(&s, "anyone@x.org", "9.9.9.9", t0()).unwrap().is_none());
     }
 }

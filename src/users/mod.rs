@@ -209,7 +209,7 @@ impl Users {
             return Err(UserError::LocalPasswordsOff);
         }
         let now = clock::now();
-        if let Some(retry_after_secs) = self.limiter.locked_for(email, client, now) {
+        if let Some(retry_after_secs) = self.limiter.locked_for(&self.store, email, client, now)? {
             return Err(UserError::LockedOut { retry_after_secs });
         }
         if let Some(directory) = &self.directory {
@@ -221,11 +221,11 @@ impl Users {
         let ok = verify_blocking(password.to_string(), hash).await && user.is_some();
         match user {
             Some(user) if ok => {
-                self.limiter.succeeded(email, client);
+                self.limiter.succeeded(&self.store, email, client).await?;
                 Ok(user)
             }
             _ => {
-                self.limiter.failed(email, client, now);
+                self.limiter.failed(&self.store, email, client, now).await?;
                 Err(UserError::BadCredentials)
             }
         }

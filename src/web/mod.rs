@@ -292,5 +292,21 @@ async fn metrics(State(state): State<AppState>) -> Response {
         "Size of the store file (salas.redb).",
         state.store.file_size(),
     );
+    // Each replica answers for itself: a scrape of every replica shows which lag or lost the
+    // database (the Prometheus target's instance label tells them apart).
+    if let Some(replica) = state.store.replica_status() {
+        observe::gauge(
+            &mut body,
+            "salas_replica_log_applied",
+            "Entries of the database's replication log this replica's local copy holds.",
+            replica.applied,
+        );
+        observe::gauge(
+            &mut body,
+            "salas_replica_database_up",
+            "1 while the database answers this replica, else 0.",
+            u64::from(replica.database_answers),
+        );
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

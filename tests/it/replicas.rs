@@ -274,3 +274,133 @@ async fn a_two_host_url_follows_a_promoted_standby() {
     assert_eq!(n, 1);
     assert_eq!(admin.get(&format!("/api/v1/reservations/{}", before.body["id"].as_str().unwrap())).await.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_one_of_two_replicas_under_load_loses_nothing_and_sends_each_email_once() {
+    use crate::common::SmtpSink;
+    use crate::common::process::Running;
+    let pg = Postgres::start().await;
+    let mut sink = SmtpSink::start();
+    // Nothing can be sent while the load runs: a replica killed between an SMTP server's
+    // acceptance and its record of it would send that one again, which no mail system avoids.
+    sink.pause();
+    let env = vec![
+        ("SALAS_STORE_BACKEND", "postgres".to_string()),
+        ("SALAS_STORE_URL", pg.url()),
+        ("SALAS_SECRET_KEY", SECRET_KEY.to_string()),
+        ("SALAS_SMTP_HOST", "127.0.0.1".to_string()),
+        ("SALAS_SMTP_PORT", sink.port.to_string()),
+        ("SALAS_SMTP_SECURITY", "none".to_string()),
+        ("SALAS_SMTP_FROM", "Salas <salas@example.test>".to_string()),
+        ("SALAS_SMTP_RETRY_SECONDS", "1".to_string()),
+        ("SALAS_SMTP_TIMEOUT_SECONDS", "2".to_string()),
+    ];
+    let (dir_a, dir_b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let a = Running::start_with(dir_a.path(), &env);
+    let b = Running::start_with(dir_b.path(), &env);
+    let on_a = a.admin().await;
+    let on_b = Api { base: b.url.clone(), ..on_a.clone() };
+    let room = on_a.create_room("Under fire", 4).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..16)
+        .map(|client: i64| {
+            let api = if client % 2 == 0 { on_a.clone() } else { on_b.clone() };
+            let (room, stop) = (room.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    // Clients share the slots: some bookings race for the same one.
+                    let slot = (client / 2 * 7 + n * 3) % 200;
+                    let start = chrono::DateTime::parse_from_rfc3339(&at(20, 0)).unwrap()
+                        + chrono::Duration::minutes(15 * slot);
+                    let end = start + chrono::Duration::minutes(15);
+                    let body =
+                        json!({"room_id": room, "title": "Load", "start": start.to_rfc3339(), "end": end.to_rfc3339()});
+                    let sent = api
+                        .http
+                        .post(format!("{}/api/v1/reservations", api.base))
+                        .bearer_auth(api.token.as_deref().unwrap())
+                        .json(&body)
+                        .send()
+                        .await;
+                    let Ok(res) = sent else { break }; // its replica is gone
+                    if res.status() == 201 {
+                        let body: serde_json::Value = res.json().await.unwrap();
+                        acknowledged.push(body["id"].as_str().unwrap().to_string());
+                    } else {
+                        assert!([409, 503].contains(&res.status().as_u16()), "{}", res.status());
+                    }
+                    n += 1;
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.crash();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut acknowledged = Vec::new();
+    for c in clients {
+        acknowledged.extend(c.await.unwrap());
+    }
+    assert!(acknowledged.len() > 16, "the load booked something: {}", acknowledged.len());
+    // Every 201 is readable from the survivor, and no two live reservations overlap.
+    for id in &acknowledged {
+        assert_eq!(on_b.get(&format!("/api/v1/reservations/{id}")).await.status, 200, "{id}");
+    }
+    let list = on_b.get(&format!("/api/v1/reservations?room_id={room}&limit=500")).await.body;
+    let mut live: Vec<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["start"].as_str().unwrap().to_string(), r["end"].as_str().unwrap().to_string()))
+        .collect();
+    live.sort();
+    for pair in live.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "overlap: {pair:?}");
+    }
+    // The e-mails: once the SMTP server is back, each booking's confirmation arrives once, the
+    // ones the dead replica had taken after their lease ran out.
+    sink.resume();
+    let mut messages = Vec::new();
+    for _ in 0..600 {
+        messages = sink.messages();
+        let uids: Vec<String> = messages.iter().map(|m| m["ics"]["uid"].as_str().unwrap_or("").to_string()).collect();
+        if acknowledged.iter().all(|id| uids.iter().any(|u| u.contains(id.as_str()))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await; // room for a duplicate to show
+    messages = sink.messages();
+    let mut uids: Vec<String> = messages.iter().map(|m| m["ics"]["uid"].as_str().unwrap_or("").to_string()).collect();
+    for id in &acknowledged {
+        assert_eq!(uids.iter().filter(|u| u.contains(id.as_str())).count(), 1, "the confirmation of {id}");
+    }
+    let total = uids.len();
+    uids.sort();
+    uids.dedup();
+    assert_eq!(uids.len(), total, "no booking mailed twice");
+    b.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_sign_ins_on_one_replica_lock_out_on_the_other() {
+    let pg = Postgres::start().await;
+    let (a, b) = (replica(&pg.url(), |_| {}).await, replica(&pg.url(), |_| {}).await);
+    let member = a.user("member").await;
+    for (i, server) in [&a, &b, &a, &b, &a].into_iter().enumerate() {
+        let body = json!({"email": member.email, "password": format!("wrong {i}")});
+        let res = server.anonymous().post("/api/v1/auth/token", body).await;
+        assert_eq!(res.status, 401, "{}", res.body);
+    }
+    // Five failures spread over both: locked on both, even with the right password.
+    for server in [&a, &b] {
+        let body = json!({"email": member.email, "password": crate::common::PASSWORD});
+        let res = server.anonymous().post("/api/v1/auth/token", body).await;
+        assert_eq!(res.status, 429, "{}", res.body);
+        assert!(res.header("retry-after").is_some());
+    }
+}

@@ -283,7 +283,11 @@ async fn jobs_run_now_and_webhooks_register_fail_and_retry() {
     let p = b.post("/admin/jobs/session_cleanup/run", &[("csrf", &csrf)]).await;
     assert_eq!(p.status, 303);
     let ops = b.get("/admin/operations").await;
-    assert!(ops.html.contains("session_cleanup ran: expired sessions removed"), "{}", ops.html);
+    assert!(
+        ops.html.contains("session_cleanup ran: expired sessions and stale sign-in failure counts removed"),
+        "{}",
+        ops.html
+    );
     assert_eq!(b.post("/admin/jobs/nope/run", &[("csrf", &csrf)]).await.status, 404);
 
     // Nobody listens on this port: every call fails.

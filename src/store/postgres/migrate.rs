@@ -5,7 +5,11 @@ use super::{StoreError, db_error};
 use tokio_postgres::{Client, GenericClient};
 
 /// The migrations, oldest first; the schema version is how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_tables.sql"), include_str!("migrations/0002_replicas.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_tables.sql"),
+    include_str!("migrations/0002_replicas.sql"),
+    include_str!("migrations/0003_login_locks.sql"),
+];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Held for the whole migration: Salas processes starting together on an empty database wait

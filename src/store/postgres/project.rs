@@ -122,6 +122,13 @@ pub fn project(op: &Op) -> Result<Vec<Row>, StoreError> {
             vec![Box::new(a.at), Box::new(a.id), doc(a)?],
         )],
         Op::Groups(op) => groups(op)?,
+        Op::LoginLock(key, Some(lock)) => vec![row(
+            "INSERT INTO login_locks (key, forget_at, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, doc = excluded.doc",
+            vec![Box::new(key.clone()), Box::new(lock.forget_at), doc(lock)?],
+        )],
+        Op::LoginLock(key, None) => vec![row("DELETE FROM login_locks WHERE key = $1", vec![Box::new(key.clone())])],
+        Op::PurgeLoginLocks(now) => vec![row("DELETE FROM login_locks WHERE forget_at <= $1", vec![Box::new(*now)])],
     })
 }
 
