@@ -364,9 +364,8 @@ async fn killing_one_of_two_replicas_under_load_loses_nothing_and_sends_each_ema
     // The e-mails: once the SMTP server is back, each booking's confirmation arrives once, the
     // ones the dead replica had taken after their lease ran out.
     sink.resume();
-    let mut messages = Vec::new();
     for _ in 0..600 {
-        messages = sink.messages();
+        let messages = sink.messages();
         let uids: Vec<String> = messages.iter().map(|m| m["ics"]["uid"].as_str().unwrap_or("").to_string()).collect();
         if acknowledged.iter().all(|id| uids.iter().any(|u| u.contains(id.as_str()))) {
             break;
@@ -374,7 +373,7 @@ async fn killing_one_of_two_replicas_under_load_loses_nothing_and_sends_each_ema
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     tokio::time::sleep(std::time::Duration::from_secs(3)).await; // room for a duplicate to show
-    messages = sink.messages();
+    let messages = sink.messages();
     let mut uids: Vec<String> = messages.iter().map(|m| m["ics"]["uid"].as_str().unwrap_or("").to_string()).collect();
     for id in &acknowledged {
         assert_eq!(uids.iter().filter(|u| u.contains(id.as_str())).count(), 1, "the confirmation of {id}");
