@@ -80,7 +80,9 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
     }
     // Discovery runs in the background: a provider that is down must not keep Salas from
     // starting; the first sign-in tries again.
-    let oidc = config.oidc.enabled.then(|| Arc::new(crate::sso::oidc::Oidc::new(config.oidc.clone())));
+    let sealer = crate::secrets::Sealer::load(&config.data_dir, &config.secret.key, true)
+        .map_err(|e| StartError::Secrets(e.to_string()))?;
+    let oidc = config.oidc.enabled.then(|| Arc::new(crate::sso::oidc::Oidc::new(config.oidc.clone(), sealer.clone())));
     if let Some(oidc) = oidc.clone() {
         tokio::spawn(async move { oidc.warm_up().await });
     }
@@ -94,7 +96,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
             None => tracing::info!("created the first administrator, {}", created.user.email),
         }
     }
-    let side_effects = side_effects::start(&config, &store, &clock)?;
+    let side_effects = side_effects::start(&config, &store, &clock, sealer)?;
     match side_effects.webhooks.seal_stored_secrets().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(count = n, "sealed webhook secrets stored in plaintext by an older version"),

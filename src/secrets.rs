@@ -135,6 +135,12 @@ pub fn check(sealer: Option<&Sealer>, stored: &[(String, String)]) -> Result<Str
     }
 }
 
+/// Equal, in a time that does not depend on where they differ (secrets compared with what a
+/// request brings).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

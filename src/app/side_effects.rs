@@ -26,7 +26,12 @@ pub(super) struct SideEffects {
     tasks: Vec<JoinHandle<()>>,
 }
 
-pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<SideEffects, StartError> {
+pub(super) fn start(
+    config: &Config,
+    store: &Store,
+    clock: &Clock,
+    sealer: crate::secrets::Sealer,
+) -> Result<SideEffects, StartError> {
     let failed = |e: String| StartError::Notifications(e);
     let reports = Reports::new(store.clone(), config.report_settings()?);
     let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.scheduler)
@@ -35,8 +40,6 @@ pub(super) fn start(config: &Config, store: &Store, clock: &Clock) -> Result<Sid
     if !notifier.email_enabled() {
         tracing::info!("e-mail is off: no [smtp] host is configured (SALAS_SMTP_HOST)");
     }
-    let sealer = crate::secrets::Sealer::load(&config.data_dir, &config.secret.key, true)
-        .map_err(|e| StartError::Secrets(e.to_string()))?;
     let webhooks =
         Webhooks::new(store.clone(), clock.clone(), &config.webhooks, sealer).map_err(|e| failed(e.to_string()))?;
     let backups = BackupPlan { dir: config.backup_dir(), keep: config.backup.keep as usize };

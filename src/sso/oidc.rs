@@ -2,10 +2,13 @@
 //!
 //! The provider is discovered when it is first needed (and again every hour, for rotated
 //! keys), never at start-up, so a provider that is down keeps only its own button from working.
-//! A sign-in in progress is remembered in memory under its `state` for ten minutes; the browser
-//! holds the same `state` in a cookie, so a callback from another browser is refused.
+//! A sign-in in progress (its `state`, PKCE verifier, nonce and where to go next) is kept by the
+//! browser, in a cookie sealed with the server's secret key for ten minutes: a callback from
+//! another browser is refused, the browser can read or change none of it, and any process of
+//! several on one database can finish what another started.
 
 use crate::config::OidcConfig;
+use crate::secrets::{Sealer, constant_time_eq};
 use crate::users::Identity;
 use crate::users::directory::role_from_map;
 use openidconnect::core::{
@@ -22,14 +25,10 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long a started sign-in may take at the provider.
-const PENDING_FOR: Duration = Duration::from_secs(600);
-/// At most this many sign-ins in progress; the oldest go first (a flood of unfinished sign-ins
-/// cannot grow memory without bound).
-const MAX_PENDING: usize = 10_000;
+/// How long a started sign-in may take at the provider, in seconds.
+pub const PENDING_SECONDS: i64 = 600;
 /// Provider metadata and keys are fetched again after this long.
 const REDISCOVER_AFTER: Duration = Duration::from_secs(3600);
 
@@ -81,18 +80,22 @@ pub enum OidcError {
     NoVerifiedEmail,
 }
 
+/// A sign-in in progress, as sealed into the browser's cookie.
+#[derive(Serialize, Deserialize)]
 struct Pending {
-    verifier: PkceCodeVerifier,
-    nonce: Nonce,
-    redirect: RedirectUrl,
+    state: String,
+    verifier: String,
+    nonce: String,
+    redirect: String,
     next: String,
-    started: Instant,
+    /// Unix seconds.
+    started: i64,
 }
 
-/// Where to send the browser, and the `state` to keep in its cookie.
+/// Where to send the browser, and the sealed sign-in to keep in its cookie.
 pub struct Started {
     pub url: String,
-    pub state: String,
+    pub cookie: String,
 }
 
 /// A finished sign-in: who, and the path the user wanted.
@@ -105,11 +108,11 @@ pub struct Oidc {
     config: OidcConfig,
     http: reqwest::Client,
     discovered: tokio::sync::Mutex<Option<(OidcClient, Instant)>>,
-    pending: Mutex<HashMap<String, Pending>>,
+    sealer: Sealer,
 }
 
 impl Oidc {
-    pub fn new(config: OidcConfig) -> Oidc {
+    pub fn new(config: OidcConfig, sealer: Sealer) -> Oidc {
         let timeout = Duration::from_secs(config.timeout_seconds.into());
         let http = reqwest::Client::builder()
             // The provider's answers are read as they are: following redirects would let a
@@ -119,7 +122,7 @@ impl Oidc {
             .connect_timeout(timeout)
             .build()
             .unwrap_or_default();
-        Oidc { config, http, discovered: tokio::sync::Mutex::new(None), pending: Mutex::new(HashMap::new()) }
+        Oidc { config, http, discovered: tokio::sync::Mutex::new(None), sealer }
     }
 
     pub fn button_label(&self) -> &str {
@@ -175,32 +178,45 @@ impl Oidc {
             request = request.add_scope(Scope::new(scope.clone()));
         }
         let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
-        let pending = Pending { verifier, nonce, redirect, next: next.to_string(), started: Instant::now() };
-        let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        all.retain(|_, p| p.started.elapsed() < PENDING_FOR);
-        if all.len() >= MAX_PENDING
-            && let Some(oldest) = all.iter().min_by_key(|(_, p)| p.started).map(|(k, _)| k.clone())
-        {
-            all.remove(&oldest);
-        }
-        all.insert(state.secret().clone(), pending);
-        Ok(Started { url: url.to_string(), state: state.secret().clone() })
+        let pending = Pending {
+            state: state.secret().clone(),
+            verifier: verifier.secret().clone(),
+            nonce: nonce.secret().clone(),
+            redirect: redirect.as_str().to_string(),
+            next: next.to_string(),
+            started: crate::clock::now().timestamp(),
+        };
+        let json = serde_json::to_string(&pending).map_err(|e| OidcError::Unavailable(e.to_string()))?;
+        Ok(Started { url: url.to_string(), cookie: self.sealer.seal(&json) })
+    }
+
+    /// Whether `cookie` holds a sign-in this site started, for the `state` the provider returned.
+    pub fn is_ours(&self, cookie: &str, returned: &str) -> bool {
+        self.pending(cookie, returned).is_ok()
+    }
+
+    /// The sign-in `cookie` holds, if it is one of ours, for the `state` the provider returned,
+    /// and started at most ten minutes ago.
+    fn pending(&self, cookie: &str, returned: &str) -> Result<Pending, OidcError> {
+        let json = self.sealer.open(cookie).map_err(|_| OidcError::UnknownState)?;
+        let pending: Pending = serde_json::from_str(&json).map_err(|_| OidcError::UnknownState)?;
+        let fresh = crate::clock::now().timestamp() - pending.started < PENDING_SECONDS;
+        let same = constant_time_eq(pending.state.as_bytes(), returned.as_bytes());
+        if fresh && same && !returned.is_empty() { Ok(pending) } else { Err(OidcError::UnknownState) }
     }
 
     /// Finishes a sign-in from the provider's callback: exchanges the code (with the PKCE
     /// verifier), verifies the ID token (signature, issuer, audience, expiry, nonce, access-token
     /// hash) and reads the user's claims from it and from the userinfo endpoint.
-    pub async fn finish(&self, state: &str, code: &str) -> Result<Finished, OidcError> {
-        let pending = {
-            let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            all.remove(state).filter(|p| p.started.elapsed() < PENDING_FOR).ok_or(OidcError::UnknownState)?
-        };
-        let client = self.client().await?.set_redirect_uri(pending.redirect);
+    pub async fn finish(&self, cookie: &str, returned: &str, code: &str) -> Result<Finished, OidcError> {
+        let pending = self.pending(cookie, returned)?;
+        let redirect = RedirectUrl::new(pending.redirect).map_err(|_| OidcError::UnknownState)?;
+        let client = self.client().await?.set_redirect_uri(redirect);
         let http = adapter(&self.http);
         let tokens = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|e| OidcError::Unavailable(e.to_string()))?
-            .set_pkce_verifier(pending.verifier)
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
             .request_async(&http)
             .await
             .map_err(|e| match e {
@@ -209,7 +225,8 @@ impl Oidc {
             })?;
         let id_token = tokens.id_token().ok_or_else(|| OidcError::Refused("no ID token in the answer".into()))?;
         let verifier = client.id_token_verifier();
-        let claims = id_token.claims(&verifier, &pending.nonce).map_err(|e| OidcError::Refused(e.to_string()))?;
+        let claims =
+            id_token.claims(&verifier, &Nonce::new(pending.nonce)).map_err(|e| OidcError::Refused(e.to_string()))?;
         if let Some(expected) = claims.access_token_hash() {
             let refused = |e: &dyn std::fmt::Display| OidcError::Refused(e.to_string());
             let alg = id_token.signing_alg().map_err(|e| refused(&e))?;

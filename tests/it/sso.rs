@@ -190,7 +190,9 @@ async fn oidc_sign_in_end_to_end() {
 
     // The provider refuses (the user cancelled): the sign-in page says so.
     let start = stranger.get("/login/oidc").await;
-    let state = stranger.cookie("salas_oidc_state").cloned().unwrap();
+    assert!(stranger.cookie("salas_oidc_state").is_some());
+    let location = reqwest::Url::parse(start.location()).unwrap();
+    let state = location.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.to_string()).unwrap();
     let refused = stranger.get(&format!("/login/oidc/callback?error=access_denied&state={state}")).await;
     assert_eq!(refused.status, 401, "{} {}", refused.html, start.location());
     assert!(refused.html.contains("did not confirm your sign-in"), "{}", refused.html);

@@ -2,7 +2,7 @@
 //! the provider, and the callback the provider sends it back to.
 
 use super::auth::{login_response, safe_next, session_started};
-use super::session::{Viewer, constant_time_eq, cookie, set_cookie};
+use super::session::{Viewer, cookie, set_cookie};
 use crate::sso::oidc::OidcError;
 use crate::users::UserError;
 use crate::web::AppState;
@@ -31,7 +31,7 @@ pub async fn start(
     match oidc.start(&oidc.redirect_url(&origin(&headers)), next).await {
         Ok(started) => {
             let mut res = Redirect::to(&started.url).into_response();
-            with_state_cookie(&mut res, &state, &started.state, 600);
+            with_state_cookie(&mut res, &state, &started.cookie, crate::sso::oidc::PENDING_SECONDS);
             res
         }
         Err(e) => refused(&state, &v, next, e),
@@ -56,12 +56,12 @@ pub async fn callback(
     let Some(oidc) = state.oidc.clone() else { return super::not_found(v).await };
     let expected = cookie(&headers, STATE_COOKIE).unwrap_or_default();
     let returned = q.state.unwrap_or_default();
-    let finished = if expected.is_empty() || !constant_time_eq(expected.as_bytes(), returned.as_bytes()) {
+    let finished = if !oidc.is_ours(&expected, &returned) {
         Err(OidcError::UnknownState)
     } else if let Some(error) = q.error {
         Err(OidcError::Refused(format!("{error}: {}", q.error_description.unwrap_or_default())))
     } else {
-        oidc.finish(&returned, q.code.as_deref().unwrap_or_default()).await
+        oidc.finish(&expected, &returned, q.code.as_deref().unwrap_or_default()).await
     };
     let mut res = match finished {
         Ok(finished) => sign_in(&state, &v, finished).await,
