@@ -163,16 +163,26 @@ impl Scheduler {
                 .await
                 .map(|n| format!("{n} reminders queued"))
                 .map_err(|e| e.to_string()),
-            "session_cleanup" => self
-                .store
-                .write(move |tx: &mut Tx| {
-                    tx.purge_expired_sessions(started);
-                    tx.purge_login_locks(started);
-                    Ok::<(), StoreError>(())
-                })
-                .await
-                .map(|()| "expired sessions and stale sign-in failure counts removed".to_string())
-                .map_err(|e| e.to_string()),
+            "session_cleanup" => {
+                let purged = self
+                    .store
+                    .write(move |tx: &mut Tx| {
+                        tx.purge_expired_sessions(started);
+                        tx.purge_login_locks(started);
+                        Ok::<(), StoreError>(())
+                    })
+                    .await;
+                match purged {
+                    Ok(()) => match self.store.prune_replication_log().await {
+                        Ok(0) => Ok("expired sessions and stale sign-in failure counts removed".to_string()),
+                        Ok(n) => Ok(format!(
+                            "expired sessions and stale sign-in failure counts removed; {n} old replication log entries deleted"
+                        )),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    Err(e) => Err(e.to_string()),
+                }
+            }
             "no_shows" => self
                 .reservations
                 .release_no_shows(started)

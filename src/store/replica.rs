@@ -26,6 +26,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
+/// How long the replication log keeps its entries. A process stopped for longer finds its copy
+/// too old at start and makes it again from the tables.
+const LOG_KEPT_DAYS: i32 = 7;
 /// The local copy's directory, inside the data directory.
 pub const REPLICA_DIR: &str = "replica";
 /// How often an idle process asks whether others wrote.
@@ -210,6 +213,15 @@ impl Store {
             applied: *follow.applied.borrow(),
             database_answers: follow.healthy.load(Ordering::SeqCst),
         })
+    }
+
+    /// On PostgreSQL: deletes the replication log's entries older than [`LOG_KEPT_DAYS`] (the
+    /// session clean-up job asks); returns how many.
+    pub async fn prune_replication_log(&self) -> Result<u64, StoreError> {
+        match &self.follow {
+            Some(follow) => follow.reader.prune(LOG_KEPT_DAYS).await,
+            None => Ok(0),
+        }
     }
 
     /// False while the database does not answer (always true on the embedded store).

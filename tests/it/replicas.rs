@@ -403,3 +403,43 @@ async fn failed_sign_ins_on_one_replica_lock_out_on_the_other() {
         assert!(res.header("retry-after").is_some());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_back_after_the_log_was_pruned_makes_its_copy_again() {
+    let pg = Postgres::start().await;
+    let url = pg.url();
+    let a = replica(&url, |_| {}).await;
+    let b_dir = TempDir::new().unwrap();
+    let b_config = |dir: &std::path::Path| {
+        let mut c = config(dir);
+        c.store.backend = salas::config::Backend::Postgres;
+        c.store.url = url.clone();
+        c.secret.key = SECRET_KEY.into();
+        c
+    };
+    let cfg = b_config(b_dir.path());
+    let b = TestServer::start_with(b_dir, cfg).await;
+    let admin = a.admin().await;
+    let room = admin.create_room("While away", 4).await;
+    let b_dir = b.stop().await;
+    // B is away: A books, and the log's entries grow old and are pruned.
+    let booked = admin.book(&room, &at(6, 9), &at(6, 10)).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let client = pg.client().await;
+    client.execute("UPDATE salas_changes SET at = now() - interval '8 days'", &[]).await.unwrap();
+    let job = admin.post("/api/v1/admin/jobs/session_cleanup/run", serde_json::Value::Null).await;
+    assert_eq!(job.status, 200, "{}", job.body);
+    assert!(job.body["last_outcome"].as_str().unwrap().contains("old replication log entries deleted"), "{}", job.body);
+    let left: i64 = client.query_one("SELECT count(*) FROM salas_changes", &[]).await.unwrap().get(0);
+    assert!(left <= 2, "{left} entries left"); // only what the job itself wrote just now
+    // B comes back: its copy is too old for the log, so it is made again from the tables.
+    let cfg = b_config(b_dir.path());
+    let b = TestServer::start_with(b_dir, cfg).await;
+    let on_b = on(&admin, &b);
+    let id = booked.body["id"].as_str().unwrap();
+    assert_eq!(on_b.get(&format!("/api/v1/reservations/{id}")).await.status, 200);
+    assert_eq!(on_b.book(&room, &at(6, 9), &at(6, 10)).await.status, 409);
+    let next = on_b.book(&room, &at(6, 10), &at(6, 11)).await;
+    assert_eq!(next.status, 201, "{}", next.body);
+    assert_eq!(admin.get(&format!("/api/v1/reservations/{}", next.body["id"].as_str().unwrap())).await.status, 200);
+}

@@ -106,6 +106,17 @@ impl Reader {
         }
     }
 
+    /// Deletes the replication log's entries older than `days` days: every running process has
+    /// long applied them, and one stopped for longer makes its local copy again at start.
+    pub async fn prune(&self, days: i32) -> Result<u64, StoreError> {
+        let mut state = self.state.lock().await;
+        self.ask(&mut state.client).await?;
+        let Some(c) = state.client.as_ref() else { return Err(StoreError::Closed) };
+        c.execute("DELETE FROM salas_changes WHERE at < now() - make_interval(days => $1)", &[&days])
+            .await
+            .map_err(|e| link_error(&self.target, e))
+    }
+
     async fn ask(&self, client: &mut Option<Client>) -> Result<u64, StoreError> {
         if client.is_none() {
             let (c, connection) = self.config.connect(NoTls).await.map_err(|e| link_error(&self.target, e))?;
