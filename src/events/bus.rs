@@ -178,6 +178,12 @@ async fn start_cursor(store: &Store, name: &'static str) -> Result<u64, StoreErr
 /// failure, if any. A plan that fails stops the batch there: the events before it are committed,
 /// it is retried after a pause.
 async fn step(store: &Store, consumer: &dyn Consumer, cursor: u64) -> (Option<u64>, Option<String>) {
+    // Another process of the same database may have handled these events already (the cursor
+    // is shared): start where the stored cursor is, if it is further.
+    let stored = store.view().and_then(|v| v.cursor(consumer.name())).ok().flatten().unwrap_or(0);
+    if stored > cursor {
+        return (Some(stored), None);
+    }
     // The events first, then the view: it is at least as new as they are.
     let events = match store.events_after(cursor, BATCH) {
         Ok(events) => events,
@@ -212,7 +218,10 @@ async fn step(store: &Store, consumer: &dyn Consumer, cursor: u64) -> (Option<u6
             for s in stagings {
                 s(tx)?;
             }
-            tx.set_cursor(name, last);
+            // Never backwards: another process may have gone further meanwhile.
+            if tx.cursor(name)?.is_none_or(|c| c < last) {
+                tx.set_cursor(name, last);
+            }
             Ok::<(), StoreError>(())
         })
         .await;
