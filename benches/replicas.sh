@@ -23,6 +23,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# Keep the logs of a failed run.
+trap 'status=$?; [ $status -ne 0 ] && for l in "$work"/*.log; do echo "== $l"; tail -20 "$l"; done; cleanup' EXIT
 export NO_COLOR=1 SALAS_ADMIN_EMAIL=admin@example.test SALAS_ADMIN_PASSWORD='admin password 1'
 export SALAS_LIMITS_PER_IP_PER_MINUTE=0 SALAS_LIMITS_PER_CREDENTIAL_PER_MINUTE=0
 export SALAS_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -33,11 +35,10 @@ mkdir "$work/pg"
 as_pg "$pg_bin/initdb" -D "$work/pg" -U salas --auth=trust -E UTF8 --locale=C >/dev/null
 as_pg "$pg_bin/pg_ctl" -D "$work/pg" -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=50" \
     -l "$work/pg/log" -w start >/dev/null
-database=0
+# new_database NAME: an empty database, and its URL.
 new_database() {
-    database=$((database + 1))
-    as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U salas "bench$database"
-    echo "postgres://salas@127.0.0.1:$pg_port/bench$database"
+    as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U salas "$1"
+    echo "postgres://salas@127.0.0.1:$pg_port/$1"
 }
 
 # start NAME PORT [STORE_URL]: a server on data dir $work/NAME; waits for /readyz.
@@ -71,9 +72,9 @@ wrk_book() {
 row() { printf '%-44s %10s %9s ms %9s ms   (%s bookings, %s not 201)\n' "$@"; }
 
 printf '%-44s %10s %12s %12s\n' "POST /api/v1/reservations" "req/s" "p50" "p99"
-for mode in redb postgres postgres2; do
+for mode in ${WRITE_MODES:-redb postgres postgres2}; do
     url=
-    [ "$mode" != redb ] && url=$(new_database)
+    [ "$mode" != redb ] && url=$(new_database "writes_$mode")
     start "$mode-a" 18101 "$url"
     [ "$mode" = postgres2 ] && start "$mode-b" 18102 "$url"
     eval "$(python3 benches/seed.py 127.0.0.1:18101 64 0)"
@@ -98,9 +99,9 @@ done
 
 # Reads with RESERVATIONS reservations stored, redb against a PostgreSQL replica.
 printf '\n%-44s %10s %12s %12s\n' "reads, $RESERVATIONS reservations stored" "req/s" "p50" "p99"
-for mode in redb postgres; do
+for mode in ${READ_MODES:-redb postgres}; do
     url=
-    [ "$mode" = postgres ] && url=$(new_database)
+    [ "$mode" = postgres ] && url=$(new_database "reads_$mode")
     start "read-$mode" 18103 "$url"
     eval "$(python3 benches/seed.py 127.0.0.1:18103 50 "$RESERVATIONS")"
     sleep 3 # the calendar in memory is built

@@ -148,6 +148,7 @@ impl Store {
             current: copies_current.clone(),
             calendar: calendar.clone(),
             recent: recent.clone(),
+            catch_up_queued: Arc::default(),
         };
         let writer = writer::spawn(db.clone(), followers, link);
         Ok(Store { db, writer, events, file: path.into(), access, people, copies_current, calendar, recent, follow })

@@ -53,6 +53,8 @@ enum Msg {
 pub(super) struct Handle {
     queue: mpsc::Sender<Msg>,
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// A [`Msg::CatchUp`] is in the queue.
+    catch_up_queued: Arc<AtomicBool>,
 }
 
 /// What the writer keeps current besides the file: the event signal, the access map, the
@@ -65,10 +67,13 @@ pub(super) struct Followers {
     pub current: Arc<AtomicBool>,
     pub calendar: Calendar,
     pub recent: super::recent::Recent,
+    /// Shared with [`Handle`]: a catch-up is queued.
+    pub catch_up_queued: Arc<AtomicBool>,
 }
 
 pub(super) fn spawn(db: Arc<DbCell>, followers: Followers, mut link: Option<Link>) -> Handle {
     let (queue, rx) = mpsc::channel();
+    let catch_up_queued = followers.catch_up_queued.clone();
     let thread = std::thread::Builder::new()
         .name("salas-writer".into())
         .spawn(move || {
@@ -76,7 +81,7 @@ pub(super) fn spawn(db: Arc<DbCell>, followers: Followers, mut link: Option<Link
             run(&db, &rx, &followers, link.as_mut())
         })
         .ok();
-    Handle { queue, thread: Arc::new(Mutex::new(thread)) }
+    Handle { queue, thread: Arc::new(Mutex::new(thread)), catch_up_queued }
 }
 
 /// Applies [`WRITER_NICE`] to the calling thread: on Linux a nice value belongs to a thread, and
@@ -150,8 +155,11 @@ impl Handle {
         let _ = self.queue.send(Msg::BuildCalendar);
     }
 
+    /// Asks for a catch-up, unless one is queued already (it will serve this caller too).
     pub(super) fn catch_up(&self) {
-        let _ = self.queue.send(Msg::CatchUp);
+        if !self.catch_up_queued.swap(true, Ordering::SeqCst) {
+            let _ = self.queue.send(Msg::CatchUp);
+        }
     }
 
     /// Lets the commands already queued finish, then stops the thread.
@@ -176,8 +184,8 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers, mut link:
         let (first, mut durable) = match rx.recv_timeout(wait) {
             Ok(Msg::Job { job, durable }) => (job, durable),
             Ok(Msg::CatchUp) => {
-                // Queued requests for the same catch-up are answered by this one.
-                while let Ok(Msg::CatchUp) = rx.try_recv() {}
+                // Requests for a catch-up made from now on need another one.
+                followers.catch_up_queued.store(false, Ordering::SeqCst);
                 if let Ok(db) = cell.get() {
                     commit_batch(cell, &db, (Vec::new(), false), followers, &mut keeper, link.as_deref_mut());
                 }
@@ -209,7 +217,8 @@ fn run(cell: &DbCell, rx: &mpsc::Receiver<Msg>, followers: &Followers, mut link:
                     build = true;
                     break;
                 }
-                Ok(Msg::CatchUp) => {} // every batch catches up first
+                // Every batch catches up first: this one serves the request.
+                Ok(Msg::CatchUp) => followers.catch_up_queued.store(false, Ordering::SeqCst),
                 Ok(Msg::Stop) => {
                     stop = true;
                     break;

@@ -61,6 +61,11 @@ impl Primary {
                         tracing::warn!(error = %e, "the writer's database connection closed");
                     }
                 });
+                // The head row is every process's one lock: a process that stops answering
+                // while holding it (a lost machine sends no reset) must not hold the others up.
+                c.batch_execute("SET idle_in_transaction_session_timeout = '10s'; SET lock_timeout = '10s'")
+                    .await
+                    .map_err(|e| link_error(target, e))?;
                 statements.clear();
                 *client = Some(c);
             }

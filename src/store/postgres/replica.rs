@@ -69,6 +69,9 @@ struct ReaderState {
     client: Option<Client>,
     /// When the last answer's question was sent, and the answer.
     last: Option<(Instant, u64)>,
+    /// When the last question that failed was sent, and why: requests that arrived before it
+    /// share its failure instead of each waiting for one of their own.
+    failed: Option<(Instant, StoreError)>,
 }
 
 impl Reader {
@@ -89,6 +92,11 @@ impl Reader {
         {
             return Ok(seq);
         }
+        if let Some((asked, e)) = &state.failed
+            && *asked >= arrived
+        {
+            return Err(e.clone());
+        }
         let asked = Instant::now();
         let answer = tokio::time::timeout(ASK_TIMEOUT, self.ask(&mut state.client)).await;
         let answer = answer.unwrap_or_else(|_| {
@@ -101,6 +109,7 @@ impl Reader {
             }
             Err(e) => {
                 state.client = None;
+                state.failed = Some((asked, e.clone()));
                 Err(e)
             }
         }
