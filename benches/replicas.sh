@@ -84,8 +84,9 @@ for mode in ${WRITE_MODES:-redb postgres postgres2}; do
     row "$mode, 1 client" "$rate" "$p50" "$p99" "$total" "$failed"
     if [ "$mode" = postgres2 ]; then
         wrk_book 32 1 http://127.0.0.1:18101 "${rooms[@]:16:24}" >"$work/a.out" &
+        on_a=$!
         wrk_book 32 1 http://127.0.0.1:18102 "${rooms[@]:40:24}" >"$work/b.out"
-        wait %1
+        wait "$on_a"
         read -r ra pa qa ta fa <"$work/a.out"
         read -r rb pb qb tb fb <"$work/b.out"
         row "$mode, 64 clients (32 per replica)" "$(python3 -c "print(round($ra + $rb))")" "$pa/$pb" "$qa/$qb" \
