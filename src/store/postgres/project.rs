@@ -9,6 +9,7 @@ use super::super::policies::location_key;
 use super::super::queries::name_key;
 use super::super::tx::Op;
 use crate::model::notify::DeliveryStatus;
+use crate::model::reservation::Reservation;
 use serde::Serialize;
 use tokio_postgres::types::{Json, ToSql};
 
@@ -30,6 +31,23 @@ fn doc<T: Serialize>(record: &T) -> Result<Param, StoreError> {
 
 fn seq(n: u64) -> Result<Param, StoreError> {
     i64::try_from(n).map(|n| Box::new(n) as Param).map_err(|_| StoreError::Corrupt(format!("{n} is too large")))
+}
+
+/// A reservation's row: id, room_id, user_id, series_id, starts_at, ends_at, status, live,
+/// created_at, doc (also what `salas store copy` writes).
+pub fn reservation_columns(r: &Reservation) -> Result<Vec<Param>, StoreError> {
+    Ok(vec![
+        Box::new(r.id.0),
+        Box::new(r.room_id.0),
+        Box::new(r.user_id.0),
+        Box::new(r.series_id.map(|s| s.0)),
+        Box::new(r.start),
+        Box::new(r.end),
+        Box::new(r.status.as_str().to_string()),
+        Box::new(r.status.is_live()),
+        Box::new(r.created_at),
+        doc(r)?,
+    ])
 }
 
 /// The statements that write `op`.
@@ -63,18 +81,7 @@ pub fn project(op: &Op) -> Result<Vec<Row>, StoreError> {
              ON CONFLICT (id) DO UPDATE SET room_id = excluded.room_id, user_id = excluded.user_id,
                series_id = excluded.series_id, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
                status = excluded.status, live = excluded.live, created_at = excluded.created_at, doc = excluded.doc",
-            vec![
-                Box::new(r.id.0),
-                Box::new(r.room_id.0),
-                Box::new(r.user_id.0),
-                Box::new(r.series_id.map(|s| s.0)),
-                Box::new(r.start),
-                Box::new(r.end),
-                Box::new(r.status.as_str().to_string()),
-                Box::new(r.status.is_live()),
-                Box::new(r.created_at),
-                doc(r)?,
-            ],
+            reservation_columns(r)?,
         )],
         Op::Event(_) => return Err(StoreError::Storage("an event was written before it was numbered".into())),
         Op::Appended(e) => {

@@ -109,20 +109,7 @@ pub async fn write(tx: &Transaction<'_>, data: &Export) -> Result<(), StoreError
             ("doc", T::JSONB),
         ],
         &data.reservations,
-        |r| {
-            Ok(vec![
-                Box::new(r.id.0),
-                Box::new(r.room_id.0),
-                Box::new(r.user_id.0),
-                Box::new(r.series_id.map(|s| s.0)),
-                Box::new(r.start),
-                Box::new(r.end),
-                Box::new(r.status.as_str()),
-                Box::new(r.status.is_live()),
-                Box::new(r.created_at),
-                doc(r),
-            ])
-        },
+        |r| Ok(super::project::reservation_columns(r)?.into_iter().map(|c| c as Value).collect()),
     )
     .await?;
     copy_in(
