@@ -151,7 +151,7 @@ pub struct ReplicaStatus {
 
 /// The request side: how far the database's log has gone, and whether it answers.
 pub(super) struct Follow {
-    reader: Reader,
+    reader: Arc<Reader>,
     applied: watch::Receiver<u64>,
     healthy: AtomicBool,
 }
@@ -181,7 +181,11 @@ impl Store {
             pending: applied,
             locked: None,
         };
-        let follow = Arc::new(Follow { reader: Reader::new(db)?, applied: applied_rx, healthy: AtomicBool::new(true) });
+        let follow = Arc::new(Follow {
+            reader: Arc::new(Reader::new(db)?),
+            applied: applied_rx,
+            healthy: AtomicBool::new(true),
+        });
         let store = Store::open_inner(&dir, cache_bytes, Some(link), Some(follow))?;
         tokio::spawn(follow_log(store.clone()));
         Ok(store)

@@ -7,6 +7,7 @@
 //! server on PostgreSQL writes through [`primary`] (the writer thread) and follows the
 //! database through [`replica`].
 
+mod batch;
 mod migrate;
 pub(super) mod primary;
 mod project;

@@ -9,7 +9,8 @@
 
 use super::super::StoreError;
 use super::super::tx::{Log, Op};
-use super::{Database, SERVER_CONNECT_TIMEOUT, describe, link_error, open_config};
+use super::project::Row;
+use super::{Database, SERVER_CONNECT_TIMEOUT, batch, describe, link_error, open_config};
 use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
@@ -22,7 +23,7 @@ pub struct Primary {
     config: tokio_postgres::Config,
     target: String,
     client: Option<Client>,
-    statements: HashMap<&'static str, Statement>,
+    statements: HashMap<(&'static str, usize), Statement>,
 }
 
 /// One entry of the replication log.
@@ -50,7 +51,7 @@ impl Primary {
     /// connection drops it.
     fn with<T>(
         &mut self,
-        work: impl AsyncFnOnce(&Client, &mut HashMap<&'static str, Statement>) -> Result<T, tokio_postgres::Error>,
+        work: impl AsyncFnOnce(&Client, &mut HashMap<(&'static str, usize), Statement>) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
         let Primary { runtime, config, target, client, statements } = self;
         runtime.block_on(async {
@@ -112,28 +113,40 @@ impl Primary {
             .collect()
     }
 
-    /// Writes the batch's rows and its log entry `seq`, pipelined.
+    /// Writes the batch's rows and its log entry `seq`, pipelined, in as few statements as
+    /// [`batch::plan`] makes of them.
     pub fn write(&mut self, seq: u64, log: Log) -> Result<(), StoreError> {
         let ops = serde_json::to_string(&log.ops).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let seq = seq as i64;
+        let runs = batch::plan(&log.rows);
+        let append = Row {
+            sql: "INSERT INTO salas_changes (seq, ops) VALUES ($1, $2::text::json)",
+            params: vec![Box::new(seq), Box::new(ops)],
+        };
+        let head = Row { sql: "UPDATE salas_head SET seq = $1", params: vec![Box::new(seq)] };
         self.with(async move |c, statements| {
-            let mut missing: Vec<&'static str> = log.rows.iter().map(|r| r.sql).collect();
+            let shapes = runs.iter().map(|r| (r.sql, r.rows.len())).chain([(append.sql, 1), (head.sql, 1)]);
+            let mut missing: Vec<(&'static str, usize)> = shapes.filter(|s| !statements.contains_key(s)).collect();
             missing.sort_unstable();
             missing.dedup();
-            missing.retain(|sql| !statements.contains_key(sql));
-            let prepared = futures_util::future::try_join_all(missing.iter().map(|sql| c.prepare(sql))).await?;
+            let texts: Vec<String> = missing.iter().map(|(sql, rows)| batch::multi_row(sql, *rows)).collect();
+            let prepared = futures_util::future::try_join_all(texts.iter().map(|sql| c.prepare(sql))).await?;
             statements.extend(missing.into_iter().zip(prepared));
             let statements = &*statements;
-            let writes = log.rows.iter().map(|row| {
+            let writes = runs.iter().map(|run| {
+                let statement = &statements[&(run.sql, run.rows.len())];
+                async move { c.execute(statement, &run.params()).await }
+            });
+            let log_writes = [&append, &head].map(|row| {
                 let params: Vec<&(dyn ToSql + Sync)> = row.params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
-                let statement = &statements[row.sql];
+                let statement = &statements[&(row.sql, 1)];
                 async move { c.execute(statement, &params).await }
             });
-            let (append_params, head_params): ([&(dyn ToSql + Sync); 2], [&(dyn ToSql + Sync); 1]) =
-                ([&seq, &ops], [&seq]);
-            let append = c.execute("INSERT INTO salas_changes (seq, ops) VALUES ($1, $2::text::json)", &append_params);
-            let head = c.execute("UPDATE salas_head SET seq = $1", &head_params);
-            futures_util::future::try_join3(futures_util::future::try_join_all(writes), append, head).await?;
+            futures_util::future::try_join(
+                futures_util::future::try_join_all(writes),
+                futures_util::future::try_join_all(log_writes),
+            )
+            .await?;
             Ok(())
         })
     }

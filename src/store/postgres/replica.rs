@@ -5,8 +5,10 @@
 use super::super::StoreError;
 use super::super::export::Export;
 use super::{Database, SERVER_CONNECT_TIMEOUT, describe, link_error, migrate, open_config, rows};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_postgres::{Client, NoTls};
+use tokio::sync::watch;
+use tokio_postgres::{Client, NoTls, Statement};
 
 /// Where the database's replication log stands.
 pub struct Head {
@@ -55,89 +57,129 @@ pub async fn snapshot(db: Database<'_>) -> Result<(Export, u64), StoreError> {
 const ASK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Asks the database for the head of its log, for every request of this process, over one
-/// connection. Requests that arrive while a question is out share the next one: a question
-/// asked after a request arrived answers it, since whatever was acknowledged before the request
-/// arrived is committed by then.
+/// connection. A question asked after a request arrived answers it, since whatever was
+/// acknowledged before the request arrived is committed by then: a request shares the newest
+/// question if that was sent after it arrived, and otherwise sends one of its own at once,
+/// pipelined behind those in flight (so it waits one round trip, never two).
 pub struct Reader {
     config: tokio_postgres::Config,
     target: String,
-    state: tokio::sync::Mutex<ReaderState>,
+    /// The newest question: its number and when it was sent.
+    sent: std::sync::Mutex<Option<(u64, Instant)>>,
+    connection: tokio::sync::Mutex<Option<(Arc<Client>, Statement)>>,
+    /// The newest answer: its question's number and what it said.
+    answers: watch::Sender<Answer>,
 }
 
-#[derive(Default)]
-struct ReaderState {
-    client: Option<Client>,
-    /// When the last answer's question was sent, and the answer.
-    last: Option<(Instant, u64)>,
-    /// When the last question that failed was sent, and why: requests that arrived before it
-    /// share its failure instead of each waiting for one of their own.
-    failed: Option<(Instant, StoreError)>,
-}
+type Answer = (u64, Result<u64, StoreError>);
 
 impl Reader {
     pub fn new(db: Database<'_>) -> Result<Reader, StoreError> {
         Ok(Reader {
             config: open_config(db, SERVER_CONNECT_TIMEOUT)?,
             target: describe(db.url)?,
-            state: tokio::sync::Mutex::default(),
+            sent: std::sync::Mutex::default(),
+            connection: tokio::sync::Mutex::default(),
+            answers: watch::channel((0, Ok(0))).0,
         })
     }
 
     /// The newest entry of the log as committed when this was called, or later.
-    pub async fn head(&self) -> Result<u64, StoreError> {
+    pub async fn head(self: &Arc<Self>) -> Result<u64, StoreError> {
         let arrived = Instant::now();
-        let mut state = self.state.lock().await;
-        if let Some((asked, seq)) = state.last
-            && asked >= arrived
-        {
-            return Ok(seq);
-        }
-        if let Some((asked, e)) = &state.failed
-            && *asked >= arrived
-        {
-            return Err(e.clone());
-        }
-        let asked = Instant::now();
-        let answer = tokio::time::timeout(ASK_TIMEOUT, self.ask(&mut state.client)).await;
-        let answer = answer.unwrap_or_else(|_| {
-            Err(StoreError::Unavailable(format!("the database {} did not answer in time", self.target)))
-        });
+        let question = {
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            match *sent {
+                Some((number, at)) if at >= arrived => number,
+                _ => {
+                    let number = sent.map_or(1, |(n, _)| n + 1);
+                    *sent = Some((number, Instant::now()));
+                    // A task of its own: others wait for this answer even if this request
+                    // is dropped (its client went away).
+                    tokio::spawn(Arc::clone(self).ask(number));
+                    number
+                }
+            }
+        };
+        let mut answers = self.answers.subscribe();
+        let answer = answers.wait_for(|(number, _)| *number >= question).await;
         match answer {
-            Ok(seq) => {
-                state.last = Some((asked, seq));
-                Ok(seq)
-            }
-            Err(e) => {
-                state.client = None;
-                state.failed = Some((asked, e.clone()));
-                Err(e)
-            }
+            Ok(answer) => answer.1.clone(),
+            Err(_) => Err(StoreError::Closed),
         }
+    }
+
+    /// Sends question `number` and publishes its answer.
+    async fn ask(self: Arc<Self>, number: u64) {
+        let connection = self.connect(&mut *self.connection.lock().await).await;
+        let answer = match connection {
+            Err(e) => Err(e),
+            Ok((client, statement)) => {
+                let asked = tokio::time::timeout(ASK_TIMEOUT, client.query_one(&statement, &[])).await;
+                let answer = match asked {
+                    Ok(Ok(row)) => Ok(row.get::<_, i64>(0) as u64),
+                    Ok(Err(e)) => Err(link_error(&self.target, e)),
+                    Err(_) => Err(self.late()),
+                };
+                if answer.is_err() {
+                    let mut connection = self.connection.lock().await;
+                    if connection.as_ref().is_some_and(|(c, _)| Arc::ptr_eq(c, &client)) {
+                        *connection = None;
+                    }
+                }
+                answer
+            }
+        };
+        self.answer(number, answer);
+    }
+
+    fn late(&self) -> StoreError {
+        StoreError::Unavailable(format!("the database {} did not answer in time", self.target))
+    }
+
+    /// Publishes question `number`'s answer, unless a newer question was answered already.
+    fn answer(&self, number: u64, answer: Result<u64, StoreError>) {
+        self.answers.send_if_modified(|newest| {
+            if newest.0 >= number {
+                return false;
+            }
+            *newest = (number, answer);
+            true
+        });
     }
 
     /// Deletes the replication log's entries older than `days` days: every running process has
     /// long applied them, and one stopped for longer makes its local copy again at start.
     pub async fn prune(&self, days: i32) -> Result<u64, StoreError> {
-        let mut state = self.state.lock().await;
-        self.ask(&mut state.client).await?;
-        let Some(c) = state.client.as_ref() else { return Err(StoreError::Closed) };
-        c.execute("DELETE FROM salas_changes WHERE at < now() - make_interval(days => $1)", &[&days])
+        let (client, _) = self.connect(&mut *self.connection.lock().await).await?;
+        client
+            .execute("DELETE FROM salas_changes WHERE at < now() - make_interval(days => $1)", &[&days])
             .await
             .map_err(|e| link_error(&self.target, e))
     }
 
-    async fn ask(&self, client: &mut Option<Client>) -> Result<u64, StoreError> {
-        if client.is_none() {
-            let (c, connection) = self.config.connect(NoTls).await.map_err(|e| link_error(&self.target, e))?;
+    /// The connection, made first if there is none, and its prepared question.
+    async fn connect(
+        &self,
+        connection: &mut Option<(Arc<Client>, Statement)>,
+    ) -> Result<(Arc<Client>, Statement), StoreError> {
+        if let Some(connection) = connection {
+            return Ok(connection.clone());
+        }
+        let link = |e| link_error(&self.target, e);
+        let made = tokio::time::timeout(ASK_TIMEOUT, async {
+            let (client, link_task) = self.config.connect(NoTls).await.map_err(link)?;
             tokio::spawn(async move {
-                if let Err(e) = connection.await {
+                if let Err(e) = link_task.await {
                     tracing::debug!(error = %e, "a reader's database connection closed");
                 }
             });
-            *client = Some(c);
-        }
-        let Some(c) = client.as_ref() else { return Err(StoreError::Closed) };
-        let row = c.query_one("SELECT seq FROM salas_head", &[]).await.map_err(|e| link_error(&self.target, e))?;
-        Ok(row.get::<_, i64>(0) as u64)
+            let statement = client.prepare("SELECT seq FROM salas_head").await.map_err(link)?;
+            Ok((Arc::new(client), statement))
+        })
+        .await
+        .unwrap_or_else(|_| Err(self.late()))?;
+        *connection = Some(made.clone());
+        Ok(made)
     }
 }
