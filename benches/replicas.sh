@@ -5,6 +5,7 @@
 #  1. Writes: POST /api/v1/reservations with 1 and with 64 clients (benches/book.lua, every
 #     request a new slot) on redb, on PostgreSQL with one replica, and with two replicas (two wrk
 #     processes of 32 clients, one per replica, on rooms of their own; their rates add up).
+#     WRITE_MODES="" skips them.
 #  2. Reads with RESERVATIONS reservations stored: the day timeline and a room's availability,
 #     on redb and on a PostgreSQL replica, at 4 connections (client p50/p99 from wrk).
 set -euo pipefail
@@ -72,7 +73,7 @@ wrk_book() {
 row() { printf '%-44s %10s %9s ms %9s ms   (%s bookings, %s not 201)\n' "$@"; }
 
 printf '%-44s %10s %12s %12s\n' "POST /api/v1/reservations" "req/s" "p50" "p99"
-for mode in ${WRITE_MODES:-redb postgres postgres2}; do
+for mode in ${WRITE_MODES-redb postgres postgres2}; do
     url=
     [ "$mode" != redb ] && url=$(new_database "writes_$mode")
     start "$mode-a" 18101 "$url"

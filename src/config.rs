@@ -20,7 +20,7 @@ mod sso;
 mod store;
 pub use backup::BackupConfig;
 pub use gateway::{LimitsConfig, TlsConfig};
-pub use notifications::{SchedulerConfig, SmtpConfig, WebhooksConfig};
+pub use notifications::{SchedulerConfig, SmsConfig, SmtpConfig, WebhooksConfig};
 pub use policies::PoliciesConfig;
 pub use reports::ReportsConfig;
 pub use schedule::parse_schedule;
@@ -43,6 +43,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub tls: TlsConfig,
     pub smtp: SmtpConfig,
+    pub sms: SmsConfig,
     pub scheduler: SchedulerConfig,
     pub webhooks: WebhooksConfig,
     pub backup: BackupConfig,
@@ -145,6 +146,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             smtp: SmtpConfig::default(),
             scheduler: SchedulerConfig::default(),
+            sms: SmsConfig::default(),
             webhooks: WebhooksConfig::default(),
             backup: BackupConfig::default(),
             store: StoreConfig::default(),

@@ -73,6 +73,8 @@ mod rooms;
 mod search;
 #[path = "it/secrets.rs"]
 mod secrets;
+#[path = "it/sms.rs"]
+mod sms;
 #[path = "it/stream.rs"]
 mod stream;
 #[path = "it/ui.rs"]

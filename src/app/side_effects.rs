@@ -34,7 +34,7 @@ pub(super) fn start(
 ) -> Result<SideEffects, StartError> {
     let failed = |e: String| StartError::Notifications(e);
     let reports = Reports::new(store.clone(), config.report_settings()?);
-    let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.scheduler)
+    let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.sms, &config.scheduler)
         .map_err(|e| failed(e.to_string()))?
         .with_reports(reports.clone());
     if !notifier.email_enabled() {
@@ -60,6 +60,7 @@ pub(super) fn start(
         tasks.push(bus.spawn(store.clone(), clock.clone(), consumer, stopped.clone()));
     }
     tasks.push(tokio::spawn(notifier.clone().run_sender(stopped.clone())));
+    tasks.push(tokio::spawn(notifier.clone().run_sms_sender(stopped.clone())));
     tasks.push(tokio::spawn(webhooks.clone().run_sender(stopped.clone())));
     tasks.extend(scheduler.spawn(&stopped));
     let booking =

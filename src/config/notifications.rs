@@ -1,4 +1,4 @@
-//! The settings of e-mail, the scheduler and webhooks.
+//! The settings of e-mail, text messages, the scheduler and webhooks.
 
 use super::{Config, ConfigError, err, range};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,55 @@ pub struct SmtpConfig {
     pub max_attempts: u32,
     /// Wait before the first retry; it doubles with every attempt (at most an hour).
     pub retry_seconds: u32,
+}
+
+/// Text messages. With no `provider`, SMS is off.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// `http` (any gateway with an HTTP API) or `twilio`; empty: off.
+    pub provider: String,
+    /// http: the gateway's URL.
+    pub url: String,
+    /// http: `POST`, `PUT` or `GET`.
+    pub method: String,
+    /// http: extra request headers, each `Name: value` (an API key, the body's content type).
+    pub headers: Vec<String>,
+    /// http: the request body, a minijinja template given `to` (E.164) and `text`; the
+    /// `tojson` filter quotes them for a JSON body, `urlencode` for a form.
+    pub body: String,
+    /// twilio: the account and its auth token (Basic authentication), and the sending number
+    /// or messaging service.
+    pub account_sid: String,
+    pub auth_token: String,
+    pub from: String,
+    /// twilio: the API's address (another one for a regional edge, or a test).
+    pub twilio_url: String,
+    /// Seconds to wait for the gateway before an attempt counts as failed.
+    pub timeout_seconds: u32,
+    /// Attempts before a message is given up (it stays in the delivery log, retryable).
+    pub max_attempts: u32,
+    /// Wait before the first retry; it doubles with every attempt (at most an hour).
+    pub retry_seconds: u32,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            provider: String::new(),
+            url: String::new(),
+            method: "POST".into(),
+            headers: vec!["Content-Type: application/json".into()],
+            body: r#"{"to": {{ to|tojson }}, "text": {{ text|tojson }}}"#.into(),
+            account_sid: String::new(),
+            auth_token: String::new(),
+            from: String::new(),
+            twilio_url: "https://api.twilio.com".into(),
+            timeout_seconds: 10,
+            max_attempts: 8,
+            retry_seconds: 30,
+        }
+    }
 }
 
 /// Cron expressions (5 fields, as in crontab, or 6-7 with seconds and year); empty: job off.
@@ -106,9 +155,45 @@ impl Config {
             }
         }
         range("scheduler.reminder_lead_minutes", self.scheduler.reminder_lead_minutes, 1, 24 * 60)?;
+        self.validate_sms()?;
         range("webhooks.timeout_seconds", self.webhooks.timeout_seconds, 1, 600)?;
         range("webhooks.max_attempts", self.webhooks.max_attempts, 1, 100)?;
         range("webhooks.retry_seconds", self.webhooks.retry_seconds, 1, 24 * 3600)?;
         Ok(())
+    }
+
+    fn validate_sms(&self) -> Result<(), ConfigError> {
+        let s = &self.sms;
+        let needs = |key: &str, value: &str| {
+            if value.trim().is_empty() {
+                Err(err(format!("sms.{key} is required with provider `{}`", s.provider)))
+            } else {
+                Ok(())
+            }
+        };
+        match s.provider.as_str() {
+            "" => {}
+            "http" => {
+                needs("url", &s.url)?;
+                if !s.url.starts_with("http://") && !s.url.starts_with("https://") {
+                    return Err(err(format!("sms.url: `{}` is not an http(s) URL", s.url)));
+                }
+                if !matches!(s.method.as_str(), "POST" | "PUT" | "GET") {
+                    return Err(err(format!("sms.method: `{}` must be POST, PUT or GET", s.method)));
+                }
+                if let Some(h) = s.headers.iter().find(|h| h.split_once(':').is_none_or(|(n, _)| n.trim().is_empty())) {
+                    return Err(err(format!("sms.headers: `{h}` is not `Name: value`")));
+                }
+            }
+            "twilio" => {
+                needs("account_sid", &s.account_sid)?;
+                needs("auth_token", &s.auth_token)?;
+                needs("from", &s.from)?;
+            }
+            other => return Err(err(format!("sms.provider: `{other}` must be `http`, `twilio` or empty (off)"))),
+        }
+        range("sms.timeout_seconds", s.timeout_seconds, 1, 600)?;
+        range("sms.max_attempts", s.max_attempts, 1, 100)?;
+        range("sms.retry_seconds", s.retry_seconds, 1, 24 * 3600)
     }
 }

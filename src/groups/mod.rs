@@ -364,6 +364,7 @@ mod tests {
             active: true,
             language: "en".into(),
             timezone: String::new(),
+            phone: String::new(),
             created_at: now,
             updated_at: now,
             tokens_valid_after: now,

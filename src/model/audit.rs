@@ -62,6 +62,8 @@ pub enum AuditAction {
     EmailTemplateReset,
     #[serde(rename = "email.test_sent")]
     EmailTestSent,
+    #[serde(rename = "sms.test_sent")]
+    SmsTestSent,
     /// `salas export` (or the admin socket's export).
     #[serde(rename = "data.exported")]
     DataExported,
@@ -100,6 +102,7 @@ impl AuditAction {
         AuditAction::EmailTemplateSaved,
         AuditAction::EmailTemplateReset,
         AuditAction::EmailTestSent,
+        AuditAction::SmsTestSent,
         AuditAction::DataExported,
         AuditAction::DataBackedUp,
         AuditAction::AuditExported,
@@ -142,6 +145,7 @@ const NAMES: &[&str] = &[
     "email.template_saved",
     "email.template_reset",
     "email.test_sent",
+    "sms.test_sent",
     "data.exported",
     "data.backed_up",
     "audit.exported",

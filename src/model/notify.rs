@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub enum Channel {
     Email,
     Webhook,
+    /// A text message to a user's phone (`recipient`: E.164).
+    Sms,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,9 @@ pub struct Notification {
 pub struct Preferences {
     pub email: bool,
     pub in_app: bool,
+    /// Text messages to the user's phone (off until chosen: they may cost).
+    pub sms: bool,
+
     pub reservation_created: bool,
     pub reservation_updated: bool,
     pub reservation_cancelled: bool,
@@ -81,6 +86,7 @@ impl Default for Preferences {
         Self {
             email: true,
             in_app: true,
+            sms: false,
             reservation_created: true,
             reservation_updated: true,
             reservation_cancelled: true,

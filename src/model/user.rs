@@ -21,6 +21,9 @@ pub struct User {
     /// The IANA zone the UI shows times in; empty means the office default.
     #[serde(default)]
     pub timezone: String,
+    /// For text messages: E.164 (`+34600123456`); empty: none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Access tokens issued before this instant are refused (set on password reset and role

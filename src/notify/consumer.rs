@@ -55,6 +55,8 @@ fn once(key: [u8; 32], work: impl FnOnce(&mut Tx) + Send + 'static) -> Staging {
 
 struct Recipient {
     email: String,
+    /// The user's phone (E.164), or empty.
+    phone: String,
     name: String,
     language: String,
     user: Option<UserId>,
@@ -78,6 +80,7 @@ fn recipients(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError
         };
         out.push(Recipient {
             email,
+            phone: user.as_ref().map(|u| u.phone.clone()).unwrap_or_default(),
             name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
             language: user.as_ref().map_or("en", |u| u.mail_language()).to_string(),
             user: user.map(|u| u.id),
@@ -104,11 +107,29 @@ fn mail_data(view: &View, r: &Reservation, minutes_before: Option<u32>) -> Resul
 }
 
 fn email(kind: &str, to: &Recipient, data: &MailData, event: Option<&Event>, now: DateTime<Utc>) -> Delivery {
+    delivery(Channel::Email, &to.email, kind, to, data, event, now)
+}
+
+/// A text message to the recipient's phone, if they have one and want texts of `kind`.
+fn text(kind: &str, to: &Recipient, data: &MailData, event: Option<&Event>, now: DateTime<Utc>) -> Option<Delivery> {
+    let wanted = !to.phone.is_empty() && to.prefs.sms && to.prefs.wants(kind) && super::sms::KINDS.contains(&kind);
+    wanted.then(|| delivery(Channel::Sms, &to.phone, kind, to, data, event, now))
+}
+
+fn delivery(
+    channel: Channel,
+    recipient: &str,
+    kind: &str,
+    to: &Recipient,
+    data: &MailData,
+    event: Option<&Event>,
+    now: DateTime<Utc>,
+) -> Delivery {
     let data = MailData { recipient_name: to.name.clone(), ..data.clone() };
     Delivery {
         id: DeliveryId::new(),
-        channel: Channel::Email,
-        recipient: to.email.clone(),
+        channel,
+        recipient: recipient.to_string(),
         language: to.language.clone(),
         kind: kind.to_string(),
         event_id: event.map(|e| e.id),
@@ -202,7 +223,7 @@ fn approvers(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError>
         if crate::reservations::rights(view, &actor, &room)?.manage {
             let prefs = view.preferences(u.id)?.unwrap_or_default();
             let language = u.mail_language().to_string();
-            out.push(Recipient { email: u.email, name: u.name, language, user: Some(u.id), prefs });
+            out.push(Recipient { email: u.email, phone: u.phone, name: u.name, language, user: Some(u.id), prefs });
         }
     }
     Ok(out)
@@ -302,6 +323,52 @@ impl Consumer for InboxConsumer {
     }
 }
 
+/// Turns reservation events into text messages to the people who chose SMS and gave a phone,
+/// except the person who made the change (a text about what you just did is noise, and may
+/// cost).
+pub struct SmsConsumer {
+    pub enabled: bool,
+    pub clock: Clock,
+    pub wake: Arc<Notify>,
+}
+
+impl Consumer for SmsConsumer {
+    fn name(&self) -> &'static str {
+        "notify.sms"
+    }
+
+    fn plan(&self, view: &View, event: &Event) -> Result<Vec<Staging>, String> {
+        if !self.enabled {
+            return Ok(Vec::new());
+        }
+        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
+        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
+        let now = self.clock.now();
+        let mut out = Vec::new();
+        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
+            if to.user.is_none() || to.user == event.actor {
+                continue;
+            }
+            if let Some(d) = text(kind, &to, &data, Some(event), now) {
+                let key = event_once_key(event, &["sms", &about(kind, event, &r), &to.phone]);
+                out.push(once(key, move |tx| tx.put_delivery(d)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn committed(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// The channels that are on, for reminders.
+#[derive(Clone, Copy)]
+pub struct Channels {
+    pub email: bool,
+    pub sms: bool,
+}
+
 /// Reminders due at `now`: for each live reservation that has not begun and whose reminder time
 /// (its start minus the recipient's lead time) has come. Missed runs are caught up by the next
 /// one; the once key (reservation, start, recipient) makes each reminder go out once, and a
@@ -310,7 +377,7 @@ pub fn plan_reminders(
     view: &View,
     now: DateTime<Utc>,
     default_lead: u32,
-    email_enabled: bool,
+    channels: Channels,
 ) -> Result<Vec<Staging>, StoreError> {
     let mut out = Vec::new();
     let horizon = now + Duration::minutes(MAX_LEAD_MINUTES.into());
@@ -324,9 +391,12 @@ pub fn plan_reminders(
             }
             let data = mail_data(view, &r, Some(lead))?;
             let (id, start) = (r.id.to_string(), micros(r.start).to_string());
-            if email_enabled && to.prefs.email {
+            if channels.email && to.prefs.email {
                 let d = email("reminder", &to, &data, None, now);
                 out.push(once(once_key(&["reminder", &id, &start, &to.email]), move |tx| tx.put_delivery(d)));
+            }
+            if let Some(d) = text("reminder", &to, &data, None, now).filter(|_| channels.sms && to.user.is_some()) {
+                out.push(once(once_key(&["reminder-sms", &id, &start, &to.phone]), move |tx| tx.put_delivery(d)));
             }
             if let Some(user) = to.user.filter(|_| to.prefs.in_app) {
                 let n = inbox("reminder", user, &to.language, &data, now);

@@ -12,6 +12,8 @@ pub enum NotifyError {
     Template(String),
     #[error("e-mail is off: set [smtp] host (SALAS_SMTP_HOST) to send e-mail")]
     EmailOff,
+    #[error("SMS is off: set [sms] provider (SALAS_SMS_PROVIDER) to send text messages")]
+    SmsOff,
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]

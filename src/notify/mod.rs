@@ -11,14 +11,17 @@ mod inbox;
 pub mod report_mail;
 pub mod sender;
 mod series;
+pub mod sms;
 pub mod templates;
+mod texting;
 
 pub use error::NotifyError;
+pub use texting::{SmsStatus, SmsText};
 
 use crate::access::{Action, Actor};
 use crate::audit::{self, AuditAction, Entry};
 use crate::clock::Clock;
-use crate::config::{SchedulerConfig, SmtpConfig};
+use crate::config::{SchedulerConfig, SmsConfig, SmtpConfig};
 use crate::model::notify::{Channel, Delivery, DeliveryStatus, EmailTemplate};
 use crate::reports;
 use crate::store::Store;
@@ -43,6 +46,10 @@ pub struct Notifier {
     smtp: Arc<SmtpConfig>,
     /// Computes the reports of scheduled report e-mails (absent: none are sent).
     reports: Option<crate::reports::Reports>,
+    /// Text messages (absent: SMS is off), with their own sender's wake-up and retries.
+    sms: Option<Arc<sms::Gateway>>,
+    sms_wake: Arc<Notify>,
+    sms_policy: Policy,
 }
 
 /// What the admin API says about e-mail (never the password).
@@ -56,8 +63,15 @@ pub struct EmailStatus {
 }
 
 impl Notifier {
-    pub fn new(store: Store, clock: Clock, smtp: &SmtpConfig, scheduler: &SchedulerConfig) -> Result<Notifier> {
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        smtp: &SmtpConfig,
+        sms: &SmsConfig,
+        scheduler: &SchedulerConfig,
+    ) -> Result<Notifier> {
         let mailer = Mailer::new(smtp).map_err(NotifyError::Template)?.map(Arc::new);
+        let gateway = sms::Gateway::new(sms).map_err(NotifyError::Template)?.map(Arc::new);
         Ok(Notifier {
             store,
             clock,
@@ -67,6 +81,9 @@ impl Notifier {
             default_lead: scheduler.reminder_lead_minutes,
             smtp: Arc::new(smtp.clone()),
             reports: None,
+            sms: gateway,
+            sms_wake: Arc::new(Notify::new()),
+            sms_policy: Policy { max_attempts: sms.max_attempts, retry: Duration::seconds(sms.retry_seconds.into()) },
         })
     }
 
@@ -100,6 +117,11 @@ impl Notifier {
                 wake: self.wake.clone(),
             }),
             Arc::new(consumer::InboxConsumer { clock: self.clock.clone() }),
+            Arc::new(consumer::SmsConsumer {
+                enabled: self.sms_enabled(),
+                clock: self.clock.clone(),
+                wake: self.sms_wake.clone(),
+            }),
         ]
     }
 
@@ -114,8 +136,9 @@ impl Notifier {
 
     /// Stages the reminders that are due (the scheduler's job); returns how many were new.
     pub async fn dispatch_reminders(&self) -> Result<usize> {
-        let (now, lead, email) = (self.clock.now(), self.default_lead, self.email_enabled());
-        let plans = consumer::plan_reminders(&self.store.view()?, now, lead, email)?;
+        let (now, lead) = (self.clock.now(), self.default_lead);
+        let channels = consumer::Channels { email: self.email_enabled(), sms: self.sms_enabled() };
+        let plans = consumer::plan_reminders(&self.store.view()?, now, lead, channels)?;
         let count = plans.len();
         if count > 0 {
             self.store
@@ -127,6 +150,7 @@ impl Notifier {
                 })
                 .await?;
             self.wake.notify_one();
+            self.sms_wake.notify_one();
         }
         Ok(count)
     }

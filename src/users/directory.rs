@@ -130,6 +130,7 @@ impl Users {
                         active: true,
                         language: "en".into(),
                         timezone: String::new(),
+                        phone: String::new(),
                         created_at: now,
                         updated_at: now,
                         tokens_valid_after: now,

@@ -61,6 +61,8 @@ pub struct UserPatch {
     pub language: Option<String>,
     /// An IANA zone, or empty for the office default.
     pub timezone: Option<String>,
+    /// E.164, or empty for none.
+    pub phone: Option<String>,
     pub password: Option<String>,
     /// Required when users change their own password or e-mail address.
     pub current_password: Option<String>,
@@ -148,6 +150,7 @@ impl Users {
             active: true,
             language,
             timezone: String::new(),
+            phone: String::new(),
             created_at: now,
             updated_at: now,
             tokens_valid_after: now,
@@ -301,6 +304,9 @@ impl Users {
         if let Some(p) = &patch.password {
             rules::check_password(&mut errors, "password", p);
         }
+        if let Some(phone) = &patch.phone {
+            rules::check_phone(&mut errors, "phone", phone);
+        }
         if let Some(zone) = patch.timezone.as_deref().filter(|z| !z.is_empty()) {
             errors.check(
                 crate::validation::is_valid_timezone(zone),
@@ -355,6 +361,9 @@ impl Users {
                 }
                 if let Some(zone) = patch.timezone {
                     user.timezone = zone;
+                }
+                if let Some(phone) = patch.phone.as_deref().and_then(rules::normalize_phone) {
+                    user.phone = phone;
                 }
                 let demoted = patch.role.is_some_and(|r| r != Role::Admin) || patch.active == Some(false);
                 if user.role == Role::Admin && user.active && demoted && active_admins(tx)? <= 1 {
@@ -474,6 +483,7 @@ fn stage_user_audit(tx: &mut Tx, base: &Entry, before: &User, after: &User, pass
         ("name", before.name != after.name),
         ("language", before.language != after.language),
         ("timezone", before.timezone != after.timezone),
+        ("phone", before.phone != after.phone),
     ];
     let fields: Vec<&str> = changed.iter().filter(|(_, c)| *c).map(|(f, _)| *f).collect();
     if !fields.is_empty() {

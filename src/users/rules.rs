@@ -34,9 +34,38 @@ pub fn check_language(errors: &mut FieldErrors, field: &str, language: &str) {
     );
 }
 
+/// A phone number as typed, in E.164 (`+34600123456`): spaces, dots, dashes and brackets
+/// are dropped; None when it is not one. Empty stays empty (no phone).
+pub fn normalize_phone(phone: &str) -> Option<String> {
+    let n: String = phone.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let digits = n.strip_prefix('+').unwrap_or("x");
+    let valid = n.is_empty()
+        || ((8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0'));
+    valid.then_some(n)
+}
+
+pub fn check_phone(errors: &mut FieldErrors, field: &str, phone: &str) {
+    errors.check(
+        normalize_phone(phone).is_some(),
+        field,
+        "not_phone",
+        "must be a phone number with its country code, such as +34 600 123 456",
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_e164() {
+        assert_eq!(normalize_phone("+34 600 12-34-56").as_deref(), Some("+34600123456"));
+        assert_eq!(normalize_phone("+1 (415) 555.0100").as_deref(), Some("+14155550100"));
+        assert_eq!(normalize_phone("").as_deref(), Some(""));
+        for bad in ["600123456", "+0600123456", "+34 600 abc", "+1234567", "+1234567890123456"] {
+            assert_eq!(normalize_phone(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -300,6 +300,7 @@ impl From<NotifyError> for Problem {
             NotifyError::NotFound(what) => Problem::not_found(what),
             NotifyError::Template(_) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "template", e.to_string()),
             NotifyError::EmailOff => Problem::new(StatusCode::CONFLICT, "email-off", e.to_string()),
+            NotifyError::SmsOff => Problem::new(StatusCode::CONFLICT, "sms-off", e.to_string()),
             NotifyError::Denied(d) => d.into(),
             NotifyError::Store(s) => s.into(),
         }

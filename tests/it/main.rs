@@ -47,6 +47,7 @@ mod rooms;
 mod scheduled_backup;
 mod search;
 mod secrets;
+mod sms;
 mod sso;
 mod store_copy;
 mod stream;

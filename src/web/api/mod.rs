@@ -21,6 +21,7 @@ pub mod resources;
 pub mod rooms;
 pub mod search;
 pub mod series;
+pub mod sms;
 pub mod stream;
 pub mod users;
 pub mod waitlist;
@@ -91,6 +92,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(email::preview))
         .routes(routes!(email::deliveries))
         .routes(routes!(email::retry))
+        .routes(routes!(sms::status))
+        .routes(routes!(sms::send_test))
+        .routes(routes!(sms::send_own_test))
+        .routes(routes!(sms::list_texts))
+        .routes(routes!(sms::put_text, sms::reset_text))
+        .routes(routes!(sms::deliveries))
+        .routes(routes!(sms::retry))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))

@@ -69,6 +69,9 @@ pub struct PreferencesDto {
     email: bool,
     /// In-app notifications at all.
     in_app: bool,
+    /// Text messages to your `phone` (off when absent).
+    #[serde(default)]
+    sms: bool,
     reservation_created: bool,
     reservation_updated: bool,
     reservation_cancelled: bool,
@@ -82,6 +85,7 @@ impl From<Preferences> for PreferencesDto {
         PreferencesDto {
             email: p.email,
             in_app: p.in_app,
+            sms: p.sms,
             reservation_created: p.reservation_created,
             reservation_updated: p.reservation_updated,
             reservation_cancelled: p.reservation_cancelled,
@@ -148,6 +152,7 @@ pub async fn put_preferences(
     let p = Preferences {
         email: p.email,
         in_app: p.in_app,
+        sms: p.sms,
         reservation_created: p.reservation_created,
         reservation_updated: p.reservation_updated,
         reservation_cancelled: p.reservation_cancelled,

@@ -30,6 +30,8 @@ pub struct UserDto {
     language: String,
     /// IANA zone for showing times; empty means the office default.
     timezone: String,
+    /// For text messages, E.164 (`+34600123456`); empty: none.
+    phone: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -44,6 +46,7 @@ impl From<User> for UserDto {
             active: u.active,
             language: u.language,
             timezone: u.timezone,
+            phone: u.phone,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
@@ -85,6 +88,8 @@ pub struct UpdateUser {
     language: Option<String>,
     /// IANA zone, or "" for the office default.
     timezone: Option<String>,
+    /// E.164 with its country code (`+34 600 123 456` is stored as `+34600123456`); "" for none.
+    phone: Option<String>,
     password: Option<String>,
     /// Needed when you change your own password or e-mail address.
     current_password: Option<String>,
@@ -156,6 +161,7 @@ pub async fn update(
         active: body.active,
         language: body.language,
         timezone: body.timezone,
+        phone: body.phone,
         password: body.password,
         current_password: body.current_password,
     };

@@ -78,6 +78,9 @@ struct PrefsPage {
     /// What was typed in the lead-time field (kept after an error).
     minutes: String,
     email_enabled: bool,
+    sms_enabled: bool,
+    /// The user's phone, for the SMS switch's hint.
+    phone: String,
     errors: FormErrors,
 }
 
@@ -97,6 +100,8 @@ fn prefs_page(
         prefs,
         minutes,
         email_enabled: state.notifier.email_enabled(),
+        sms_enabled: state.notifier.sms_enabled(),
+        phone: m.me.user.phone.clone(),
         errors,
     };
     Ok(render(status, &page, v.flash.is_some()))
@@ -114,6 +119,7 @@ pub async fn preferences(State(state): State<AppState>, m: Member) -> PageResult
 pub struct PrefsForm {
     email: Option<String>,
     in_app: Option<String>,
+    sms: Option<String>,
     reservation_created: Option<String>,
     reservation_updated: Option<String>,
     reservation_cancelled: Option<String>,
@@ -127,6 +133,7 @@ pub async fn save_preferences(State(state): State<AppState>, m: Member, Form(f):
     let prefs = Preferences {
         email: f.email.is_some(),
         in_app: f.in_app.is_some(),
+        sms: f.sms.is_some(),
         reservation_created: f.reservation_created.is_some(),
         reservation_updated: f.reservation_updated.is_some(),
         reservation_cancelled: f.reservation_cancelled.is_some(),

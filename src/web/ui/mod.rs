@@ -12,6 +12,7 @@ mod admin_email;
 mod admin_groups;
 mod admin_ops;
 mod admin_policies;
+mod admin_sms;
 mod admin_templates;
 mod admin_webhooks;
 mod approvals;
@@ -78,6 +79,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/rooms/{id}", get(rooms::room_page))
         .route("/profile", get(profile::page_get).post(profile::update))
         .route("/profile/password", post(profile::password))
+        .route("/profile/sms-test", post(profile::sms_test))
         .route("/profile/api-keys", post(profile::create_key))
         .route("/profile/api-keys/{id}/revoke", post(profile::revoke_key))
         .route("/admin/rooms", get(admin::rooms).post(admin::create_room))
@@ -113,6 +115,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/email", get(admin_email::show))
         .route("/admin/email/test", post(admin_email::send_test))
         .route("/admin/email/deliveries/{id}/retry", post(admin_email::retry))
+        .route("/admin/sms", get(admin_sms::show))
+        .route("/admin/sms/test", post(admin_sms::send_test))
+        .route("/admin/sms/deliveries/{id}/retry", post(admin_sms::retry))
+        .route("/admin/sms/texts/{kind}/{language}", get(admin_sms::edit).post(admin_sms::save))
+        .route("/admin/sms/texts/{kind}/{language}/reset", post(admin_sms::reset))
         .route("/admin/templates", get(admin_templates::list))
         .route("/admin/templates/{kind}/{language}", get(admin_templates::edit).post(admin_templates::save))
         .route("/admin/templates/{kind}/{language}/reset", post(admin_templates::reset))

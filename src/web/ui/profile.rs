@@ -23,11 +23,14 @@ struct ProfilePage {
     role: String,
     language: String,
     timezone: String,
+    phone: String,
     default_timezone: String,
     zones: Vec<&'static str>,
     /// Each key with its scope's label.
     keys: Vec<(ApiKey, String)>,
     new_key: Option<String>,
+    /// Whether text messages are on (the phone's test button).
+    sms_enabled: bool,
     errors: FormErrors,
 }
 
@@ -41,6 +44,7 @@ fn page(state: &AppState, m: &Member, new_key: Option<String>, errors: FormError
         role: v.tr.t(&format!("role_{}", u.role)).to_string(),
         language: u.language.clone(),
         timezone: u.timezone.clone(),
+        phone: u.phone.clone(),
         default_timezone: state.ui.default_timezone.clone(),
         zones: chrono_tz::TZ_VARIANTS
             .iter()
@@ -54,6 +58,7 @@ fn page(state: &AppState, m: &Member, new_key: Option<String>, errors: FormError
             })
             .collect(),
         new_key,
+        sms_enabled: state.notifier.sms_enabled(),
         errors,
     };
     Ok(render(status, &page, v.flash.is_some()))
@@ -69,12 +74,18 @@ pub struct ProfileForm {
     name: String,
     language: String,
     timezone: String,
+    phone: String,
 }
 
 pub async fn update(State(state): State<AppState>, m: Member, Form(f): Form<ProfileForm>) -> PageResult {
     let v = &m.viewer;
-    let patch =
-        UserPatch { name: Some(f.name), language: Some(f.language), timezone: Some(f.timezone), ..Default::default() };
+    let patch = UserPatch {
+        name: Some(f.name),
+        language: Some(f.language),
+        timezone: Some(f.timezone),
+        phone: Some(f.phone),
+        ..Default::default()
+    };
     match state.users.update(Some(&m.actor()), m.me.user.id, patch).await {
         // The new language applies from the next page on, so say it in that language.
         Ok(u) => Ok(redirect_with(
@@ -142,4 +153,17 @@ pub async fn revoke_key(State(state): State<AppState>, m: Member, Path(id): Path
     let v = &m.viewer;
     state.users.revoke_api_key(&m.actor(), id).await.map_err(fail(v))?;
     Ok(redirect_with("/profile", v.tr.t("key_revoked")))
+}
+
+/// Sends a test text message to the user's own phone and says how it went.
+pub async fn sms_test(State(state): State<AppState>, m: Member) -> PageResult {
+    let v = &m.viewer;
+    match state.notifier.send_own_sms_test(&m.actor()).await {
+        Ok(Ok(_)) => Ok(redirect_with("/profile", &v.tr.f("test_sms_sent_own", &[("phone", &m.me.user.phone)]))),
+        Ok(Err(why)) => Ok(redirect_with("/profile", &format!("{} {why}", v.tr.t("test_sms_failed")))),
+        Err(crate::notify::NotifyError::Invalid(e)) => {
+            page(&state, &m, None, FormErrors::from_domain(v, &e), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(super::error_page(v, e.into())),
+    }
 }

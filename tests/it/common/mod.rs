@@ -107,13 +107,7 @@ impl TestServer {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Api {
-        let res = self.anonymous().post("/api/v1/auth/token", json!({"email": email, "password": password})).await;
-        assert_eq!(res.status, 200, "sign-in of {email}: {}", res.body);
-        let token = res.body["access_token"].as_str().expect("token").to_string();
-        let mut api = Api { token: Some(token), email: email.to_string(), ..self.anonymous() };
-        let me = api.get("/api/v1/users/me").await;
-        api.id = me.body["id"].as_str().unwrap_or_default().to_string();
-        api
+        self.anonymous().sign_in(email, password).await
     }
 
     pub async fn admin(&self) -> Api {
@@ -122,17 +116,7 @@ impl TestServer {
 
     /// Creates a user with `role` (through the API, as the admin) and signs in as them.
     pub async fn user(&self, role: &str) -> Api {
-        let email = format!("{role}-{}@example.test", uuid::Uuid::now_v7().simple());
-        let res = self
-            .admin()
-            .await
-            .post(
-                "/api/v1/users",
-                json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(res.status, 201, "{}", res.body);
-        self.sign_in(&email, PASSWORD).await
+        self.admin().await.new_user(role).await
     }
 }
 
@@ -184,6 +168,31 @@ impl Api {
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Res { status, headers, body }
+    }
+
+    /// Signs in as another user, on the same server.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Api {
+        let anonymous = Api { token: None, id: String::new(), email: String::new(), ..self.clone() };
+        let res = anonymous.post("/api/v1/auth/token", json!({"email": email, "password": password})).await;
+        assert_eq!(res.status, 200, "sign-in of {email}: {}", res.body);
+        let token = res.body["access_token"].as_str().expect("token").to_string();
+        let mut api = Api { token: Some(token), email: email.to_string(), ..anonymous };
+        let me = api.get("/api/v1/users/me").await;
+        api.id = me.body["id"].as_str().unwrap_or_default().to_string();
+        api
+    }
+
+    /// As an admin: creates a user with `role` and signs in as them.
+    pub async fn new_user(&self, role: &str) -> Api {
+        let email = format!("{role}-{}@example.test", uuid::Uuid::now_v7().simple());
+        let body = json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD});
+        let res = self.post("/api/v1/users", body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Res {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body)).await
     }
 
     pub async fn get(&self, path: &str) -> Res {
