@@ -134,7 +134,11 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(pairs): Form<
     let mut events = checked.clone();
     events.extend(other.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from));
     let secret = Some(get("secret")).filter(|s| !s.is_empty());
-    let format = WebhookFormat::from_code(&get("format"));
+    // A form without the field (from before formats) means json.
+    let format = match get("format").as_str() {
+        "" => Some(WebhookFormat::Json),
+        code => WebhookFormat::from_code(code),
+    };
     let optional = |name: &str| Some(get(name)).filter(|s| !s.is_empty());
     let input = NewWebhook {
         url: get("url"),
