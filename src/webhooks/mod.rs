@@ -243,10 +243,8 @@ impl Consumer for WebhookConsumer {
         let hooks: Vec<Webhook> =
             view.webhooks().map_err(|e| e.to_string())?.into_iter().filter(|h| h.wants(&kind)).collect();
         // Read the store for a message only when some chat room will get one.
-        let about = match hooks.iter().any(|h| h.format != WebhookFormat::Json) {
-            true => Some(about(view, event, &kind)?),
-            false => None,
-        };
+        let about =
+            if hooks.iter().any(|h| h.format != WebhookFormat::Json) { Some(about(view, event, &kind)?) } else { None };
         for hook in hooks {
             let payload = match about.as_ref().and_then(|a| chat::body(hook.format, a, &self.tr)) {
                 Some(message) => message,
