@@ -304,8 +304,13 @@ fn check_secrets(config: &Config, database: Option<store::postgres::Database>) -
             hooks
         }
     };
-    let stored: Vec<(String, String)> =
-        hooks.map_err(|e| vec![e.to_string()])?.into_iter().map(|h| (format!("webhook {}", h.url), h.secret)).collect();
+    let mut stored: Vec<(String, String)> = Vec::new();
+    for h in hooks.map_err(|e| vec![e.to_string()])? {
+        if let Some(m) = h.matrix {
+            stored.push((format!("webhook {} (Matrix token)", h.url), m.access_token));
+        }
+        stored.push((format!("webhook {}", h.url), h.secret));
+    }
     let sealer = crate::secrets::Sealer::load(&config.data_dir, &config.secret.key, false);
     crate::secrets::check(sealer.as_ref().ok(), &stored).map_err(|mut problems| {
         if let Err(e) = &sealer {

@@ -1,6 +1,8 @@
 //! English and Spanish message catalogs. Every string the UI shows comes from
 //! `src/i18n/{en,es}.toml`; templates ask for keys through [`Tr`].
 
+pub mod dates;
+
 use std::collections::HashMap;
 use std::sync::LazyLock;
 

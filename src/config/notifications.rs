@@ -94,6 +94,9 @@ pub struct WebhooksConfig {
     pub max_attempts: u32,
     /// Wait before the first retry; it doubles with every attempt (at most an hour).
     pub retry_seconds: u32,
+    /// `en` or `es`: the language of chat messages (`slack`, `teams`, `matrix` webhooks). A chat
+    /// room has no one reader whose language could be asked, so the server's is used.
+    pub language: String,
 }
 
 impl Default for SmtpConfig {
@@ -126,7 +129,7 @@ impl Default for SchedulerConfig {
 
 impl Default for WebhooksConfig {
     fn default() -> Self {
-        Self { timeout_seconds: 10, max_attempts: 8, retry_seconds: 30 }
+        Self { timeout_seconds: 10, max_attempts: 8, retry_seconds: 30, language: "en".into() }
     }
 }
 
@@ -159,6 +162,9 @@ impl Config {
         range("webhooks.timeout_seconds", self.webhooks.timeout_seconds, 1, 600)?;
         range("webhooks.max_attempts", self.webhooks.max_attempts, 1, 100)?;
         range("webhooks.retry_seconds", self.webhooks.retry_seconds, 1, 24 * 3600)?;
+        if !matches!(self.webhooks.language.as_str(), "en" | "es") {
+            return Err(err(format!("webhooks.language: `{}` must be `en` or `es`", self.webhooks.language)));
+        }
         Ok(())
     }
 

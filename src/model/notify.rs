@@ -120,6 +120,51 @@ pub struct Webhook {
     pub events: Vec<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The body's shape; webhooks from before formats existed are `json`.
+    #[serde(default)]
+    pub format: WebhookFormat,
+    /// Where a `matrix` webhook posts (`url` is then the homeserver).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<MatrixTarget>,
+}
+
+/// What a webhook's body looks like: the event as Salas records it, or a readable message in the
+/// shape a chat platform's incoming webhook (or Matrix's client API) takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    #[default]
+    Json,
+    Slack,
+    Teams,
+    Matrix,
+}
+
+impl WebhookFormat {
+    pub const ALL: [WebhookFormat; 4] =
+        [WebhookFormat::Json, WebhookFormat::Slack, WebhookFormat::Teams, WebhookFormat::Matrix];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookFormat::Json => "json",
+            WebhookFormat::Slack => "slack",
+            WebhookFormat::Teams => "teams",
+            WebhookFormat::Matrix => "matrix",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<WebhookFormat> {
+        WebhookFormat::ALL.into_iter().find(|f| f.as_str() == code)
+    }
+}
+
+/// The Matrix room a webhook posts to, as the bot user whose access token this is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MatrixTarget {
+    /// A room id (`!abc:example.org`), not an alias: the send endpoint takes ids only.
+    pub room: String,
+    /// Sealed like `Webhook::secret`; never shown or logged.
+    pub access_token: String,
 }
 
 impl Webhook {

@@ -171,7 +171,7 @@ fn inbox(kind: &str, user: UserId, lang: &str, data: &MailData, now: DateTime<Ut
     }
 }
 
-fn reservation_event(event: &Event) -> Option<(&'static str, Result<Reservation, String>)> {
+pub(crate) fn reservation_event(event: &Event) -> Option<(&'static str, Result<Reservation, String>)> {
     let kind = match event.kind {
         EventKind::ReservationCreated => "reservation.created",
         EventKind::ReservationUpdated => "reservation.updated",

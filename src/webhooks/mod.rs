@@ -4,6 +4,12 @@
 //!
 //! Signature: `X-Salas-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with
 //! the Unix time in `X-Salas-Timestamp`, so a receiver can also refuse replays.
+//!
+//! A webhook's `format` says what the body is: the event (`json`), or a readable message for a
+//! chat room (`slack`, `teams`, `matrix`; see [`chat`]). A chat message is written when the
+//! delivery is staged, from the store as it was then, and sent as it is on every attempt.
+
+pub mod chat;
 
 use crate::access::{Action, Actor};
 use crate::audit::{AuditAction, Entry};
@@ -11,8 +17,9 @@ use crate::clock::Clock;
 use crate::config::WebhooksConfig;
 use crate::events::Event;
 use crate::events::bus::{Consumer, Staging};
-use crate::model::notify::{Channel, Delivery, DeliveryStatus, Webhook};
-use crate::notify::consumer::event_once_key;
+use crate::i18n::{Lang, Tr};
+use crate::model::notify::{Channel, Delivery, DeliveryStatus, MatrixTarget, Webhook, WebhookFormat};
+use crate::notify::consumer::{event_once_key, reservation_event};
 use crate::notify::email::describe;
 use crate::notify::sender::{self, Outcome, Policy, Transport};
 use crate::secrets::Sealer;
@@ -46,8 +53,10 @@ pub struct Webhooks {
     client: reqwest::Client,
     wake: Arc<Notify>,
     policy: Policy,
-    /// Signing secrets are stored sealed (src/secrets.rs).
+    /// Signing secrets and Matrix access tokens are stored sealed (src/secrets.rs).
     sealer: Sealer,
+    /// The language of chat messages (`[webhooks] language`).
+    tr: Tr,
 }
 
 pub struct NewWebhook {
@@ -55,6 +64,10 @@ pub struct NewWebhook {
     pub events: Vec<String>,
     /// None: a random one is made (and shown once, in the answer).
     pub secret: Option<String>,
+    pub format: WebhookFormat,
+    /// Matrix only: the room id and the access token.
+    pub matrix_room: Option<String>,
+    pub matrix_token: Option<String>,
 }
 
 /// The signature header's value for `body` sent at `timestamp`.
@@ -73,7 +86,8 @@ impl Webhooks {
             .build()
             .map_err(|e| WebhookError::Store(StoreError::Storage(format!("HTTP client: {e}"))))?;
         let policy = Policy { max_attempts: c.max_attempts, retry: Duration::seconds(c.retry_seconds.into()) };
-        Ok(Webhooks { store, clock, client, wake: Arc::new(Notify::new()), policy, sealer })
+        let tr = Tr::new(Lang::from_code(&c.language).unwrap_or(Lang::En));
+        Ok(Webhooks { store, clock, client, wake: Arc::new(Notify::new()), policy, sealer, tr })
     }
 
     /// Seals signing secrets stored in plaintext by an older Salas; returns how many. Run at
@@ -95,7 +109,7 @@ impl Webhooks {
     }
 
     pub fn consumer(&self) -> Arc<dyn Consumer> {
-        Arc::new(WebhookConsumer { clock: self.clock.clone(), wake: self.wake.clone() })
+        Arc::new(WebhookConsumer { clock: self.clock.clone(), wake: self.wake.clone(), tr: self.tr })
     }
 
     pub async fn run_sender(self, stop: watch::Receiver<bool>) {
@@ -123,6 +137,7 @@ impl Webhooks {
         if let Some(s) = &input.secret {
             errors.check(s.len() >= 16, "secret", "too_short", "must have at least 16 characters");
         }
+        let matrix = check_matrix(&mut errors, &input);
         errors.into_result().map_err(WebhookError::Invalid)?;
         let hook = Webhook {
             id: WebhookId::new(),
@@ -131,9 +146,12 @@ impl Webhooks {
             events: input.events,
             active: true,
             created_at: self.clock.now(),
+            format: input.format,
+            // The token is sealed at once: not even the answer to the creation carries it.
+            matrix: matrix.map(|(room, token)| MatrixTarget { room, access_token: self.sealer.seal(&token) }),
         };
         let saved = Webhook { secret: self.sealer.seal(&hook.secret), ..hook.clone() };
-        let detail = serde_json::json!({"events": hook.events});
+        let detail = serde_json::json!({"events": hook.events, "format": hook.format});
         let audit = Entry::new(AuditAction::WebhookCreated, Some(actor.id)).target("webhook", hook.id, &hook.url);
         self.store
             .write(move |tx: &mut Tx| {
@@ -178,9 +196,16 @@ impl Webhooks {
         let secret = self.sealer.open(&hook.secret).map_err(|e| e.to_string())?;
         let body = serde_json::to_vec(&d.payload).map_err(|e| e.to_string())?;
         let timestamp = self.clock.now().timestamp();
-        let res = self
-            .client
-            .post(&hook.url)
+        let request = match (hook.format, &hook.matrix) {
+            (WebhookFormat::Matrix, Some(m)) => {
+                let token = self.sealer.open(&m.access_token).map_err(|e| e.to_string())?;
+                self.client.put(chat::matrix_url(&hook.url, &m.room, &d.id.to_string())?).bearer_auth(token)
+            }
+            (WebhookFormat::Matrix, None) => return Err("the Matrix webhook has no room".into()),
+            _ => self.client.post(&hook.url),
+        };
+        // The chat formats carry the signature too: harmless, and a proxy in between may check it.
+        let res = request
             .header("content-type", "application/json")
             .header("x-salas-event", d.kind.as_str())
             .header("x-salas-delivery", d.id.to_string())
@@ -203,6 +228,7 @@ impl Transport for Webhooks {
 struct WebhookConsumer {
     clock: Clock,
     wake: Arc<Notify>,
+    tr: Tr,
 }
 
 impl Consumer for WebhookConsumer {
@@ -214,7 +240,16 @@ impl Consumer for WebhookConsumer {
         let kind = serde_json::to_value(event.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         let now = self.clock.now();
         let mut out: Vec<Staging> = Vec::new();
-        for hook in view.webhooks().map_err(|e| e.to_string())?.into_iter().filter(|h| h.wants(&kind)) {
+        let hooks: Vec<Webhook> =
+            view.webhooks().map_err(|e| e.to_string())?.into_iter().filter(|h| h.wants(&kind)).collect();
+        // Read the store for a message only when some chat room will get one.
+        let about =
+            if hooks.iter().any(|h| h.format != WebhookFormat::Json) { Some(about(view, event, &kind)?) } else { None };
+        for hook in hooks {
+            let payload = match about.as_ref().and_then(|a| chat::body(hook.format, a, &self.tr)) {
+                Some(message) => message,
+                None => serde_json::to_value(event).map_err(|e| e.to_string())?,
+            };
             let d = Delivery {
                 id: DeliveryId::new(),
                 channel: Channel::Webhook,
@@ -223,7 +258,7 @@ impl Consumer for WebhookConsumer {
                 kind: kind.clone(),
                 event_id: Some(event.id),
                 subject: hook.url.clone(),
-                payload: serde_json::to_value(event).map_err(|e| e.to_string())?,
+                payload,
                 status: DeliveryStatus::Pending,
                 attempts: 0,
                 last_error: None,
@@ -246,6 +281,55 @@ impl Consumer for WebhookConsumer {
     fn committed(&self) {
         self.wake.notify_one();
     }
+}
+
+/// A Matrix webhook's room and token, both required, and neither for the other formats; checked
+/// into `errors`.
+fn check_matrix(errors: &mut FieldErrors, input: &NewWebhook) -> Option<(String, String)> {
+    let room = input.matrix_room.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let token = input.matrix_token.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if input.format != WebhookFormat::Matrix {
+        errors.check(room.is_none(), "matrix_room", "invalid", "only for format \"matrix\"");
+        errors.check(token.is_none(), "matrix_token", "invalid", "only for format \"matrix\"");
+        return None;
+    }
+    // Room ids start with `!`; an alias (`#room:server`) is not accepted by the send endpoint.
+    let room_ok = room.is_some_and(|r| r.starts_with('!') && !r.contains(char::is_whitespace));
+    errors.check(room_ok, "matrix_room", "invalid", "must be a room id like !abc:example.org");
+    errors.check(token.is_some(), "matrix_token", "required", "a Matrix access token is required");
+    Some((room?.to_string(), token?.to_string())).filter(|_| room_ok)
+}
+
+/// What a chat message says about `event`: for a reservation, its room (name and zone) and owner
+/// as the store has them now; for any other event, the name its snapshot carries.
+fn about(view: &View, event: &Event, kind: &str) -> std::result::Result<chat::About, String> {
+    let Some((kind, r)) = reservation_event(event) else {
+        #[derive(serde::Deserialize)]
+        struct Named {
+            name: Option<String>,
+        }
+        let name = event.snapshot::<Named>().ok().and_then(|n| n.name).unwrap_or_default();
+        let utc = chrono_tz::Tz::UTC;
+        return Ok(chat::About {
+            kind: kind.into(),
+            title: name,
+            room: String::new(),
+            timezone: utc,
+            span: None,
+            who: String::new(),
+        });
+    };
+    let r = r?;
+    let room = view.room(r.room_id).map_err(|e| e.to_string())?;
+    let owner = view.user(r.user_id).map_err(|e| e.to_string())?;
+    Ok(chat::About {
+        kind: kind.into(),
+        title: r.title,
+        room: room.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
+        timezone: room.and_then(|x| x.timezone.parse().ok()).unwrap_or(chrono_tz::Tz::UTC),
+        span: Some((r.start, r.end)),
+        who: owner.map(|o| o.name).unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]

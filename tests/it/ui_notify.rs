@@ -295,6 +295,20 @@ async fn jobs_run_now_and_webhooks_register_fail_and_retry() {
     let p = b.post("/admin/webhooks", &[("csrf", &csrf), ("url", &url), ("event", "room.created")]).await;
     assert_eq!(p.status, 201, "{}", p.html);
     assert!(p.html.contains("shown once") && p.html.contains(&url));
+    assert!(p.html.contains("<option value=\"teams\">Microsoft Teams</option>"), "{}", p.html);
+    let teams = format!("http://127.0.0.1:{}/teams", free_port());
+    let fax = [("csrf", csrf.as_str()), ("url", &teams), ("event", "room.created"), ("format", "fax")];
+    let p = b.post("/admin/webhooks", &fax).await;
+    assert_eq!(p.status, 422, "{}", p.html);
+    assert!(p.html.contains("id=\"format-error\""), "{}", p.html);
+    let p = b
+        .post(
+            "/admin/webhooks",
+            &[("csrf", csrf.as_str()), ("url", &teams), ("event", "room.created"), ("format", "teams")],
+        )
+        .await;
+    assert_eq!(p.status, 201, "{}", p.html);
+    assert!(p.html.contains("<td>Microsoft Teams</td>"), "{}", p.html);
     let admin = s.admin().await;
     admin.create_room("Sala Este", 4).await;
     let mut dead = String::new();
@@ -312,8 +326,10 @@ async fn jobs_run_now_and_webhooks_register_fail_and_retry() {
     assert_eq!(p.status, 303);
 
     let hooks = admin.get("/api/v1/admin/webhooks").await.body;
-    let id = hooks[0]["id"].as_str().unwrap().to_string();
-    assert_eq!(b.post(&format!("/admin/webhooks/{id}/delete"), &[("csrf", &csrf)]).await.status, 303);
+    for hook in hooks.as_array().unwrap() {
+        let id = hook["id"].as_str().unwrap();
+        assert_eq!(b.post(&format!("/admin/webhooks/{id}/delete"), &[("csrf", &csrf)]).await.status, 303);
+    }
     assert!(b.get("/admin/webhooks").await.html.contains("No webhooks are registered."));
     s.stop().await;
 }

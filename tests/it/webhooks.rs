@@ -1,11 +1,11 @@
-//! Webhooks against a receiver in the test: signed JSON bodies, retries after failures, and the
-//! dead-letter list with its retry.
+//! Webhooks against a receiver in the test: signed JSON bodies, retries after failures, the
+//! dead-letter list with its retry, and the chat formats (Slack, Teams, Matrix).
 
 use crate::common::{TestServer, config, eventually};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::routing::post;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -136,5 +136,130 @@ async fn signed_calls_are_retried_and_dead_letters_can_be_retried() {
     assert_eq!(retried.status, 200, "{}", retried.body);
     eventually("the retried dead letter", || async { once(calls_of_letter() > before, "a call after the retry") })
         .await;
+    s.stop().await;
+}
+
+/// One call a chat receiver got: method, path, headers, body.
+type ChatCall = (String, String, HeaderMap, Value);
+
+/// A receiver for any method and path that records every call; the first call under
+/// `/_matrix/` is answered 500, so the sender must try it again.
+async fn start_chat_receiver() -> (String, Arc<Mutex<Vec<ChatCall>>>) {
+    let calls: Arc<Mutex<Vec<ChatCall>>> = Arc::default();
+    let record = calls.clone();
+    let app = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let calls = record.clone();
+        async move {
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let mut calls = calls.lock().unwrap();
+            calls.push((method.to_string(), uri.path().to_string(), headers, body));
+            let matrix_calls = calls.iter().filter(|c| c.1.starts_with("/_matrix/")).count();
+            if uri.path().starts_with("/_matrix/") && matrix_calls == 1 {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::OK
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, calls)
+}
+
+#[tokio::test]
+async fn chat_formats_get_readable_messages_in_their_platforms_shape() {
+    let (url, calls) = start_chat_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.webhooks.retry_seconds = 1;
+    c.webhooks.language = "es".into();
+    let s = TestServer::start_with(dir, c).await;
+    let admin = s.admin().await;
+    let token = "syt_bot_secret_token_42";
+    let room_id = "!chatops:example.org";
+    let hooks = [
+        json!({"url": format!("{url}/slack"), "events": ["reservation.created"], "format": "slack"}),
+        json!({"url": format!("{url}/teams"), "events": ["reservation.created"], "format": "teams"}),
+        json!({"url": format!("{url}/"), "events": ["reservation.created"], "format": "matrix",
+               "matrix_room": room_id, "matrix_token": token}),
+    ];
+    for hook in hooks {
+        let res = admin.post("/api/v1/admin/webhooks", hook.clone()).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        assert_eq!(res.body["format"], hook["format"]);
+        assert!(!res.body.to_string().contains(token), "the token is never shown: {}", res.body);
+    }
+    let listed = admin.get("/api/v1/admin/webhooks").await;
+    assert_eq!(listed.body[2]["matrix_room"], room_id, "{}", listed.body);
+    assert!(!listed.body.to_string().contains(token), "never listed: {}", listed.body);
+
+    // Unknown formats and a Matrix webhook without its room are refused, naming the field.
+    let fax = admin.post("/api/v1/admin/webhooks", json!({"url": url, "events": ["*"], "format": "fax"})).await;
+    assert_eq!(fax.status, 422, "{}", fax.body);
+    assert_eq!(fax.body["errors"][0]["field"], "format", "{}", fax.body);
+    let roomless = admin
+        .post("/api/v1/admin/webhooks", json!({"url": url, "events": ["*"], "format": "matrix", "matrix_token": token}))
+        .await;
+    assert_eq!(roomless.status, 422, "{}", roomless.body);
+    assert_eq!(roomless.body["errors"][0]["field"], "matrix_room", "{}", roomless.body);
+
+    let room = admin.create_room("Sala Atlas", 6).await;
+    let (start, end) = (crate::common::at(2, 9), crate::common::at(2, 10));
+    let booked = admin
+        .post("/api/v1/reservations", json!({"room_id": room, "title": "Weekly sync", "start": start, "end": end}))
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+
+    let count = |prefix: &str| calls.lock().unwrap().iter().filter(|c| c.1.starts_with(prefix)).count();
+    eventually("slack, teams and two matrix calls", || async {
+        once(count("/slack") == 1 && count("/teams") == 1 && count("/_matrix/") >= 2, "all calls")
+    })
+    .await;
+    let calls = calls.lock().unwrap().clone();
+    let call = |prefix: &str| calls.iter().find(|c| c.1.starts_with(prefix)).unwrap().clone();
+    // The booking in the room's language and words, "Reservada: Weekly sync — Sala Atlas, …".
+    let readable = |text: &Value| {
+        let text = text.as_str().unwrap_or_default();
+        assert!(text.starts_with("Reservada: "), "in [webhooks] language: {text}");
+        assert!(text.contains("Weekly sync") && text.contains("Sala Atlas"), "{text}");
+    };
+
+    let (method, _, _, slack) = call("/slack");
+    assert_eq!(method, "POST");
+    readable(&slack["text"]);
+    assert_eq!(slack["blocks"][0]["type"], "section", "{slack}");
+    assert_eq!(slack["blocks"][0]["text"]["type"], "mrkdwn", "{slack}");
+    readable(&slack["blocks"][0]["text"]["text"]);
+
+    let (method, _, _, teams) = call("/teams");
+    assert_eq!(method, "POST");
+    assert_eq!(teams["@type"], "MessageCard", "{teams}");
+    assert_eq!(teams["@context"], "https://schema.org/extensions");
+    assert_eq!(teams["title"], "Weekly sync");
+    readable(&teams["summary"]);
+    readable(&teams["text"]);
+    let facts = teams["sections"][0]["facts"].as_array().unwrap();
+    let names: Vec<&str> = facts.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Sala", "Cuándo", "Reservada por"], "{teams}");
+    assert_eq!(facts[0]["value"], "Sala Atlas");
+
+    let matrix: Vec<&ChatCall> = calls.iter().filter(|c| c.1.starts_with("/_matrix/")).collect();
+    let prefix = "/_matrix/client/v3/rooms/!chatops:example.org/send/m.room.message/";
+    for (method, path, headers, body) in &matrix {
+        assert_eq!(method, "PUT");
+        assert!(path.starts_with(prefix), "{path}");
+        assert_eq!(headers["authorization"], format!("Bearer {token}").as_str());
+        assert_eq!(body["msgtype"], "m.text", "{body}");
+        assert_eq!(body["format"], "org.matrix.custom.html");
+        readable(&body["body"]);
+        let html = body["formatted_body"].as_str().unwrap();
+        assert!(html.contains("<strong>Weekly sync</strong>") && html.contains("Sala Atlas"), "{html}");
+    }
+    // The receiver failed the first call: the retry is the same transaction, which a homeserver
+    // posts once.
+    let txn = |c: &ChatCall| c.1[prefix.len()..].to_string();
+    assert!(!txn(matrix[0]).is_empty());
+    assert_eq!(txn(matrix[0]), txn(matrix[1]), "a retry reuses the transaction id");
     s.stop().await;
 }

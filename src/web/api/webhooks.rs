@@ -3,7 +3,7 @@
 use super::created;
 use super::outbox::{DeliveryDto, DeliveryQuery};
 use crate::access::Actor;
-use crate::model::notify::Webhook;
+use crate::model::notify::{Webhook, WebhookFormat};
 use crate::types::{DeliveryId, WebhookId};
 use crate::web::AppState;
 use crate::web::extract::{ApiJson, ApiQuery};
@@ -26,6 +26,10 @@ pub struct WebhookDto {
     events: Vec<String>,
     active: bool,
     created_at: DateTime<Utc>,
+    format: WebhookFormat,
+    /// Matrix only: the room posted to (the access token is never shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matrix_room: Option<String>,
     /// The HMAC-SHA256 key: only in the answer to the creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
@@ -39,6 +43,8 @@ impl WebhookDto {
             events: w.events,
             active: w.active,
             created_at: w.created_at,
+            format: w.format,
+            matrix_room: w.matrix.map(|m| m.room),
             secret: with_secret.then_some(w.secret),
         }
     }
@@ -47,12 +53,22 @@ impl WebhookDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
-    /// Where to POST: http:// or https://.
+    /// Where to POST: http:// or https://. Matrix: the homeserver's base URL.
     url: String,
     /// Event kinds to send; `["*"]` for all.
     events: Vec<String>,
     /// The signing key (at least 16 characters); absent: one is generated and returned once.
     secret: Option<String>,
+    /// The body: `json` (the event, the default), or a readable message for a chat room:
+    /// `slack` and `teams` (their incoming webhooks), `matrix` (the client API: the message is
+    /// PUT to `{url}/_matrix/client/v3/rooms/{matrix_room}/send/m.room.message/{delivery id}`).
+    #[serde(default)]
+    format: WebhookFormat,
+    /// Matrix only, required there: a room id like `!abc:example.org`.
+    matrix_room: Option<String>,
+    /// Matrix only, required there: the access token of a user in the room. Stored sealed,
+    /// never returned.
+    matrix_token: Option<String>,
 }
 
 /// Registered webhooks.
@@ -63,7 +79,8 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Ve
 }
 
 /// Register a webhook. Each call carries `X-Salas-Signature: sha256=<hex>`, the HMAC-SHA256 of
-/// `<X-Salas-Timestamp>.<body>` with the secret.
+/// `<X-Salas-Timestamp>.<body>` with the secret; `format` chooses the body (the event as JSON, or
+/// a chat message for Slack, Teams or Matrix).
 #[utoipa::path(post, path = "/admin/webhooks", tag = "webhooks", security(("bearer" = [])),
     request_body = CreateWebhook,
     responses((status = 201, body = WebhookDto), (status = 422, body = Problem)))]
@@ -72,7 +89,14 @@ pub async fn create(
     actor: Actor,
     ApiJson(body): ApiJson<CreateWebhook>,
 ) -> Result<Response, Problem> {
-    let input = NewWebhook { url: body.url, events: body.events, secret: body.secret };
+    let input = NewWebhook {
+        url: body.url,
+        events: body.events,
+        secret: body.secret,
+        format: body.format,
+        matrix_room: body.matrix_room,
+        matrix_token: body.matrix_token,
+    };
     let hook = state.webhooks.create(&actor, input).await?;
     Ok(created(format!("/api/v1/admin/webhooks/{}", hook.id), None, WebhookDto::new(hook, true)))
 }

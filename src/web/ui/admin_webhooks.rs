@@ -1,5 +1,6 @@
-//! Admin: webhooks. The registered URLs, a form to register one (its secret is shown once),
-//! delete, and the list of calls (by default the dead letters) with retry.
+//! Admin: webhooks. The registered URLs, a form to register one (its secret is shown once; a
+//! Matrix access token never is), delete, and the list of calls (by default the dead letters)
+//! with retry.
 
 use super::admin_email::{DeliveryRow, delivery_row, parse_status};
 use super::booking::FormErrors;
@@ -7,7 +8,9 @@ use super::inbox::stamp;
 use super::session::Member;
 use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
+use crate::model::notify::WebhookFormat;
 use crate::types::{DeliveryId, WebhookId};
+use crate::validation::FieldErrors;
 use crate::web::AppState;
 use crate::webhooks::{NewWebhook, WebhookError};
 use askama::Template;
@@ -25,6 +28,8 @@ pub struct HookRow {
     pub id: String,
     pub url: String,
     pub events: String,
+    /// The format's name, in the viewer's language.
+    pub format: String,
     pub created: String,
 }
 
@@ -35,11 +40,15 @@ struct WebhooksPage {
     tab: &'static str,
     hooks: Vec<HookRow>,
     kinds: [&'static str; 4],
+    /// Each format's value and name, for the select.
+    formats: Vec<(&'static str, String)>,
     /// The secret of the webhook just registered, shown once.
     new_secret: Option<String>,
     form_url: String,
     form_events: Vec<String>,
     form_other: String,
+    form_format: &'static str,
+    form_matrix_room: String,
     errors: FormErrors,
     filter: String,
     rows: Vec<DeliveryRow>,
@@ -49,6 +58,8 @@ struct FormState {
     url: String,
     events: Vec<String>,
     other: String,
+    format: WebhookFormat,
+    matrix_room: String,
     errors: FormErrors,
     secret: Option<String>,
 }
@@ -67,14 +78,18 @@ fn page(state: &AppState, m: &Member, filter: String, form: FormState, status: S
                 id: h.id.to_string(),
                 url: h.url,
                 events: h.events.join(", "),
+                format: v.tr.t(&format_label(h.format)).to_string(),
                 created: stamp(v, h.created_at),
             })
             .collect(),
         kinds: KINDS,
+        formats: WebhookFormat::ALL.map(|f| (f.as_str(), v.tr.t(&format_label(f)).to_string())).into(),
         new_secret: form.secret,
         form_url: form.url,
         form_events: form.events,
         form_other: form.other,
+        form_format: form.format.as_str(),
+        form_matrix_room: form.matrix_room,
         errors: form.errors,
         filter,
         rows: rows.into_iter().map(|d| delivery_row(v, d)).collect(),
@@ -82,8 +97,21 @@ fn page(state: &AppState, m: &Member, filter: String, form: FormState, status: S
     Ok(render(status, &page, v.flash.is_some()))
 }
 
+/// The catalog key naming `format`.
+fn format_label(format: WebhookFormat) -> String {
+    format!("webhook_format_{}", format.as_str())
+}
+
 fn empty_form() -> FormState {
-    FormState { url: String::new(), events: vec![], other: String::new(), errors: FormErrors::default(), secret: None }
+    FormState {
+        url: String::new(),
+        events: vec![],
+        other: String::new(),
+        format: WebhookFormat::Json,
+        matrix_room: String::new(),
+        errors: FormErrors::default(),
+        secret: None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -106,8 +134,28 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(pairs): Form<
     let mut events = checked.clone();
     events.extend(other.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(String::from));
     let secret = Some(get("secret")).filter(|s| !s.is_empty());
-    let input = NewWebhook { url: get("url"), events, secret };
-    match state.webhooks.create(&m.actor(), input).await {
+    // A form without the field (from before formats) means json.
+    let format = match get("format").as_str() {
+        "" => Some(WebhookFormat::Json),
+        code => WebhookFormat::from_code(code),
+    };
+    let optional = |name: &str| Some(get(name)).filter(|s| !s.is_empty());
+    let input = NewWebhook {
+        url: get("url"),
+        events,
+        secret,
+        format: format.unwrap_or_default(),
+        matrix_room: optional("matrix_room"),
+        matrix_token: optional("matrix_token"),
+    };
+    // Only a tampered form names another format; it is refused like any invalid field.
+    let created = match format {
+        Some(_) => state.webhooks.create(&m.actor(), input).await,
+        None => {
+            Err(WebhookError::Invalid(FieldErrors::one("format", "invalid", "must be json, slack, teams or matrix")))
+        }
+    };
+    match created {
         Ok(hook) => {
             let form = FormState { secret: Some(hook.secret), ..empty_form() };
             page(&state, &m, "dead".into(), form, StatusCode::CREATED)
@@ -118,7 +166,15 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(pairs): Form<
             for i in 0..e.0.len() {
                 errors.rename(&format!("events[{i}]"), "events");
             }
-            let form = FormState { url: get("url"), events: checked, other, errors, secret: None };
+            let form = FormState {
+                url: get("url"),
+                events: checked,
+                other,
+                format: format.unwrap_or_default(),
+                matrix_room: get("matrix_room"),
+                errors,
+                secret: None,
+            };
             page(&state, &m, "dead".into(), form, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(super::error_page(v, e.into())),
