@@ -26,7 +26,6 @@ use crate::model::notify::{Channel, Delivery, DeliveryStatus, EmailTemplate};
 use crate::reports;
 use crate::store::Store;
 use crate::types::DeliveryId;
-use chrono::Duration;
 use email::{MailData, Mailer};
 use sender::{Outcome, Policy, Transport};
 use std::sync::Arc;
@@ -77,13 +76,13 @@ impl Notifier {
             clock,
             mailer,
             wake: Arc::new(Notify::new()),
-            policy: Policy { max_attempts: smtp.max_attempts, retry: Duration::seconds(smtp.retry_seconds.into()) },
+            policy: Policy::new(smtp.max_attempts, smtp.retry_seconds, smtp.timeout_seconds),
             default_lead: scheduler.reminder_lead_minutes,
             smtp: Arc::new(smtp.clone()),
             reports: None,
             sms: gateway,
             sms_wake: Arc::new(Notify::new()),
-            sms_policy: Policy { max_attempts: sms.max_attempts, retry: Duration::seconds(sms.retry_seconds.into()) },
+            sms_policy: Policy::new(sms.max_attempts, sms.retry_seconds, sms.timeout_seconds),
         })
     }
 

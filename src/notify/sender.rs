@@ -7,13 +7,15 @@ use crate::clock::Clock;
 use crate::model::notify::{Channel, Delivery, DeliveryStatus};
 use crate::store::{Store, StoreError, Tx};
 use crate::types::DeliveryId;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 /// Deliveries read from the store per pass.
 const BATCH: usize = 32;
+/// On PostgreSQL, the longest a sender waits before it looks for due deliveries again.
+const LOOK_AGAIN_SECS: i64 = 2;
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: i64 = 3600;
 
@@ -22,9 +24,26 @@ pub struct Policy {
     pub max_attempts: u32,
     /// The wait after the first failure; it doubles with each further one.
     pub retry: Duration,
+    /// How long one attempt may take (the transport's timeout).
+    pub timeout: Duration,
 }
 
 impl Policy {
+    pub fn new(max_attempts: u32, retry_seconds: u32, timeout_seconds: u32) -> Policy {
+        Policy {
+            max_attempts,
+            retry: Duration::seconds(retry_seconds.into()),
+            timeout: Duration::seconds(timeout_seconds.into()),
+        }
+    }
+
+    /// With several processes on one database: how long a process that took a delivery to
+    /// send has it to itself. If it dies sending, another (or itself, restarted) sends it once
+    /// this has passed: an attempt's timeout, and a margin for recording its outcome.
+    fn lease(&self) -> Duration {
+        self.timeout + Duration::seconds(5)
+    }
+
     fn backoff(&self, attempts: u32) -> Duration {
         let factor = 1i64 << attempts.saturating_sub(1).min(20);
         Duration::seconds((self.retry.num_seconds().max(1) * factor).min(MAX_BACKOFF_SECS))
@@ -59,11 +78,6 @@ pub async fn run<T: Transport>(
         }
         let due = store.view().and_then(|v| v.due_deliveries(channel, clock.now(), BATCH));
         let due = match due {
-            Ok(d) if store.is_shared() => claim(&store, d, clock.now()).await,
-            Ok(d) => Ok(d),
-            Err(e) => Err(e),
-        };
-        let due = match due {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, ?channel, "cannot read pending deliveries");
@@ -71,6 +85,20 @@ pub async fn run<T: Transport>(
             }
         };
         for d in &due {
+            // Taken one at a time, so a process that dies holds one delivery's lease, not a
+            // batch's.
+            let d = match store.is_shared() {
+                false => d.clone(),
+                true => match claim(&store, d.id, clock.now(), policy.lease()).await {
+                    Ok(Some(d)) => d,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, ?channel, "cannot take a delivery to send");
+                        continue;
+                    }
+                },
+            };
+            let d = &d;
             let outcome = transport.send(d).await;
             if let Err(e) = record(&store, d.id, outcome, policy, &clock).await {
                 tracing::error!(error = %e, ?channel, "cannot record a delivery's outcome");
@@ -83,7 +111,12 @@ pub async fn run<T: Transport>(
             continue;
         }
         let next = store.view().and_then(|v| v.next_due(channel)).ok().flatten();
-        let until = next.unwrap_or_else(|| clock.now() + Duration::hours(1));
+        let mut until = next.unwrap_or_else(|| clock.now() + Duration::hours(1));
+        if store.is_shared() {
+            // Other processes plan deliveries (and die leaving some) without waking this one,
+            // and a process that starts after a crash reads a copy a moment behind: look again.
+            until = until.min(clock.now() + Duration::seconds(LOOK_AGAIN_SECS));
+        }
         tokio::select! {
             _ = wake.notified() => {}
             _ = clock.sleep_until(until) => {}
@@ -92,35 +125,25 @@ pub async fn run<T: Transport>(
     }
 }
 
-/// How long a process that took deliveries to send has them to itself: if it dies sending,
-/// another sends them once this has passed.
-const LEASE_SECS: i64 = 30;
-
-/// With several processes on one database: takes those of `due` that no other process took in
-/// the meantime, by moving their next attempt past a lease. The write is judged on the newest
-/// data of every process, so each delivery is taken by one.
+/// With several processes on one database: takes the delivery `id` unless another process
+/// took it in the meantime, by moving its next attempt past the lease. The write is judged on
+/// the newest data of every process, so each delivery is taken by one.
 async fn claim(
     store: &Store,
-    due: Vec<Delivery>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<Delivery>, StoreError> {
-    if due.is_empty() {
-        return Ok(due);
-    }
-    let ids: Vec<DeliveryId> = due.iter().map(|d| d.id).collect();
+    id: DeliveryId,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<Delivery>, StoreError> {
     store
         .write(move |tx: &mut Tx| {
-            let mut taken = Vec::new();
-            for id in ids {
-                let Some(mut d) = tx.delivery(id)? else { continue };
-                if d.status != DeliveryStatus::Pending || d.next_attempt_at > now {
-                    continue;
-                }
-                taken.push(d.clone());
-                d.next_attempt_at = now + Duration::seconds(LEASE_SECS);
-                tx.put_delivery(d);
+            let Some(mut d) = tx.delivery(id)? else { return Ok(None) };
+            if d.status != DeliveryStatus::Pending || d.next_attempt_at > now {
+                return Ok(None);
             }
-            Ok(taken)
+            let taken = d.clone();
+            d.next_attempt_at = now + lease;
+            tx.put_delivery(d);
+            Ok(Some(taken))
         })
         .await
 }
@@ -189,7 +212,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        let p = Policy { max_attempts: 10, retry: Duration::seconds(30) };
+        let p = Policy::new(10, 30, 10);
         assert_eq!(p.backoff(1), Duration::seconds(30));
         assert_eq!(p.backoff(2), Duration::seconds(60));
         assert_eq!(p.backoff(4), Duration::seconds(240));

@@ -26,7 +26,6 @@ use crate::secrets::Sealer;
 use crate::store::{Store, StoreError, Tx, View};
 use crate::types::{DeliveryId, WebhookId};
 use crate::validation::FieldErrors;
-use chrono::Duration;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -85,7 +84,7 @@ impl Webhooks {
             .user_agent(concat!("Salas/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| WebhookError::Store(StoreError::Storage(format!("HTTP client: {e}"))))?;
-        let policy = Policy { max_attempts: c.max_attempts, retry: Duration::seconds(c.retry_seconds.into()) };
+        let policy = Policy::new(c.max_attempts, c.retry_seconds, c.timeout_seconds);
         let tr = Tr::new(Lang::from_code(&c.language).unwrap_or(Lang::En));
         Ok(Webhooks { store, clock, client, wake: Arc::new(Notify::new()), policy, sealer, tr })
     }

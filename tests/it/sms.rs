@@ -213,6 +213,7 @@ async fn a_crash_while_the_gateway_fails_loses_no_sms_and_sends_none_twice() {
         ("SALAS_SMS_PROVIDER", "http".to_string()),
         ("SALAS_SMS_URL", format!("{url}/send")),
         ("SALAS_SMS_RETRY_SECONDS", "1".to_string()),
+        ("SALAS_SMS_TIMEOUT_SECONDS", "2".to_string()),
     ];
     let server = Running::start_with(dir.path(), &env);
     let admin = server.admin().await;
