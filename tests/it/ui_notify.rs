@@ -6,8 +6,15 @@ use crate::browser::{Browser, Page};
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, SmtpSink, TestServer, at, config, free_port};
 use serde_json::json;
 
-const ADMIN_PAGES: [&str; 5] =
-    ["/admin/operations", "/admin/email", "/admin/templates", "/admin/templates/reminder/es", "/admin/webhooks"];
+const ADMIN_PAGES: [&str; 7] = [
+    "/admin/operations",
+    "/admin/email",
+    "/admin/templates",
+    "/admin/templates/reminder/es",
+    "/admin/webhooks",
+    "/admin/sms",
+    "/admin/sms/texts/reminder/es",
+];
 
 async fn signed_in(s: &TestServer, email: &str, password: &str) -> (Browser, String) {
     let mut b = Browser::new(s);
@@ -331,5 +338,48 @@ async fn jobs_run_now_and_webhooks_register_fail_and_retry() {
         assert_eq!(b.post(&format!("/admin/webhooks/{id}/delete"), &[("csrf", &csrf)]).await.status, 303);
     }
     assert!(b.get("/admin/webhooks").await.html.contains("No webhooks are registered."));
+    s.stop().await;
+}
+
+/// A phone on the profile (refused with its message when it is not one), the SMS switch among
+/// the notification settings once a gateway is configured, and an SMS text previewed with what
+/// it costs before it is saved.
+#[tokio::test]
+async fn phone_sms_switch_and_sms_texts_with_their_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.sms.provider = "http".into();
+    c.sms.url = format!("http://127.0.0.1:{}/sms", free_port());
+    let s = TestServer::start_with(dir, c).await;
+    let member = s.user("member").await;
+    let (mut b, csrf) = signed_in(&s, &member.email, PASSWORD).await;
+    let prefs = b.get("/notifications/preferences").await;
+    assert!(prefs.html.contains("name=\"sms\""), "the SMS switch");
+    assert!(prefs.html.contains("Add your mobile number"), "asks for a phone first");
+
+    let form = |phone: &'static str| [("csrf", csrf.clone()), ("name", "A member".into()), ("language", "".into()), ("timezone", "".into()), ("phone", phone.into())];
+    let bad = b.post("/profile", &form("600 12 34 56").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(bad.html.contains("with its country code, like +34 600 123 456"), "the message by the field");
+    let ok = b.post("/profile", &form("+34 600 12 34 56").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
+    assert!(b.get("/profile").await.html.contains("value=\"+34600123456\""), "stored in E.164");
+    assert!(b.get("/notifications/preferences").await.html.contains("To +34600123456."));
+
+    let (mut admin, admin_csrf) = signed_in(&s, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let list = admin.get("/admin/sms").await;
+    assert!(list.html.contains("1 SMS · GSM-7"), "each text's cost: {}", list.html);
+    let text = "Reunión {{ reservation.title }} en {{ room.name }}";
+    let preview = admin
+        .post("/admin/sms/texts/reminder/es", &[("csrf", &admin_csrf), ("text", text), ("action", "preview")])
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.html);
+    assert!(preview.html.contains("Reunión Quarterly planning en Sala Norte"), "rendered with sample data");
+    assert!(preview.html.contains("1 SMS · Unicode (UCS-2)"), "one accent makes it UCS-2");
+    assert!(admin.get("/admin/sms/texts/reminder/es").await.html.contains("a las"), "a preview saves nothing");
+    let saved =
+        admin.post("/admin/sms/texts/reminder/es", &[("csrf", &admin_csrf), ("text", text), ("action", "save")]).await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    assert!(admin.get("/admin/sms/texts/reminder/es").await.html.contains("Reunión {{ reservation.title }}"));
     s.stop().await;
 }

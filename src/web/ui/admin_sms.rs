@@ -117,7 +117,7 @@ pub async fn send_test(State(state): State<AppState>, m: Member, Form(f): Form<T
     page(&state, &m, String::new(), (to, result, errors))
 }
 
-pub fn test_result(sent: Result<String, String>) -> TestResult {
+fn test_result(sent: Result<String, String>) -> TestResult {
     match sent {
         Ok(answer) => TestResult { ok: true, detail: answer },
         Err(why) => TestResult { ok: false, detail: why },
