@@ -14,6 +14,7 @@ mod series;
 pub mod sms;
 pub mod templates;
 mod texting;
+pub mod webpush;
 
 pub use error::NotifyError;
 pub use texting::{SmsStatus, SmsText};
