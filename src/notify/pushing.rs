@@ -92,7 +92,7 @@ impl Notifier {
         actor.require(Action::ManageOwnAccount)?;
         let mut errors = FieldErrors::new();
         errors.check(endpoint_ok(endpoint), "endpoint", "invalid", "must be an https URL");
-        if let Err(field) = webpush::check_keys(p256dh, auth) {
+        for field in webpush::key_errors(p256dh, auth) {
             let why =
                 if field == "keys.auth" { "must be 16 bytes, base64url" } else { "must be a P-256 point, base64url" };
             errors.check(false, field, "invalid", why);

@@ -25,17 +25,18 @@ fn unb64(text: &str) -> Option<Vec<u8>> {
     B64.decode(text.trim().trim_end_matches('=')).ok()
 }
 
-/// A subscription's keys as the browser gave them (base64url): Ok holds the 65-byte P-256 point
-/// and the 16-byte auth secret; Err names the field that is wrong.
-pub fn check_keys(p256dh: &str, auth: &str) -> Result<(), &'static str> {
+/// A subscription's keys as the browser gave them (base64url) must be a 65-byte P-256 point
+/// and a 16-byte auth secret; the fields that are not.
+pub fn key_errors(p256dh: &str, auth: &str) -> Vec<&'static str> {
     let point = unb64(p256dh).filter(|p| p.len() == 65 && p[0] == 4);
+    let mut out = Vec::new();
     if point.is_none_or(|p| !on_curve(&p)) {
-        return Err("keys.p256dh");
+        out.push("keys.p256dh");
     }
     if unb64(auth).is_none_or(|a| a.len() != 16) {
-        return Err("keys.auth");
+        out.push("keys.auth");
     }
-    Ok(())
+    out
 }
 
 /// Whether `point` is a P-256 public key: an agreement with it succeeds only then.
@@ -173,11 +174,11 @@ mod tests {
     #[test]
     fn keys_are_checked() {
         let p256dh = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
-        assert_eq!(check_keys(p256dh, "BTBZMqHH6r4Tts7J_aSIgg"), Ok(()));
-        assert_eq!(check_keys(p256dh, "BTBZMqHH6r4Tts7J_aSI"), Err("keys.auth"));
-        assert_eq!(check_keys("BCVxsr7N", "BTBZMqHH6r4Tts7J_aSIgg"), Err("keys.p256dh"));
+        assert!(key_errors(p256dh, "BTBZMqHH6r4Tts7J_aSIgg").is_empty());
+        assert_eq!(key_errors(p256dh, "BTBZMqHH6r4Tts7J_aSI"), ["keys.auth"]);
+        assert_eq!(key_errors("BCVxsr7N", "!"), ["keys.p256dh", "keys.auth"]);
         // 65 bytes that are not a point of the curve.
-        assert_eq!(check_keys(&b64(&[4u8; 65]), "BTBZMqHH6r4Tts7J_aSIgg"), Err("keys.p256dh"));
+        assert_eq!(key_errors(&b64(&[4u8; 65]), "BTBZMqHH6r4Tts7J_aSIgg"), ["keys.p256dh"]);
     }
 
     #[test]
