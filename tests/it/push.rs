@@ -148,3 +148,36 @@ async fn bookings_are_pushed_encrypted_and_signed_and_gone_subscriptions_are_rem
     assert_eq!(member.delete(&format!("/api/v1/push/subscriptions/{ok}")).await.status, 204);
     assert_eq!(member.get("/api/v1/push/subscriptions").await.body, json!([]));
 }
+
+/// The profile page's part: the service worker at the site's root, the page's button and its
+/// script, and the subscription posted as a form with the session's CSRF token (without it,
+/// nothing is saved).
+#[tokio::test]
+async fn the_profile_page_subscribes_this_browser_through_a_form() {
+    let s = TestServer::start().await;
+    let member = s.user("member").await;
+    let mut b = crate::browser::Browser::new(&s);
+    let csrf = b.sign_in(&member.email, crate::common::PASSWORD).await;
+    let worker = s.anonymous().http.get(format!("{}/sw.js", s.anonymous().base)).send().await.unwrap();
+    assert_eq!(worker.status(), 200);
+    assert!(worker.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(worker.text().await.unwrap().contains("showNotification"));
+    let page = b.get("/profile").await;
+    assert!(page.html.contains("data-push-enable") && page.html.contains("/profile/push-test"), "{}", page.html);
+
+    let key = s.anonymous().get("/api/v1/push/key").await.body["public_key"].as_str().unwrap().to_string();
+    let receiver = Receiver::start(&key);
+    let endpoint = format!("http://127.0.0.1:{}/ok/ui", receiver.port);
+    let form = [("endpoint", endpoint.as_str()), ("p256dh", &receiver.p256dh), ("auth", &receiver.auth)];
+    let forged = b.post("/profile/push", &[&[("csrf", "forged")], &form[..]].concat()).await;
+    assert_ne!(forged.status, 204);
+    assert_eq!(member.get("/api/v1/push/subscriptions").await.body, json!([]));
+    let saved = b.post("/profile/push", &[&[("csrf", csrf.as_str())], &form[..]].concat()).await;
+    assert_eq!(saved.status, 204, "{}", saved.html);
+    assert_eq!(member.get("/api/v1/push/subscriptions").await.body[0]["endpoint"], endpoint.as_str());
+
+    let tested = b.post("/profile/push-test", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(tested.status, 303);
+    let got = receiver.wait_for("/ok/ui", 1).await;
+    assert_eq!(got[0]["message"]["url"], "/profile", "{}", got[0]);
+}
