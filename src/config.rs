@@ -20,7 +20,7 @@ mod sso;
 mod store;
 pub use backup::BackupConfig;
 pub use gateway::{LimitsConfig, TlsConfig};
-pub use notifications::{SchedulerConfig, SmsConfig, SmtpConfig, WebhooksConfig};
+pub use notifications::{PushConfig, SchedulerConfig, SmsConfig, SmtpConfig, WebhooksConfig};
 pub use policies::PoliciesConfig;
 pub use reports::ReportsConfig;
 pub use schedule::parse_schedule;
@@ -44,6 +44,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub smtp: SmtpConfig,
     pub sms: SmsConfig,
+    pub push: PushConfig,
     pub scheduler: SchedulerConfig,
     pub webhooks: WebhooksConfig,
     pub backup: BackupConfig,
@@ -147,6 +148,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             scheduler: SchedulerConfig::default(),
             sms: SmsConfig::default(),
+            push: PushConfig::default(),
             webhooks: WebhooksConfig::default(),
             backup: BackupConfig::default(),
             store: StoreConfig::default(),

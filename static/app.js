@@ -55,3 +55,39 @@ document.addEventListener("DOMContentLoaded", function () {
   const form = document.getElementById("book-form");
   if (form && window.htmx) window.htmx.trigger(form, "change");
 });
+
+// Browser notifications (profile page): registers the service worker, subscribes with the
+// server's VAPID key and posts the subscription as a form, with the page's CSRF token.
+(function () {
+  const button = document.querySelector("[data-push-enable]");
+  if (!button) return;
+  const form = button.closest("form");
+  const status = form.querySelector("[data-push-status]");
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
+    status.textContent = form.dataset.pushUnsupported;
+    button.disabled = true;
+    return;
+  }
+
+  function bytes(b64url) {
+    const b64 = b64url.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((b64url.length + 3) % 4);
+    return Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
+  }
+
+  button.addEventListener("click", async function () {
+    try {
+      if ((await Notification.requestPermission()) !== "granted") throw new Error(Notification.permission);
+      const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+      await navigator.serviceWorker.ready;
+      const key = (await (await fetch("/api/v1/push/key")).json()).public_key;
+      const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(key) });
+      const s = subscription.toJSON();
+      const body = new URLSearchParams({ csrf: form.elements.csrf.value, endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth });
+      const answer = await fetch(form.dataset.push, { method: "POST", body: body, credentials: "same-origin" });
+      if (!answer.ok) throw new Error(await answer.text());
+      status.textContent = form.dataset.pushEnabled;
+    } catch (e) {
+      status.textContent = form.dataset.pushFailed + " " + e.message;
+    }
+  });
+})();

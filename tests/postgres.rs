@@ -51,6 +51,8 @@ mod notify_crash;
 mod ops;
 #[path = "it/policies.rs"]
 mod policies;
+#[path = "it/push.rs"]
+mod push;
 #[path = "it/rbac.rs"]
 mod rbac;
 #[path = "it/rbac_routes.rs"]

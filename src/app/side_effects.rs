@@ -36,7 +36,9 @@ pub(super) fn start(
     let reports = Reports::new(store.clone(), config.report_settings()?);
     let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.sms, &config.scheduler)
         .map_err(|e| failed(e.to_string()))?
-        .with_reports(reports.clone());
+        .with_reports(reports.clone())
+        .with_push(&config.push, config.push_subject(), sealer.clone())
+        .map_err(|e| failed(e.to_string()))?;
     if !notifier.email_enabled() {
         tracing::info!("e-mail is off: no [smtp] host is configured (SALAS_SMTP_HOST)");
     }
@@ -61,6 +63,7 @@ pub(super) fn start(
     }
     tasks.push(tokio::spawn(notifier.clone().run_sender(stopped.clone())));
     tasks.push(tokio::spawn(notifier.clone().run_sms_sender(stopped.clone())));
+    tasks.push(tokio::spawn(notifier.clone().run_push_sender(stopped.clone())));
     tasks.push(tokio::spawn(webhooks.clone().run_sender(stopped.clone())));
     tasks.extend(scheduler.spawn(&stopped));
     let booking =

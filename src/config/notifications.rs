@@ -72,6 +72,27 @@ impl Default for SmsConfig {
     }
 }
 
+/// Web Push. Always on: the VAPID key is made on first start and kept in the store.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    /// Who push services may contact about this server (the VAPID `sub`): `mailto:…` or an
+    /// `https:` URL; empty: `mailto:` and `[admin] email`.
+    pub subject: String,
+    /// Seconds to wait for a push service before an attempt counts as failed.
+    pub timeout_seconds: u32,
+    /// Attempts before a message is given up (it stays in the delivery log, retryable).
+    pub max_attempts: u32,
+    /// Wait before the first retry; it doubles with every attempt (at most an hour).
+    pub retry_seconds: u32,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self { subject: String::new(), timeout_seconds: 10, max_attempts: 8, retry_seconds: 30 }
+    }
+}
+
 /// Cron expressions (5 fields, as in crontab, or 6-7 with seconds and year); empty: job off.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -159,6 +180,13 @@ impl Config {
         }
         range("scheduler.reminder_lead_minutes", self.scheduler.reminder_lead_minutes, 1, 24 * 60)?;
         self.validate_sms()?;
+        let subject = &self.push.subject;
+        if !(subject.is_empty() || subject.starts_with("mailto:") || subject.starts_with("https://")) {
+            return Err(err(format!("push.subject: `{subject}` must start with mailto: or https://")));
+        }
+        range("push.timeout_seconds", self.push.timeout_seconds, 1, 600)?;
+        range("push.max_attempts", self.push.max_attempts, 1, 100)?;
+        range("push.retry_seconds", self.push.retry_seconds, 1, 24 * 3600)?;
         range("webhooks.timeout_seconds", self.webhooks.timeout_seconds, 1, 600)?;
         range("webhooks.max_attempts", self.webhooks.max_attempts, 1, 100)?;
         range("webhooks.retry_seconds", self.webhooks.retry_seconds, 1, 24 * 3600)?;
@@ -201,5 +229,16 @@ impl Config {
         range("sms.timeout_seconds", s.timeout_seconds, 1, 600)?;
         range("sms.max_attempts", s.max_attempts, 1, 100)?;
         range("sms.retry_seconds", s.retry_seconds, 1, 24 * 3600)
+    }
+}
+
+impl super::Config {
+    /// The VAPID contact: `[push] subject`, else the admin's address, else a local postmaster (set one: some push services refuse it).
+    pub fn push_subject(&self) -> String {
+        match (self.push.subject.as_str(), self.admin.email.as_str()) {
+            ("", "") => "mailto:postmaster@localhost".into(),
+            ("", email) => format!("mailto:{email}"),
+            (subject, _) => subject.into(),
+        }
     }
 }

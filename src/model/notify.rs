@@ -1,7 +1,7 @@
 //! What the notification modules keep in the store: outgoing deliveries (e-mails and webhook
 //! calls), the in-app inbox, per-user preferences, webhooks and edited e-mail templates.
 
-use crate::types::{DeliveryId, EventId, NotificationId, ReservationId, UserId, WebhookId};
+use crate::types::{DeliveryId, EventId, NotificationId, PushSubscriptionId, ReservationId, UserId, WebhookId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,8 @@ pub enum Channel {
     Webhook,
     /// A text message to a user's phone (`recipient`: E.164).
     Sms,
+    /// A Web Push message to one browser (`recipient`: the push subscription's id).
+    Push,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +74,8 @@ pub struct Preferences {
     pub in_app: bool,
     /// Text messages to the user's phone (off until chosen: they may cost).
     pub sms: bool,
+    /// Web Push to the browsers the user subscribed (they subscribe one by one, so it is on).
+    pub push: bool,
 
     pub reservation_created: bool,
     pub reservation_updated: bool,
@@ -87,6 +91,7 @@ impl Default for Preferences {
             email: true,
             in_app: true,
             sms: false,
+            push: true,
             reservation_created: true,
             reservation_updated: true,
             reservation_cancelled: true,
@@ -179,4 +184,19 @@ pub struct EmailTemplate {
     pub subject: String,
     pub text: String,
     pub html: String,
+}
+
+/// A browser's Web Push subscription (its `PushSubscription`): where to post and the keys to
+/// encrypt for. One per user and device.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PushSubscription {
+    pub id: PushSubscriptionId,
+    pub user_id: UserId,
+    /// The push service's URL for this browser.
+    pub endpoint: String,
+    /// The browser's P-256 public key (base64url, 65 bytes uncompressed).
+    pub p256dh: String,
+    /// The browser's auth secret (base64url, 16 bytes).
+    pub auth: String,
+    pub created_at: DateTime<Utc>,
 }

@@ -146,7 +146,7 @@ fn delivery(
 
 /// The inbox line for `kind`, in `lang`, from the catalogs (`inbox_<kind>`; reminders and any
 /// kind without a line of its own read as a reminder).
-fn title(kind: &str, lang: &str, data: &MailData) -> String {
+pub(super) fn title(kind: &str, lang: &str, data: &MailData) -> String {
     let tr = Tr::new(Lang::from_code(lang).unwrap_or(Lang::En));
     let tz: Tz = data.room_timezone.parse().unwrap_or(Tz::UTC);
     let when = data.reservation.start.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
@@ -362,11 +362,67 @@ impl Consumer for SmsConsumer {
     }
 }
 
+/// Turns reservation events into Web Push messages, one per browser of each person who wants
+/// them, except the person who made the change (as for SMS: they saw it happen).
+pub struct PushConsumer {
+    pub enabled: bool,
+    pub clock: Clock,
+    pub wake: Arc<Notify>,
+}
+
+impl Consumer for PushConsumer {
+    fn name(&self) -> &'static str {
+        "notify.push"
+    }
+
+    fn plan(&self, view: &View, event: &Event) -> Result<Vec<Staging>, String> {
+        if !self.enabled {
+            return Ok(Vec::new());
+        }
+        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
+        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
+        let now = self.clock.now();
+        let mut out = Vec::new();
+        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
+            if to.user == event.actor {
+                continue;
+            }
+            for d in pushes(view, kind, &to, &data, Some(event), now).map_err(|e| e.to_string())? {
+                let key = event_once_key(event, &["push", &about(kind, event, &r), &d.recipient]);
+                out.push(once(key, move |tx| tx.put_delivery(d)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn committed(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// One push per browser the recipient subscribed, if they want pushes of `kind`.
+fn pushes(
+    view: &View,
+    kind: &str,
+    to: &Recipient,
+    data: &MailData,
+    event: Option<&Event>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Delivery>, StoreError> {
+    let Some(user) = to.user.filter(|_| to.prefs.push && to.prefs.wants(kind) && super::sms::KINDS.contains(&kind))
+    else {
+        return Ok(Vec::new());
+    };
+    let subscriptions = view.push_subscriptions(user)?;
+    Ok(subscriptions.iter().map(|s| delivery(Channel::Push, &s.id.to_string(), kind, to, data, event, now)).collect())
+}
+
 /// The channels that are on, for reminders.
 #[derive(Clone, Copy)]
 pub struct Channels {
     pub email: bool,
     pub sms: bool,
+    pub push: bool,
 }
 
 /// Reminders due at `now`: for each live reservation that has not begun and whose reminder time
@@ -397,6 +453,10 @@ pub fn plan_reminders(
             }
             if let Some(d) = text("reminder", &to, &data, None, now).filter(|_| channels.sms && to.user.is_some()) {
                 out.push(once(once_key(&["reminder-sms", &id, &start, &to.phone]), move |tx| tx.put_delivery(d)));
+            }
+            for d in pushes(view, "reminder", &to, &data, None, now)?.into_iter().filter(|_| channels.push) {
+                let key = once_key(&["reminder-push", &id, &start, &d.recipient]);
+                out.push(once(key, move |tx| tx.put_delivery(d)));
             }
             if let Some(user) = to.user.filter(|_| to.prefs.in_app) {
                 let n = inbox("reminder", user, &to.language, &data, now);

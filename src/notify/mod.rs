@@ -8,12 +8,14 @@ pub mod email;
 mod error;
 pub mod ics;
 mod inbox;
+mod pushing;
 pub mod report_mail;
 pub mod sender;
 mod series;
 pub mod sms;
 pub mod templates;
 mod texting;
+pub mod webpush;
 
 pub use error::NotifyError;
 pub use texting::{SmsStatus, SmsText};
@@ -49,6 +51,10 @@ pub struct Notifier {
     sms: Option<Arc<sms::Gateway>>,
     sms_wake: Arc<Notify>,
     sms_policy: Policy,
+    /// Web Push (absent until [`Notifier::with_push`]), with its own sender's wake-up and retries.
+    push: Option<Arc<pushing::PushService>>,
+    push_wake: Arc<Notify>,
+    push_policy: Policy,
 }
 
 /// What the admin API says about e-mail (never the password).
@@ -83,6 +89,9 @@ impl Notifier {
             sms: gateway,
             sms_wake: Arc::new(Notify::new()),
             sms_policy: Policy::new(sms.max_attempts, sms.retry_seconds, sms.timeout_seconds),
+            push: None,
+            push_wake: Arc::new(Notify::new()),
+            push_policy: Policy::new(1, 1, 1),
         })
     }
 
@@ -121,6 +130,11 @@ impl Notifier {
                 clock: self.clock.clone(),
                 wake: self.sms_wake.clone(),
             }),
+            Arc::new(consumer::PushConsumer {
+                enabled: self.push.is_some(),
+                clock: self.clock.clone(),
+                wake: self.push_wake.clone(),
+            }),
         ]
     }
 
@@ -136,7 +150,8 @@ impl Notifier {
     /// Stages the reminders that are due (the scheduler's job); returns how many were new.
     pub async fn dispatch_reminders(&self) -> Result<usize> {
         let (now, lead) = (self.clock.now(), self.default_lead);
-        let channels = consumer::Channels { email: self.email_enabled(), sms: self.sms_enabled() };
+        let channels =
+            consumer::Channels { email: self.email_enabled(), sms: self.sms_enabled(), push: self.push.is_some() };
         let plans = consumer::plan_reminders(&self.store.view()?, now, lead, channels)?;
         let count = plans.len();
         if count > 0 {
@@ -150,6 +165,7 @@ impl Notifier {
                 .await?;
             self.wake.notify_one();
             self.sms_wake.notify_one();
+            self.push_wake.notify_one();
         }
         Ok(count)
     }
@@ -250,7 +266,7 @@ impl Notifier {
 
     async fn send_delivery(&self, d: &Delivery) -> Outcome {
         let Some(mailer) = self.mailer.as_ref() else {
-            return Outcome { subject: None, result: Err("e-mail is off".into()) };
+            return Outcome { dead: false, subject: None, result: Err("e-mail is off".into()) };
         };
         if d.kind == report_mail::KIND {
             return self.send_report(mailer, d).await;
@@ -264,14 +280,14 @@ impl Notifier {
             });
         let (data, rendered) = match rendered {
             Ok(r) => r,
-            Err(e) => return Outcome { subject: None, result: Err(e) },
+            Err(e) => return Outcome { dead: false, subject: None, result: Err(e) },
         };
         let subject = Some(rendered.subject.clone());
         let result = match email::compose(&mailer.from, d, &data, &rendered, self.clock.now()) {
             Ok(message) => mailer.send(message).await.map(|_| ()),
             Err(e) => Err(e),
         };
-        Outcome { subject, result }
+        Outcome { dead: false, subject, result }
     }
 }
 
@@ -280,9 +296,9 @@ impl Notifier {
     async fn send_report(&self, mailer: &Mailer, d: &Delivery) -> Outcome {
         let (message, subject) = match self.prepare_report(&mailer.from, d) {
             Ok(p) => p,
-            Err(e) => return Outcome { subject: None, result: Err(e) },
+            Err(e) => return Outcome { dead: false, subject: None, result: Err(e) },
         };
-        Outcome { subject: Some(subject), result: mailer.send(message).await.map(|_| ()) }
+        Outcome { dead: false, subject: Some(subject), result: mailer.send(message).await.map(|_| ()) }
     }
 
     fn prepare_report(

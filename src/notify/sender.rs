@@ -1,4 +1,4 @@
-//! The loop that sends a channel's pending deliveries (e-mail, webhooks) and records each
+//! The loop that sends a channel's pending deliveries (e-mail, webhooks, SMS, Web Push) and records each
 //! outcome durably: sent, or failed with the next attempt after an exponential backoff, or given
 //! up (dead) after the last attempt. Deliveries live in the store, so nothing is lost by a
 //! restart, and one that was sent is never sent again.
@@ -57,6 +57,8 @@ pub struct Outcome {
     pub subject: Option<String>,
     /// Err says why it failed.
     pub result: Result<(), String>,
+    /// A failure no retry can mend (a push subscription the browser dropped): dead at once.
+    pub dead: bool,
 }
 
 pub trait Transport: Send + Sync + 'static {
@@ -163,6 +165,7 @@ async fn record(
             if let Some(subject) = outcome.subject {
                 d.subject = subject;
             }
+            let dead = outcome.dead;
             match outcome.result {
                 Ok(()) => {
                     d.status = DeliveryStatus::Sent;
@@ -172,7 +175,7 @@ async fn record(
                 Err(e) => {
                     tracing::warn!(delivery = %d.id, channel = ?d.channel, attempts = d.attempts, error = %e, "delivery failed");
                     d.last_error = Some(e);
-                    if d.attempts >= policy.max_attempts {
+                    if d.attempts >= policy.max_attempts || dead {
                         d.status = DeliveryStatus::Dead;
                     } else {
                         d.next_attempt_at = now + policy.backoff(d.attempts);

@@ -35,7 +35,7 @@ struct Texts(Notifier);
 impl Transport for Texts {
     async fn send(&self, d: &Delivery) -> Outcome {
         let Some(gateway) = self.0.sms.as_ref() else {
-            return Outcome { subject: None, result: Err("SMS is off".into()) };
+            return Outcome { dead: false, subject: None, result: Err("SMS is off".into()) };
         };
         let text = serde_json::from_value::<super::email::MailData>(d.payload.clone())
             .map_err(|e| format!("payload: {e}"))
@@ -46,9 +46,9 @@ impl Transport for Texts {
         match text {
             Ok(text) => {
                 let result = gateway.send(&d.recipient, &text).await.map(|_| ());
-                Outcome { subject: Some(text), result }
+                Outcome { dead: false, subject: Some(text), result }
             }
-            Err(e) => Outcome { subject: None, result: Err(e) },
+            Err(e) => Outcome { dead: false, subject: None, result: Err(e) },
         }
     }
 }

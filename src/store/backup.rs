@@ -89,6 +89,7 @@ pub(super) fn copy_to(src: &ReadTransaction, out: &Path) -> Result<(), BackupErr
             || copy_as::<&str, &[u8]>(src, &dst, name)?
             || copy_as::<u64, &[u8]>(src, &dst, name)?
             || copy_as::<Id, &[u8]>(src, &dst, name)?
+            || copy_as::<Id, Id>(src, &dst, name)?
             || copy_as::<Id, u64>(src, &dst, name)?
             || copy_as::<[u8; 32], Id>(src, &dst, name)?
             || copy_as::<[u8; 32], &[u8]>(src, &dst, name)?

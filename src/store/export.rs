@@ -11,7 +11,7 @@ use crate::model::audit::AuditRecord;
 use crate::model::display::Display;
 use crate::model::event::Event;
 use crate::model::group::{Group, LocationRule};
-use crate::model::notify::{Delivery, EmailTemplate, Notification, Preferences, Webhook};
+use crate::model::notify::{Delivery, EmailTemplate, Notification, Preferences, PushSubscription, Webhook};
 use crate::model::policy::LocationPolicy;
 use crate::model::report::Subscription;
 use crate::model::reservation::Reservation;
@@ -88,6 +88,12 @@ pub struct Export {
     pub feed_secret: Option<String>,
     #[serde(default)]
     pub feed_generations: Vec<FeedGenerationRow>,
+    /// Browsers' Web Push subscriptions, and the VAPID key pair they were made for (sealed under
+    /// the data directory's key): without the same key, the push services refuse the server.
+    #[serde(default)]
+    pub push_subscriptions: Vec<PushSubscription>,
+    #[serde(default)]
+    pub vapid_key: Option<String>,
     /// Where each event consumer stands in the log, and the keys of work already staged (hex):
     /// with them, a moved store sends no e-mail or webhook a second time.
     #[serde(default)]
@@ -221,6 +227,15 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
         deliveries: rows(txn, DELIVERIES)?,
         report_subscriptions: rows(txn, REPORT_SUBSCRIPTIONS)?,
         waitlist: rows(txn, WAITLIST)?,
+        push_subscriptions: txn
+            .open_table(PUSH_SUBSCRIPTIONS)?
+            .iter()?
+            .map(|row| decode(row?.1.value()))
+            .collect::<Result<_, StoreError>>()?,
+        vapid_key: txn
+            .open_table(FEED_SECRET)?
+            .get(VAPID_KEY)?
+            .map(|v| String::from_utf8_lossy(v.value()).into_owned()),
         feed_secret: txn.open_table(FEED_SECRET)?.get("key")?.map(|v| hex::encode(v.value())),
         feed_generations: txn
             .open_table(FEED_GENERATIONS)?
@@ -374,6 +389,8 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         waitlist,
         feed_secret,
         feed_generations,
+        push_subscriptions,
+        vapid_key,
         consumer_cursors,
         once_keys,
         ..
@@ -433,6 +450,10 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         report_subscriptions.into_iter().for_each(|s| tx.put_report_subscription(s));
         waitlist.into_iter().for_each(|w| tx.put_wait_entry(w));
         feed_generations.into_iter().for_each(|g| tx.put_feed_generation(g.owner.into_bytes(), g.generation));
+        push_subscriptions.into_iter().for_each(|s| tx.put_push_subscription(s));
+        if let Some(key) = &vapid_key {
+            tx.put_vapid_key(key);
+        }
         consumer_cursors.into_iter().for_each(|c| tx.set_cursor(&c.consumer, c.seq));
         once_keys.into_iter().for_each(|k| tx.mark_done(k));
         Ok::<(), StoreError>(())

@@ -17,6 +17,7 @@ const MIGRATIONS: &[Step] = &[
     v6_closed_by_room,
     v7_unread_index,
     v8_login_locks,
+    v9_push,
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -161,6 +162,13 @@ fn v7_unread_index(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// lock out together (they were in each process's memory). Counts made before are not carried.
 fn v8_login_locks(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(LOGIN_LOCKS)?;
+    Ok(())
+}
+
+/// Version 9: Web Push subscriptions (the VAPID key is a row of the feed secret's table).
+fn v9_push(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(PUSH_SUBSCRIPTIONS)?;
+    txn.open_table(PUSH_OWNERS)?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ mod outbox;
 mod people;
 mod policies;
 pub mod postgres;
+mod push;
 mod queries;
 mod recent;
 mod replica;

@@ -105,6 +105,14 @@ pub const WAITLIST: TableDefinition<Id, &[u8]> = TableDefinition::new("waitlist"
 /// unread count; counting it by decoding the inbox read the whole of it once most was read.
 pub const UNREAD: TableDefinition<(Id, Id), ()> = TableDefinition::new("notifications_unread");
 
+// Schema v9.
+
+/// Web Push subscriptions: (user, subscription) → subscription; and subscription → user.
+pub const PUSH_SUBSCRIPTIONS: TableDefinition<(Id, Id), &[u8]> = TableDefinition::new("push_subscriptions");
+pub const PUSH_OWNERS: TableDefinition<Id, Id> = TableDefinition::new("push_owners");
+/// The Web Push (VAPID) key pair's row in [`FEED_SECRET`]: PKCS#8, sealed.
+pub const VAPID_KEY: &str = "vapid";
+
 /// On PostgreSQL only, in a process's local copy: `cluster` (the database's id, 16 bytes) and
 /// `applied` (the last replication log entry the copy holds, 8 bytes big-endian).
 pub const REPLICA: TableDefinition<&str, &[u8]> = TableDefinition::new("replica");

@@ -45,6 +45,7 @@ pub(super) enum Op {
     Groups(super::groups::GroupOp),
     LoginLock(String, Option<Box<crate::model::user::LoginLock>>),
     PurgeLoginLocks(chrono::DateTime<chrono::Utc>),
+    Push(super::push::PushOp),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -319,6 +320,7 @@ impl<'a> Tx<'a> {
                 super::groups::apply(txn, &self.view, op)?
             }
             op @ (Op::LoginLock(..) | Op::PurgeLoginLocks(_)) => super::locks::apply(txn, op)?,
+            Op::Push(op) => super::push::apply(txn, op)?,
             Op::Event(_) => return Err(StoreError::Storage("an event was applied before it was numbered".into())),
             Op::Appended(event) => {
                 kept(&self.view).events.write()?.insert(event.seq, encode(&*event)?.as_slice())?;

@@ -220,7 +220,7 @@ impl Webhooks {
 
 impl Transport for Webhooks {
     async fn send(&self, d: &Delivery) -> Outcome {
-        Outcome { subject: None, result: self.call(d).await }
+        Outcome { dead: false, subject: None, result: self.call(d).await }
     }
 }
 

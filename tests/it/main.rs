@@ -34,6 +34,7 @@ mod notifications;
 mod notify_crash;
 mod ops;
 mod policies;
+mod push;
 mod rbac;
 mod rbac_routes;
 mod recurrence;

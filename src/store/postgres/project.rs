@@ -6,6 +6,7 @@ use super::super::displays::DisplayOp;
 use super::super::groups::GroupOp;
 use super::super::outbox::NotifyOp;
 use super::super::policies::location_key;
+use super::super::push::PushOp;
 use super::super::queries::name_key;
 use super::super::tx::Op;
 use crate::model::notify::DeliveryStatus;
@@ -129,6 +130,16 @@ pub fn project(op: &Op) -> Result<Vec<Row>, StoreError> {
             vec![Box::new(a.at), Box::new(a.id), doc(a)?],
         )],
         Op::Groups(op) => groups(op)?,
+        Op::Push(PushOp::Subscription(s)) => vec![row(
+            "INSERT INTO push_subscriptions (id, user_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, doc = excluded.doc",
+            vec![Box::new(s.id.0), Box::new(s.user_id.0), doc(s)?],
+        )],
+        Op::Push(PushOp::Delete(id)) => vec![row("DELETE FROM push_subscriptions WHERE id = $1", vec![Box::new(id.0)])],
+        Op::Push(PushOp::VapidKey(sealed)) => vec![row(
+            "INSERT INTO feed_secret (key, secret) VALUES ('vapid', $1) ON CONFLICT (key) DO UPDATE SET secret = excluded.secret",
+            vec![Box::new(sealed.as_bytes().to_vec())],
+        )],
         Op::LoginLock(key, Some(lock)) => vec![row(
             "INSERT INTO login_locks (key, forget_at, doc) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, doc = excluded.doc",

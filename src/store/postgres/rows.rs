@@ -40,6 +40,7 @@ const TABLES: &[&str] = &[
     "deliveries",
     "report_subscriptions",
     "waitlist",
+    "push_subscriptions",
     "feed_secret",
     "feed_generations",
     "consumer_cursors",
@@ -204,8 +205,20 @@ pub async fn write(tx: &Transaction<'_>, data: &Export) -> Result<(), StoreError
         Ok(vec![Box::new(w.id.0), Box::new(w.room_id.0), doc(w)])
     })
     .await?;
+    copy_in(
+        tx,
+        "push_subscriptions",
+        &[("id", T::UUID), ("user_id", T::UUID), ("doc", T::JSONB)],
+        &data.push_subscriptions,
+        |s| Ok(vec![Box::new(s.id.0), Box::new(s.user_id.0), doc(s)]),
+    )
+    .await?;
     copy_in(tx, "feed_secret", &[("key", T::TEXT), ("secret", T::BYTEA)], data.feed_secret.as_slice(), |s| {
         Ok(vec![Box::new("key"), Box::new(hex::decode(s).map_err(|_| corrupt("feed secret", s))?)])
+    })
+    .await?;
+    copy_in(tx, "feed_secret", &[("key", T::TEXT), ("secret", T::BYTEA)], data.vapid_key.as_slice(), |s| {
+        Ok(vec![Box::new("vapid"), Box::new(s.as_bytes())])
     })
     .await?;
     copy_in(tx, "feed_generations", &[("owner_id", T::UUID), ("generation", T::INT8)], &data.feed_generations, |g| {
@@ -233,6 +246,7 @@ pub async fn read(client: &mut Client) -> Result<Export, StoreError> {
 /// Every record, as `t` (a snapshot) sees them.
 pub async fn read_in(t: &Transaction<'_>) -> Result<Export, StoreError> {
     let feed_secret: Vec<Vec<u8>> = column(t, "SELECT secret FROM feed_secret WHERE key = 'key'").await?;
+    let vapid_key: Vec<Vec<u8>> = column(t, "SELECT secret FROM feed_secret WHERE key = 'vapid'").await?;
     let data = Export {
         format: super::super::export::EXPORT_FORMAT.into(),
         version: super::super::export::EXPORT_VERSION,
@@ -274,7 +288,9 @@ pub async fn read_in(t: &Transaction<'_>) -> Result<Export, StoreError> {
         deliveries: docs(t, "SELECT doc::text FROM deliveries ORDER BY id").await?,
         report_subscriptions: docs(t, "SELECT doc::text FROM report_subscriptions ORDER BY id").await?,
         waitlist: docs(t, "SELECT doc::text FROM waitlist ORDER BY id").await?,
+        push_subscriptions: docs(t, "SELECT doc::text FROM push_subscriptions ORDER BY user_id, id").await?,
         feed_secret: feed_secret.first().map(hex::encode),
+        vapid_key: vapid_key.first().map(|k| String::from_utf8_lossy(k).into_owned()),
         feed_generations: rows(t, "SELECT owner_id, generation FROM feed_generations ORDER BY owner_id", |r| {
             Ok(FeedGenerationRow { owner: r.get(0), generation: unsigned(r.get(1))? })
         })

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod operations;
 pub mod outbox;
 pub mod policies;
+pub mod push;
 pub mod report_subscriptions;
 pub mod reports;
 pub mod reservations;
@@ -99,6 +100,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sms::put_text, sms::reset_text))
         .routes(routes!(sms::deliveries))
         .routes(routes!(sms::retry))
+        .routes(routes!(push::key))
+        .routes(routes!(push::list, push::subscribe))
+        .routes(routes!(push::unsubscribe))
+        .routes(routes!(push::send_own_test))
+        .routes(routes!(push::deliveries))
+        .routes(routes!(push::retry))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))

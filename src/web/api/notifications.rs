@@ -72,6 +72,9 @@ pub struct PreferencesDto {
     /// Text messages to your `phone` (off when absent).
     #[serde(default)]
     sms: bool,
+    /// Web Push to the browsers you subscribed (on when absent, as for someone who never chose).
+    #[serde(default = "on")]
+    push: bool,
     reservation_created: bool,
     reservation_updated: bool,
     reservation_cancelled: bool,
@@ -80,12 +83,17 @@ pub struct PreferencesDto {
     reminder_minutes: Option<u32>,
 }
 
+fn on() -> bool {
+    true
+}
+
 impl From<Preferences> for PreferencesDto {
     fn from(p: Preferences) -> Self {
         PreferencesDto {
             email: p.email,
             in_app: p.in_app,
             sms: p.sms,
+            push: p.push,
             reservation_created: p.reservation_created,
             reservation_updated: p.reservation_updated,
             reservation_cancelled: p.reservation_cancelled,
@@ -153,6 +161,7 @@ pub async fn put_preferences(
         email: p.email,
         in_app: p.in_app,
         sms: p.sms,
+        push: p.push,
         reservation_created: p.reservation_created,
         reservation_updated: p.reservation_updated,
         reservation_cancelled: p.reservation_cancelled,

@@ -28,6 +28,11 @@ pub fn url(name: &str) -> String {
     URLS.get(name).cloned().unwrap_or_else(|| format!("/static/0/{name}"))
 }
 
+/// An embedded file's bytes.
+pub fn file(name: &str) -> Option<Vec<u8>> {
+    Files::get(name).map(|f| f.data.into_owned())
+}
+
 pub async fn serve(Path((_hash, name)): Path<(String, String)>) -> Response {
     match Files::get(&name) {
         Some(file) => {

@@ -26,6 +26,7 @@ mod format;
 mod inbox;
 mod mine;
 mod profile;
+mod push;
 mod qr;
 mod repeat;
 mod report_charts;
@@ -80,6 +81,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/profile", get(profile::page_get).post(profile::update))
         .route("/profile/password", post(profile::password))
         .route("/profile/sms-test", post(profile::sms_test))
+        .route("/profile/push", post(push::subscribe))
+        .route("/profile/push-test", post(push::test))
         .route("/profile/api-keys", post(profile::create_key))
         .route("/profile/api-keys/{id}/revoke", post(profile::revoke_key))
         .route("/admin/rooms", get(admin::rooms).post(admin::create_room))
@@ -133,6 +136,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/waitlist/{id}/leave", post(waitlist::leave))
         .route("/reports/subscriptions/{id}/delete", post(report_subscriptions::unsubscribe))
         .route("/static/{hash}/{*name}", get(assets::serve))
+        .route("/sw.js", get(push::service_worker))
         .route("/admin/displays", get(admin_displays::list).post(admin_displays::create))
         .route("/admin/displays/{id}/revoke", post(admin_displays::revoke))
         .route("/display/{token}", get(display::page))
