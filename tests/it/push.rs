@@ -3,6 +3,7 @@
 //! publishes, and the aes128gcm body, decrypted with the `http_ece` package. A subscription the
 //! push service says is gone (410) is removed and its message given up.
 
+use crate::common::process::Running;
 use crate::common::{Api, TestServer, at, eventually};
 use serde_json::{Value, json};
 use std::io::BufRead;
@@ -180,4 +181,49 @@ async fn the_profile_page_subscribes_this_browser_through_a_form() {
     assert_eq!(tested.status, 303);
     let got = receiver.wait_for("/ok/ui", 1).await;
     assert_eq!(got[0]["message"]["url"], "/profile", "{}", got[0]);
+}
+
+/// The `salas` binary killed (SIGKILL) while its pushes wait on a push service that is down,
+/// then restarted with the service back: each message arrives exactly once.
+#[tokio::test]
+async fn a_crash_while_the_push_service_is_down_loses_no_push_and_sends_none_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SALAS_PUSH_RETRY_SECONDS", "1".to_string()), ("SALAS_PUSH_TIMEOUT_SECONDS", "2".to_string())];
+    let server = Running::start_with(dir.path(), &env);
+    let admin = server.admin().await;
+    let member = admin.new_user("member").await;
+    let key = admin.get("/api/v1/push/key").await.body["public_key"].as_str().unwrap().to_string();
+    let receiver = Receiver::start(&key);
+    let down = format!("{}.down", receiver.out.path().display());
+    std::fs::write(&down, "").unwrap();
+    subscribe(&member, receiver.subscription("/down/1")).await;
+    let room = admin.create_room("Sala Push Crash", 4).await;
+    let mut urls = Vec::new();
+    for hour in 9..12 {
+        let body = json!({"room_id": room, "title": format!("Crash push {hour}"), "start": at(2, hour),
+            "end": at(2, hour + 1), "attendees": [member.email]});
+        let r = admin.post("/api/v1/reservations", body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        urls.push(format!("/reservations/{}", r.body["id"].as_str().unwrap()));
+    }
+    eventually("three pushes tried and refused", || async {
+        let log = admin.get("/api/v1/admin/push/deliveries?status=pending").await;
+        let tried = log.body.as_array().unwrap().iter().filter(|d| d["attempts"].as_u64() >= Some(1)).count();
+        if tried == 3 { Ok(()) } else { Err(log.body.to_string()) }
+    })
+    .await;
+    server.crash();
+
+    std::fs::remove_file(&down).unwrap();
+    let server = Running::start_with(dir.path(), &env);
+    receiver.wait_for("/down/1", 3).await;
+    // Give a duplicate every chance to show up.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let got = receiver.received();
+    assert!(got.iter().all(|r| r.get("error").is_none()), "decrypted and signed: {got:?}");
+    let mut sent: Vec<&str> = got.iter().map(|r| r["message"]["url"].as_str().unwrap()).collect();
+    sent.sort_unstable();
+    urls.sort_unstable();
+    assert_eq!(sent, urls, "exactly once each");
+    server.stop();
 }

@@ -2,7 +2,9 @@
 (with its port) as one JSON line, then for each POST checks the VAPID token's ES256 signature
 against the server's public key (argv[1]) and decrypts the body with the `http_ece` package
 (RFC 8291/8188 aes128gcm), appending what it found as a JSON line to argv[2]. Paths starting
-with /gone/ are answered 410, as a push service answers for a browser that unsubscribed."""
+with /gone/ are answered 410, as a push service answers for a browser that unsubscribed; paths
+starting with /down/ are answered 503 (and not recorded) while the file argv[2] + ".down"
+exists, as a push service that is down."""
 
 import base64
 import json
@@ -51,6 +53,11 @@ def check_vapid(header, origin):
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/down/") and os.path.exists(OUT + ".down"):
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         record = {"path": self.path}
         status = 201
         try:

@@ -357,11 +357,20 @@ async fn phone_sms_switch_and_sms_texts_with_their_cost() {
     assert!(prefs.html.contains("name=\"sms\""), "the SMS switch");
     assert!(prefs.html.contains("Add your mobile number"), "asks for a phone first");
 
-    let form = |phone: &'static str| [("csrf", csrf.clone()), ("name", "A member".into()), ("language", "".into()), ("timezone", "".into()), ("phone", phone.into())];
+    let form = |phone: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("name", "A member".into()),
+            ("language", "".into()),
+            ("timezone", "".into()),
+            ("phone", phone.into()),
+        ]
+    };
     let bad = b.post("/profile", &form("600 12 34 56").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
     assert_eq!(bad.status, 422, "{}", bad.html);
     assert!(bad.html.contains("with its country code, like +34 600 123 456"), "the message by the field");
-    let ok = b.post("/profile", &form("+34 600 12 34 56").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let ok =
+        b.post("/profile", &form("+34 600 12 34 56").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
     assert_eq!(ok.status, 303, "{}", ok.html);
     assert!(b.get("/profile").await.html.contains("value=\"+34600123456\""), "stored in E.164");
     assert!(b.get("/notifications/preferences").await.html.contains("To +34600123456."));
