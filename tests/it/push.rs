@@ -130,6 +130,14 @@ async fn bookings_are_pushed_encrypted_and_signed_and_gone_subscriptions_are_rem
     assert_eq!(dead.body.as_array().unwrap().len(), 1, "{}", dead.body);
     assert_eq!(dead.body[0]["recipient"], gone.as_str());
     assert!(dead.body[0]["last_error"].as_str().unwrap().contains("410"), "{}", dead.body);
+    // The admin page shows the server's key and the dead letter, with its retry button.
+    let mut browser = crate::browser::Browser::new(&s);
+    browser.sign_in(crate::common::ADMIN_EMAIL, crate::common::ADMIN_PASSWORD).await;
+    let page = browser.get("/admin/push?status=dead").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains(&key) && page.html.contains(gone.as_str()), "{}", page.html);
+    let dead_id = dead.body[0]["id"].as_str().unwrap();
+    assert!(page.html.contains(&format!("/admin/push/deliveries/{dead_id}/retry")), "{}", page.html);
     let sent = admin.get("/api/v1/admin/push/deliveries?status=sent").await;
     assert_eq!(sent.body.as_array().unwrap().len(), 1, "the admin made the change and is not pushed: {}", sent.body);
 

@@ -53,3 +53,37 @@ pub async fn test(State(state): State<AppState>, m: Member) -> PageResult {
         Ok(redirect_with("/profile#push", &format!("{} {}", v.tr.t("push_failed"), failed.join("; "))))
     }
 }
+
+#[derive(askama::Template)]
+#[template(path = "admin_push.html")]
+struct AdminPage {
+    ctx: super::Ctx,
+    tab: &'static str,
+    public_key: String,
+    filter: String,
+    rows: Vec<super::admin_email::DeliveryRow>,
+}
+
+/// Admin: the server's VAPID key and the push delivery log, with a retry button.
+pub async fn admin(
+    State(state): State<AppState>,
+    m: Member,
+    axum::extract::Query(q): axum::extract::Query<super::admin_email::LogQuery>,
+) -> PageResult {
+    let v = &m.viewer;
+    let rows = state.notifier.push_deliveries(&m.actor(), super::admin_email::parse_status(&q.status), 100);
+    let rows = rows.map_err(fail(v))?.into_iter().map(|d| super::admin_email::delivery_row(v, d)).collect();
+    let public_key = state.notifier.push_key().await.map_err(fail(v))?;
+    let page = AdminPage { ctx: super::Ctx::new(v, "admin"), tab: "push", public_key, filter: q.status, rows };
+    Ok(super::render(StatusCode::OK, &page, v.flash.is_some()))
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    m: Member,
+    axum::extract::Path(id): axum::extract::Path<crate::types::DeliveryId>,
+) -> PageResult {
+    let v = &m.viewer;
+    let d = state.notifier.retry_push(&m.actor(), id).await.map_err(fail(v))?;
+    Ok(redirect_with("/admin/push", &v.tr.f("delivery_retried", &[("recipient", &d.recipient)])))
+}
