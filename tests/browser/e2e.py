@@ -16,6 +16,7 @@ Exits non-zero with a list of what failed.
 
 import argparse
 import datetime
+import json
 import os
 import re
 import sys
@@ -359,6 +360,48 @@ def admin_desktop(run, browser):
     ctx.close()
 
 
+# ---------- browser notifications ----------
+
+def push_subscription(run, browser):
+    """Browser notifications up to the subscription: the service worker registers with the whole
+    site as its scope, the page subscribes with the server's VAPID key, and the subscription
+    reaches the server (the Rust side lists it through the API). Chromium here has no push
+    service to subscribe with (it would ask Google's), so PushManager.subscribe answers with a
+    subscription made by the test, and records the key it was given."""
+    import base64
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    keys = {"p256dh": b64(point), "auth": b64(os.urandom(16))}
+    a = run.args
+    ctx = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
+    ctx.grant_permissions(["notifications"], origin=run.url)
+    ctx.add_init_script("""
+      PushManager.prototype.subscribe = async function (options) {
+        const key = new Uint8Array(options.applicationServerKey);
+        window.__pushKey = btoa(String.fromCharCode(...key)).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+        const json = { endpoint: "https://push.example.test/e2e", expirationTime: null, keys: %s };
+        return { endpoint: json.endpoint, toJSON: () => json };
+      };
+    """ % json.dumps(keys))
+    page = ctx.new_page()
+    run.watch(page, "push")
+    sign_in(run, page, a.member_email, a.member_password)
+    page.goto(run.url + "/profile#push")
+    page.locator("[data-push-enable]").click()
+    expect(page.locator("[data-push-status]")).to_have_text(re.compile("notifications are on|notificaciones están activadas"), timeout=10000)
+    scope = page.evaluate("navigator.serviceWorker.getRegistration('/').then(r => r && r.active && r.scope)")
+    run.check(scope == run.url + "/", f"the service worker is active for the whole site: {scope!r}")
+    server_key = page.evaluate("fetch('/api/v1/push/key').then(r => r.json()).then(j => j.public_key)")
+    run.check(page.evaluate("window.__pushKey") == server_key, "subscribed with the server's VAPID key")
+    ctx.close()
+
+
 # ---------- live pages and the door display ----------
 
 def live_and_display(run, browser):
@@ -671,7 +714,8 @@ def main():
             profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS,
         )
         browser = persistent.browser
-        parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone)
+        parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone,
+                 push_subscription)
         only = set(run.args.only.split(",")) if run.args.only else None
         for part in parts:
             if only and part.__name__ not in only:

@@ -77,5 +77,10 @@ async fn sign_in_book_conflict_cancel_and_spanish_in_headless_chromium() {
         "the browser run failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         out.status
     );
+    // The page's subscription reached the server, for the member who enabled it.
+    let subscriptions = member.get("/api/v1/push/subscriptions").await;
+    let endpoints: Vec<&str> =
+        subscriptions.body.as_array().unwrap().iter().map(|s| s["endpoint"].as_str().unwrap()).collect();
+    assert_eq!(endpoints, ["https://push.example.test/e2e"], "{}", subscriptions.body);
     s.stop().await;
 }
