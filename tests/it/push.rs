@@ -138,6 +138,10 @@ async fn bookings_are_pushed_encrypted_and_signed_and_gone_subscriptions_are_rem
     assert!(page.html.contains(&key) && page.html.contains(gone.as_str()), "{}", page.html);
     let dead_id = dead.body[0]["id"].as_str().unwrap();
     assert!(page.html.contains(&format!("/admin/push/deliveries/{dead_id}/retry")), "{}", page.html);
+    let csrf = page.input("csrf");
+    let tested = browser.post("/admin/push/test", &[("csrf", &csrf)]).await;
+    assert_eq!((tested.status, tested.location()), (303, "/admin/push"), "{}", tested.html);
+    assert!(browser.get("/admin/push").await.html.contains("No browser of yours has notifications on"));
     let sent = admin.get("/api/v1/admin/push/deliveries?status=sent").await;
     assert_eq!(sent.body.as_array().unwrap().len(), 1, "the admin made the change and is not pushed: {}", sent.body);
 

@@ -125,6 +125,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/sms/texts/{kind}/{language}/reset", post(admin_sms::reset))
         .route("/admin/push", get(push::admin))
         .route("/admin/push/deliveries/{id}/retry", post(push::retry))
+        .route("/admin/push/test", post(push::admin_test))
         .route("/admin/templates", get(admin_templates::list))
         .route("/admin/templates/{kind}/{language}", get(admin_templates::edit).post(admin_templates::save))
         .route("/admin/templates/{kind}/{language}/reset", post(admin_templates::reset))

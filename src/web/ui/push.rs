@@ -44,13 +44,26 @@ pub async fn subscribe(State(state): State<AppState>, m: Member, Form(f): Form<S
 
 /// Pushes a test notification to the user's browsers and says how it went.
 pub async fn test(State(state): State<AppState>, m: Member) -> PageResult {
+    tested(&state, &m, "/profile#push").await
+}
+
+/// The admin page's test: to the admin's own browsers, told on the admin page.
+pub async fn admin_test(State(state): State<AppState>, m: Member) -> PageResult {
+    m.actor().require(crate::access::Action::ManageNotifications).map_err(fail(&m.viewer))?;
+    tested(&state, &m, "/admin/push").await
+}
+
+async fn tested(state: &AppState, m: &Member, back: &str) -> PageResult {
     let v = &m.viewer;
     let sent = state.notifier.send_own_push_test(&m.actor()).await.map_err(fail(v))?;
+    if sent.is_empty() {
+        return Ok(redirect_with(back, v.tr.t("push_none")));
+    }
     let failed: Vec<String> = sent.into_iter().filter_map(|(_, r)| r.err()).collect();
     if failed.is_empty() {
-        Ok(redirect_with("/profile#push", v.tr.t("push_sent")))
+        Ok(redirect_with(back, v.tr.t("push_sent")))
     } else {
-        Ok(redirect_with("/profile#push", &format!("{} {}", v.tr.t("push_failed"), failed.join("; "))))
+        Ok(redirect_with(back, &format!("{} {}", v.tr.t("push_failed"), failed.join("; "))))
     }
 }
 
