@@ -259,6 +259,32 @@ fn told(view: &View, kind: &'static str, r: Reservation, event: &Event) -> Resul
     Ok(Some((kind, r, data)))
 }
 
+/// The deliveries of one channel (`tag`) for a reservation event: what `make` gives for each
+/// person told, each staged once under the event, what it is about and its recipient. With
+/// `skip_actor`, the person who made the change is left out.
+fn deliveries(
+    view: &View,
+    event: &Event,
+    now: DateTime<Utc>,
+    tag: &str,
+    skip_actor: bool,
+    make: impl Fn(&'static str, &Recipient, &MailData, DateTime<Utc>) -> Result<Vec<Delivery>, StoreError>,
+) -> Result<Vec<Staging>, String> {
+    let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
+    let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
+        if skip_actor && to.user == event.actor {
+            continue;
+        }
+        for d in make(kind, &to, &data, now).map_err(|e| e.to_string())? {
+            let key = event_once_key(event, &[tag, &about(kind, event, &r), &d.recipient]);
+            out.push(once(key, move |tx| tx.put_delivery(d)));
+        }
+    }
+    Ok(out)
+}
+
 /// Turns reservation events into e-mails to the owner and attendees.
 pub struct EmailConsumer {
     pub enabled: bool,
@@ -275,18 +301,13 @@ impl Consumer for EmailConsumer {
         if !self.enabled {
             return Ok(Vec::new());
         }
-        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
-        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
-        let now = self.clock.now();
-        let mut out = Vec::new();
-        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
-            if to.prefs.email && to.prefs.wants(kind) {
-                let d = email(kind, &to, &data, Some(event), now);
-                let key = event_once_key(event, &["email", &about(kind, event, &r), &to.email]);
-                out.push(once(key, move |tx| tx.put_delivery(d)));
-            }
-        }
-        Ok(out)
+        // The one who made the change gets their confirmation too, with its invitation.
+        deliveries(view, event, self.clock.now(), "email", false, |kind, to, data, now| {
+            Ok((to.prefs.email && to.prefs.wants(kind))
+                .then(|| email(kind, to, data, Some(event), now))
+                .into_iter()
+                .collect())
+        })
     }
 
     fn committed(&self) {
@@ -341,20 +362,9 @@ impl Consumer for SmsConsumer {
         if !self.enabled {
             return Ok(Vec::new());
         }
-        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
-        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
-        let now = self.clock.now();
-        let mut out = Vec::new();
-        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
-            if to.user.is_none() || to.user == event.actor {
-                continue;
-            }
-            if let Some(d) = text(kind, &to, &data, Some(event), now) {
-                let key = event_once_key(event, &["sms", &about(kind, event, &r), &to.phone]);
-                out.push(once(key, move |tx| tx.put_delivery(d)));
-            }
-        }
-        Ok(out)
+        deliveries(view, event, self.clock.now(), "sms", true, |kind, to, data, now| {
+            Ok(text(kind, to, data, Some(event), now).into_iter().collect())
+        })
     }
 
     fn committed(&self) {
@@ -379,20 +389,9 @@ impl Consumer for PushConsumer {
         if !self.enabled {
             return Ok(Vec::new());
         }
-        let Some((kind, r)) = reservation_event(event) else { return Ok(Vec::new()) };
-        let Some((kind, r, data)) = told(view, kind, r?, event)? else { return Ok(Vec::new()) };
-        let now = self.clock.now();
-        let mut out = Vec::new();
-        for (kind, to) in audience(view, kind, &r).map_err(|e| e.to_string())? {
-            if to.user == event.actor {
-                continue;
-            }
-            for d in pushes(view, kind, &to, &data, Some(event), now).map_err(|e| e.to_string())? {
-                let key = event_once_key(event, &["push", &about(kind, event, &r), &d.recipient]);
-                out.push(once(key, move |tx| tx.put_delivery(d)));
-            }
-        }
-        Ok(out)
+        deliveries(view, event, self.clock.now(), "push", true, |kind, to, data, now| {
+            pushes(view, kind, to, data, Some(event), now)
+        })
     }
 
     fn committed(&self) {
