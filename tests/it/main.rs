@@ -58,6 +58,7 @@ mod ui_notify;
 mod ui_series;
 mod upgrade;
 mod users;
+mod views;
 mod waitlist;
 mod webhooks;
 mod xss;
