@@ -115,7 +115,8 @@ pub fn day_load(room_tz: Tz, p: &Policy, window: TimeRange, busy: &[TimeRange]) 
     let span = starts.zip(ends).map(|(s, e)| TimeRange::new(s, e));
     let bars = span.map_or_else(Vec::new, |span| {
         let total = span.duration().num_seconds().max(1);
-        let at = |t: chrono::DateTime<chrono::Utc>| ((t - span.start).num_seconds() * 1000 / total).clamp(0, 1000) as u16;
+        let at =
+            |t: chrono::DateTime<chrono::Utc>| ((t - span.start).num_seconds() * 1000 / total).clamp(0, 1000) as u16;
         busy.iter().map(|b| (at(b.start), at(b.end).max(at(b.start) + 1).min(1000))).collect()
     });
     DayLoad { span, bars, open_minutes, free_minutes }

@@ -66,14 +66,15 @@ def week_and_month(run, browser):
     expect(cell.locator("a.wk-entry", has_text="Weekly planning")).to_be_visible()
     run.check(cell.locator("svg.wk-bars rect.wk-busy").count() == 1, "week: one busy bar in the booked cell")
     run.check(page.locator(".week-grid").get_by_text("One to one").count() == 1, "week: the member's booking shows")
-    run.shot(page, "views-week-en", "desktop")
+    run.shot(page, "views-week-member-en", "desktop")
     cell.locator("a.wk-entry", has_text="Weekly planning").click()
     wait_path(page, r"/reservations/[0-9a-f-]+$")
     expect(page.locator("h1")).to_contain_text("Weekly planning")
 
     # A free cell opens the booking form for its room and day.
     page.goto(f"{run.url}/week?date={a.date}")
-    other = (day.weekday() + 1) % 7
+    # Another day of the week, never before today (past days offer no booking).
+    other = day.weekday() + 1 if day.weekday() < 6 else day.weekday() - 1
     free_day = monday(day) + datetime.timedelta(days=other)
     row = page.locator(".week-grid tbody tr").filter(has=page.locator("a.wk-room", has_text="Sala Norte"))
     # A click on the cell's empty space, not on its text: the free-time link covers the cell.
@@ -107,7 +108,7 @@ def week_and_month(run, browser):
     expect(booked.locator("a.wk-entry", has_text="Weekly planning")).to_be_visible()
     run.check(page.locator("td.mday a.wk-entry", has_text="Weekly planning").count() == 1,
               "month: the booking shows on one day only")
-    run.shot(page, "views-month-en", "desktop")
+    run.shot(page, "views-month-member-en", "desktop")
     press_on_body(page, "ArrowRight")
     following = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     wait_path(page, rf"/month\?month={following.strftime('%Y-%m')}$")
@@ -150,7 +151,7 @@ def week_and_month(run, browser):
     for key, action in (("t", "Go to today"), ("←", "Previous"), ("→", "Next"), ("n", "New booking")):
         run.check(table.locator("tr").filter(has=page.locator("kbd", has_text=key)).filter(has_text=action).count() == 1,
                   f"help: the shortcut {key} ({action}) is listed")
-    run.shot(page, "views-help-en", "desktop")
+    run.shot(page, "views-help-member-en", "desktop")
     ctx.close()
 
 
@@ -184,7 +185,7 @@ def pages_in(run, browser, lang):
                 text = page.locator("main").inner_text()
                 run.check(("lun" in text) or name == "help", f"{name} (es): Spanish weekday names")
                 run.check(("Ayuda" in page.locator("footer").inner_text()), f"{name} (es): Spanish footer")
-            run.shot(page, f"views-{name}-{lang}-open", label)
+            run.shot(page, f"views-{name}-{lang}", label)
         ctx.close()
 
 

@@ -156,8 +156,20 @@ async fn the_month_shows_bookings_on_their_days() {
 }
 
 fn month_name(m: u32) -> &'static str {
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-        [m as usize - 1]
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ][m as usize - 1]
 }
 
 #[tokio::test]

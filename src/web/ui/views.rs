@@ -64,7 +64,7 @@ pub struct WeekCell {
     pub more: usize,
     pub more_href: String,
     pub free: String,
-    /// The booking form for this room and day, while any open time is free.
+    /// The booking form for this room and day, while any open time is free (today and later).
     pub book_href: Option<String>,
     pub today: bool,
 }
@@ -166,7 +166,9 @@ pub async fn week(State(state): State<AppState>, m: Member, Query(q): Query<Week
                     more: on_day.len().saturating_sub(LISTED),
                     more_href: format!("/?date={date}"),
                     free: free_words(v, &load),
-                    book_href: (load.free_minutes > 0).then(|| format!("/book?room={}&date={date}", room.id)),
+                    // Past days keep their free time in words but offer no booking.
+                    book_href: (load.free_minutes > 0 && *d >= today)
+                        .then(|| format!("/book?room={}&date={date}", room.id)),
                     today: *d == today,
                 }
             })
@@ -241,10 +243,8 @@ pub async fn room_month(
     let grid = calendar::month_grid(month);
     let days: Vec<NaiveDate> = grid.iter().flatten().copied().collect();
     let (first, last) = (days[0], days[days.len() - 1]);
-    let mut items = state
-        .reservations
-        .live_in(&m.actor(), id, calendar::days_window(v.tz, first, last))
-        .map_err(fail(v))?;
+    let mut items =
+        state.reservations.live_in(&m.actor(), id, calendar::days_window(v.tz, first, last)).map_err(fail(v))?;
     items.sort_by_key(|r| r.start);
     let ranges: Vec<TimeRange> = items.iter().map(|r| r.range()).collect();
     let buckets = calendar::bucket_by_day(v.tz, &days, &ranges);

@@ -127,9 +127,15 @@ impl ViewsNav {
         }
         let (kind, view, step) = if path == "/week" { ("week", "/week", 7) } else { ("day", "/", 1) };
         let cal_month = parse_month(param("cal"));
-        let cal = mini_cal(tr, today, shown, cal_month.unwrap_or(shown), cal_month.is_some(), |d| at(view, d), |m| {
-            format!("{view}?date={}&cal={}{kept}", iso(shown), m.format("%Y-%m"))
-        });
+        let cal = mini_cal(
+            tr,
+            today,
+            shown,
+            cal_month.unwrap_or(shown),
+            cal_month.is_some(),
+            |d| at(view, d),
+            |m| format!("{view}?date={}&cal={}{kept}", iso(shown), m.format("%Y-%m")),
+        );
         let new_date = if kind == "week" && week_of(shown).contains(&today) { today } else { shown };
         ViewsNav {
             kind,
@@ -213,7 +219,10 @@ mod tests {
     #[test]
     fn the_week_view_moves_by_weeks_and_pages_the_small_calendar() {
         let nav = ViewsNav::of(&Tr::new(Lang::Es), "/week?date=2026-12-02&cal=2027-01", d("2026-12-01"));
-        assert_eq!((nav.kind, nav.prev.as_str(), nav.next.as_str()), ("week", "/week?date=2026-11-25", "/week?date=2026-12-09"));
+        assert_eq!(
+            (nav.kind, nav.prev.as_str(), nav.next.as_str()),
+            ("week", "/week?date=2026-11-25", "/week?date=2026-12-09")
+        );
         // Today is in the shown week: a new booking starts today.
         assert_eq!(nav.new, "/book?date=2026-12-01");
         let cal = nav.cal.unwrap();
