@@ -45,6 +45,11 @@ pub fn date_short(tr: &Tr, d: NaiveDate) -> String {
     format!("{weekday} {} {month}", d.day())
 }
 
+/// "November 2026" / "noviembre de 2026"
+pub fn month_year(tr: &Tr, d: NaiveDate) -> String {
+    tr.f("month_year", &[("month", tr.t(MONTHS[d.month0() as usize])), ("year", &d.year().to_string())])
+}
+
 /// "10:00–11:00", or with the dates when the range spans days.
 pub fn range(tr: &Tr, tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
     let (s, e) = (local(tz, start), local(tz, end));

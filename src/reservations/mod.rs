@@ -4,6 +4,7 @@
 
 mod approval;
 pub mod availability;
+pub mod calendar;
 mod checkin;
 mod checks;
 pub mod error;

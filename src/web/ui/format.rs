@@ -1,7 +1,7 @@
 //! Dates and times as people read them (the reading side is shared, in `i18n::dates`), and as
 //! they type them in forms.
 
-pub use crate::i18n::dates::{date_long, date_short, local, range, time};
+pub use crate::i18n::dates::{date_long, date_short, local, month_year, range, time};
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 

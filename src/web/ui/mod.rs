@@ -36,6 +36,8 @@ mod rooms;
 pub mod session;
 mod sso;
 mod timeline;
+mod views;
+mod views_nav;
 mod waitlist;
 
 use super::AppState;
@@ -78,6 +80,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/find", get(find::page))
         .route("/search/live", get(find::live))
         .route("/rooms/{id}", get(rooms::room_page))
+        .route("/rooms/{id}/month", get(views::room_month))
+        .route("/week", get(views::week))
+        .route("/help", get(views::help))
         .route("/profile", get(profile::page_get).post(profile::update))
         .route("/profile/password", post(profile::password))
         .route("/profile/sms-test", post(profile::sms_test))
@@ -164,6 +169,8 @@ pub const LIVE_TRIGGER: &str = "sse:reservation.created, sse:reservation.updated
 /// What every page's layout needs.
 pub struct Ctx {
     pub tr: Tr,
+    /// The viewer's zone: what "today" means on this page.
+    pub tz: chrono_tz::Tz,
     pub signed_in: bool,
     pub user_name: String,
     pub is_manager: bool,
@@ -189,6 +196,7 @@ impl Ctx {
         let role = me.map(|m| m.user.role);
         Ctx {
             tr: v.tr,
+            tz: v.tz,
             signed_in: me.is_some(),
             user_name: me.map(|m| m.user.name.clone()).unwrap_or_default(),
             is_manager: role.is_some_and(|r| r.may(crate::access::Action::ManageRooms)),

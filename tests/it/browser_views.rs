@@ -1,0 +1,76 @@
+//! The week, month and small-calendar views and the keyboard shortcuts in headless Chromium
+//! (`tests/browser/views.py`, which reuses e2e.py's helpers), against the real server seeded here
+//! through the API. Needs `/usr/bin/chromium` and Playwright, as browser_e2e does; screenshots
+//! land in `target/screenshots/`.
+
+use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, PASSWORD, TestServer, at};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+async fn room(admin: &Api, name: &str) -> String {
+    let body = json!({"name": name, "capacity": 8, "location": "Floor 1", "timezone": "Europe/Madrid"});
+    let res = admin.post("/api/v1/rooms", body).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    res.body["id"].as_str().expect("room id").to_string()
+}
+
+async fn booking(api: &Api, room: &str, title: &str, start: String, end: String) {
+    let res =
+        api.post("/api/v1/reservations", json!({"room_id": room, "title": title, "start": start, "end": end})).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+}
+
+// Several worker threads: the server answers the browser while this test waits for python3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn week_month_small_calendar_and_shortcuts_in_headless_chromium() {
+    assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: apt-get install chromium");
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let member = s.user("member").await;
+    let north = room(&admin, "Sala Norte").await;
+    let south = room(&admin, "Sala Sur").await;
+    // Tomorrow, so the times never fall in the past whenever the test runs; the UI shows UTC.
+    booking(&admin, &north, "Weekly planning", at(1, 9), at(1, 10)).await;
+    let half_past =
+        (chrono::DateTime::parse_from_rfc3339(&at(1, 11)).expect("time") + chrono::Duration::minutes(30)).to_rfc3339();
+    booking(&member, &south, "One to one", at(1, 11), half_past).await;
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/views.py");
+    let shots = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
+    let date = at(1, 0)[..10].to_string();
+    let args: Vec<String> = [
+        script,
+        "--url",
+        &s.url,
+        "--admin-email",
+        ADMIN_EMAIL,
+        "--admin-password",
+        ADMIN_PASSWORD,
+        "--member-email",
+        &member.email,
+        "--member-password",
+        PASSWORD,
+        "--room-north",
+        &north,
+        "--date",
+        &date,
+        "--shots",
+        shots,
+        "--chromium",
+        CHROMIUM,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
+        .await
+        .expect("join")
+        .expect("python3 runs (with Playwright: python3 -m pip install playwright)");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the browser run failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status
+    );
+}
