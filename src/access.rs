@@ -41,7 +41,8 @@ impl Role {
             | ManageNotifications
             | ReadAuditLog
             | ManageDisplays
-            | ManageLocationPolicies => self == Role::Admin,
+            | ManageLocationPolicies
+            | ManageBookingFields => self == Role::Admin,
         }
     }
 }
@@ -76,6 +77,8 @@ pub enum Action {
     ManageDisplays,
     /// Each location's room policy defaults (opening hours, blackouts, limits for all its rooms).
     ManageLocationPolicies,
+    /// The extra questions of every booking form (`model::field`).
+    ManageBookingFields,
 }
 
 /// A room door display's device token is no user: it opens its own room's display page and the

@@ -64,6 +64,7 @@ id_type!(WaitId);
 id_type!(GroupId);
 id_type!(DisplayId);
 id_type!(PushSubscriptionId);
+id_type!(BookingFieldId);
 
 /// A half-open interval `[start, end)` of instants. Two meetings that touch (one ends at 10:00,
 /// the next starts at 10:00) do not overlap.

@@ -21,6 +21,8 @@ mod audit;
 mod auth;
 #[path = "it/availability.rs"]
 mod availability;
+#[path = "it/booking_fields.rs"]
+mod booking_fields;
 #[path = "it/checkin.rs"]
 mod checkin;
 #[path = "it/concurrency.rs"]

@@ -73,6 +73,12 @@ pub enum AuditAction {
     /// An admin downloaded the audit log itself.
     #[serde(rename = "audit.exported")]
     AuditExported,
+    #[serde(rename = "booking_field.created")]
+    BookingFieldCreated,
+    #[serde(rename = "booking_field.updated")]
+    BookingFieldUpdated,
+    #[serde(rename = "booking_field.deleted")]
+    BookingFieldDeleted,
 }
 
 impl AuditAction {
@@ -106,6 +112,9 @@ impl AuditAction {
         AuditAction::DataExported,
         AuditAction::DataBackedUp,
         AuditAction::AuditExported,
+        AuditAction::BookingFieldCreated,
+        AuditAction::BookingFieldUpdated,
+        AuditAction::BookingFieldDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -149,6 +158,9 @@ const NAMES: &[&str] = &[
     "data.exported",
     "data.backed_up",
     "audit.exported",
+    "booking_field.created",
+    "booking_field.updated",
+    "booking_field.deleted",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod display;
 pub mod event;
+pub mod field;
 pub mod group;
 pub mod notify;
 pub mod policy;

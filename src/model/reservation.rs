@@ -71,6 +71,9 @@ pub struct Reservation {
     /// booking belongs to the admin who set the display up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booked_via: Option<crate::types::DisplayId>,
+    /// Answers to the booking fields an administrator defined (`model::field`), by key.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: crate::model::field::Answers,
 }
 
 impl Reservation {

@@ -93,6 +93,8 @@ fn recipients(view: &View, r: &Reservation) -> Result<Vec<Recipient>, StoreError
 fn mail_data(view: &View, r: &Reservation, minutes_before: Option<u32>) -> Result<MailData, StoreError> {
     let room = view.room(r.room_id)?;
     let owner = view.user(r.user_id)?;
+    let fields =
+        view.booking_fields()?.into_iter().filter_map(|f| r.fields.get(&f.key).map(|a| (f.label, a.clone()))).collect();
     Ok(MailData {
         reservation: r.clone(),
         room_name: room.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
@@ -103,6 +105,7 @@ fn mail_data(view: &View, r: &Reservation, minutes_before: Option<u32>) -> Resul
         recipient_name: String::new(),
         minutes_before,
         occurrences: Vec::new(),
+        fields,
     })
 }
 
@@ -489,6 +492,7 @@ mod tests {
             recipient_name: String::new(),
             minutes_before: Some(15),
             occurrences: Vec::new(),
+            fields: Vec::new(),
         }
     }
 

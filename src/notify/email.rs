@@ -4,6 +4,7 @@
 use super::ics::{self, Invite, Method};
 use super::templates::Rendered;
 use crate::config::SmtpConfig;
+use crate::model::field::{FieldValue, Label};
 use crate::model::notify::Delivery;
 use crate::model::reservation::Reservation;
 use crate::types::ReservationId;
@@ -32,6 +33,10 @@ pub struct MailData {
     /// order; `reservation` is the first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub occurrences: Vec<Occurrence>,
+    /// The answers to the booking fields, labelled in both languages (as defined when the
+    /// message was planned), in form order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(Label, FieldValue)>,
 }
 
 /// One occurrence of a series in a message.
@@ -69,6 +74,10 @@ impl MailData {
                 "version": r.version,
                 "status": r.status.as_str(),
                 "reason": r.decline_reason.clone().unwrap_or_default(),
+                "fields": self.fields.iter().map(|(label, value)| {
+                    let (yes, no) = if d.language == "es" { ("Sí", "No") } else { ("Yes", "No") };
+                    serde_json::json!({"label": label.in_language(&d.language), "value": value.display(yes, no)})
+                }).collect::<Vec<_>>(),
             },
             "minutes_before": self.minutes_before.unwrap_or(0),
             "occurrences": self.occurrences.iter().map(|o| serde_json::json!({

@@ -170,6 +170,7 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
                 _ => "confirmed",
             },
             "reason": if kind == "reservation.declined" { "The room is closed for maintenance that day." } else { "" },
+            "fields": [{"label": if lang == "es" { "Centro de coste" } else { "Cost centre" }, "value": "CC-104"}],
         },
         "minutes_before": 15,
         // A series told in one message lists its dates; other messages have none.

@@ -3,6 +3,7 @@
 
 use super::ReportError;
 use super::model::{Report, RoomRow, Utilization};
+use crate::model::field::{BookingField, FieldValue};
 use crate::model::reservation::Reservation;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
@@ -47,7 +48,7 @@ impl From<u32> for Value {
 /// A named table: a sheet of the workbook, or the whole of a CSV file.
 pub struct Table {
     pub name: &'static str,
-    pub header: Vec<&'static str>,
+    pub header: Vec<String>,
     pub rows: Vec<Vec<Value>>,
 }
 
@@ -71,7 +72,7 @@ pub fn utilization_table(r: &Report) -> Table {
     rows.push(utilization_row(["total".into(), "total".into(), Value::Empty, Value::Empty], &u.total));
     Table {
         name: "Utilization",
-        header: vec![
+        header: columns(&[
             "kind",
             "name",
             "location",
@@ -86,7 +87,7 @@ pub fn utilization_table(r: &Report) -> Table {
             "checked_in",
             "actual_hours",
             "actual_utilization",
-        ],
+        ]),
         rows,
     }
 }
@@ -123,7 +124,7 @@ pub fn occupancy_table(r: &Report) -> Table {
             ]
         })
         .collect();
-    Table { name: "Occupancy", header: vec!["weekday", "hour", "booked_hours", "occupancy"], rows }
+    Table { name: "Occupancy", header: columns(&["weekday", "hour", "booked_hours", "occupancy"]), rows }
 }
 
 pub fn behaviour_table(r: &Report) -> Table {
@@ -146,13 +147,20 @@ pub fn behaviour_table(r: &Report) -> Table {
     for t in &b.top_bookers {
         rows.push(vec![format!("reservations_by:{}", t.name).into(), t.reservations.into()]);
     }
-    Table { name: "Behaviour", header: vec!["figure", "value"], rows }
+    Table { name: "Behaviour", header: columns(&["figure", "value"]), rows }
 }
 
+fn columns(header: &[&str]) -> Vec<String> {
+    header.iter().map(|h| h.to_string()).collect()
+}
+
+/// The reservation list, with a column `fields.KEY` per booking field (answers to fields
+/// deleted since are left out).
 pub fn reservations_table(
     list: &[Reservation],
     rooms: &[RoomRow],
     users: &HashMap<crate::types::UserId, String>,
+    fields: &[BookingField],
 ) -> Table {
     let names: HashMap<_, _> = rooms.iter().map(|r| (r.id, r.name.as_str())).collect();
     let rows = list
@@ -170,11 +178,14 @@ pub fn reservations_table(
                 Value::Time(r.created_at),
                 r.cancelled_at.map(Value::Time).unwrap_or(Value::Empty),
             ]
+            .into_iter()
+            .chain(fields.iter().map(|f| answer(r.fields.get(&f.key))))
+            .collect()
         })
         .collect();
     Table {
         name: "Reservations",
-        header: vec![
+        header: columns(&[
             "id",
             "room",
             "title",
@@ -185,8 +196,20 @@ pub fn reservations_table(
             "attendees",
             "created_at",
             "cancelled_at",
-        ],
+        ])
+        .into_iter()
+        .chain(fields.iter().map(|f| format!("fields.{}", f.key)))
+        .collect(),
         rows,
+    }
+}
+
+fn answer(a: Option<&FieldValue>) -> Value {
+    match a {
+        None => Value::Empty,
+        Some(FieldValue::Flag(b)) => Value::Text(b.to_string()),
+        Some(FieldValue::Number(n)) => Value::Number(*n),
+        Some(FieldValue::Text(t)) => Value::Text(t.clone()),
     }
 }
 
@@ -202,7 +225,8 @@ pub fn csv(table: &Table) -> String {
             })
             .collect()
     });
-    crate::spreadsheet::csv(&table.header, rows)
+    let header: Vec<&str> = table.header.iter().map(String::as_str).collect();
+    crate::spreadsheet::csv(&header, rows)
 }
 
 fn sheet(ws: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
@@ -210,7 +234,7 @@ fn sheet(ws: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
     let time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     ws.set_name(table.name)?;
     for (c, h) in table.header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
         ws.set_column_width(c as u16, 16)?;
     }
     for (r, row) in table.rows.iter().enumerate() {

@@ -9,6 +9,8 @@ pub enum ReservationError {
     Invalid(FieldErrors),
     #[error("no such reservation")]
     NotFound,
+    #[error("no such booking field")]
+    FieldNotFound,
     #[error("the room is already booked at that time")]
     Conflict(Vec<Reservation>),
     /// Occurrences of a series that are taken, each with the reservations in its way.

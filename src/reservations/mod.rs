@@ -9,6 +9,7 @@ mod checkin;
 mod checks;
 pub mod error;
 pub mod feed;
+pub mod fields;
 pub mod policy;
 pub mod recurrence;
 pub mod rules;
@@ -24,6 +25,7 @@ use crate::access::{Action, Actor};
 use crate::clock;
 use crate::config::BookingConfig;
 use crate::events::{EventKind, NewEvent};
+use crate::model::field::{self, Answers};
 use crate::model::reservation::{Reservation, Status};
 use crate::model::room::Room;
 use crate::store::{ListFilter, Store, Tx};
@@ -32,6 +34,7 @@ use crate::validation::FieldErrors;
 use checks::{check_may_manage, check_owner, check_permission, check_room, check_text, new_reservation};
 use chrono::{DateTime, Duration, Utc};
 use rules::Limits;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 type Result<T> = std::result::Result<T, ReservationError>;
@@ -54,6 +57,10 @@ pub struct NewReservation {
     pub attendees: Vec<String>,
     /// Book on behalf of someone else (managers and admins).
     pub user_id: Option<UserId>,
+    /// Answers to the booking fields, as sent (judged against the fields defined now). `None`
+    /// for bookings made where nobody can answer them (a waitlist promotion, a calendar client):
+    /// those skip the required check, as a room mailbox cannot ask a question.
+    pub fields: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Default)]
@@ -64,6 +71,8 @@ pub struct ReservationPatch {
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
     pub attendees: Option<Vec<String>>,
+    /// Replaces every answer to the booking fields (judged as for a new booking).
+    pub fields: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 pub struct ListQuery {
@@ -143,7 +152,7 @@ impl Reservations {
     }
 
     pub async fn create(&self, actor: &Actor, input: NewReservation) -> Result<Reservation> {
-        let owner = self.check_new_booking(actor, &input)?;
+        let (owner, answers) = self.check_new_booking(actor, &input)?;
         let (now, actor, actor_id) = (clock::now(), actor.clone(), actor.id);
         let range = TimeRange::new(input.start, input.end);
         let policies = self.policies.clone();
@@ -160,6 +169,7 @@ impl Reservations {
                 let mut quota = guard.quota(owner, policies.week_zone, Vec::new());
                 guard.check(tx, room.id, range, &[], &[], &mut quota)??;
                 let mut r = new_reservation(&input, owner, actor_id, range, now);
+                r.fields = answers;
                 r.status = checks::initial_status(tx, &actor, &room)?;
                 tx.put_reservation(r.clone());
                 tx.append_event(event(EventKind::ReservationCreated, actor_id, &r, now));
@@ -168,8 +178,9 @@ impl Reservations {
             .await
     }
 
-    /// Checks a new booking's permission and fields; returns whom it is for.
-    fn check_new_booking(&self, actor: &Actor, input: &NewReservation) -> Result<UserId> {
+    /// Checks a new booking's permission and fields; returns whom it is for and the answers to
+    /// the booking fields to store.
+    fn check_new_booking(&self, actor: &Actor, input: &NewReservation) -> Result<(UserId, Answers)> {
         // Refusals come before field errors. The write checks again in its transaction.
         if !actor.scope.limit(self.store.access().rights(actor.role, actor.id, input.room_id)).book {
             let view = self.store.view()?;
@@ -181,15 +192,42 @@ impl Reservations {
         if owner != actor.id {
             actor.require(Action::BookForOthers)?;
         }
-        check_new_fields(input, clock::now(), &self.limits).into_result()?;
-        Ok(owner)
+        let mut errors = check_new_fields(input, clock::now(), &self.limits);
+        let answers = match &input.fields {
+            Some(given) => self.answers(given).unwrap_or_else(|e| {
+                errors.0.extend(e.0);
+                Answers::new()
+            }),
+            // Nobody could be asked: the booking carries no answers.
+            None => Answers::new(),
+        };
+        errors.into_result()?;
+        Ok((owner, answers))
+    }
+
+    /// `given` judged against the booking fields defined now.
+    fn answers(&self, given: &BTreeMap<String, serde_json::Value>) -> std::result::Result<Answers, FieldErrors> {
+        let defs = self.store.view().and_then(|v| v.booking_fields()).map_err(|e| {
+            FieldErrors::one("fields", "unavailable", format!("the booking fields could not be read: {e}"))
+        })?;
+        field::check_answers(&defs, given)
     }
 
     /// Checks a patch's free-text fields; returns its attendee list normalised.
-    fn check_patch_text(&self, patch: &ReservationPatch) -> Result<Option<Vec<String>>> {
-        let (errors, attendees) = check_patch_fields(patch);
+    fn check_patch_text(&self, patch: &ReservationPatch) -> Result<(Option<Vec<String>>, Option<Answers>)> {
+        let (mut errors, attendees) = check_patch_fields(patch);
+        let answers = match &patch.fields {
+            Some(given) => match self.answers(given) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            },
+            None => None,
+        };
         errors.into_result()?;
-        Ok(attendees)
+        Ok((attendees, answers))
     }
 
     /// The configured check-in timing (pages show when check-in opens).
@@ -232,7 +270,7 @@ impl Reservations {
         patch: ReservationPatch,
         expected_version: Option<u64>,
     ) -> Result<Reservation> {
-        let attendees = self.check_patch_text(&patch)?;
+        let (attendees, answers) = self.check_patch_text(&patch)?;
         let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
         let policies = self.policies.clone();
         self.store
@@ -268,6 +306,7 @@ impl Reservations {
                 r.title = patch.title.map(|t| t.trim().to_string()).unwrap_or(r.title);
                 r.description = patch.description.map(|d| d.trim().to_string()).unwrap_or(r.description);
                 r.attendees = attendees.unwrap_or(r.attendees);
+                r.fields = answers.unwrap_or(r.fields);
                 r.version += 1;
                 r.updated_at = now;
                 tx.put_reservation(r.clone());

@@ -78,7 +78,7 @@ impl Reservations {
         rrule: &str,
         on_conflict: OnConflict,
     ) -> Result<SeriesBooked> {
-        let owner = self.check_new_booking(actor, &input)?;
+        let (owner, answers) = self.check_new_booking(actor, &input)?;
         let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
         let now = clock::now();
         let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
@@ -116,6 +116,7 @@ impl Reservations {
                 for range in free {
                     let mut r = new_reservation(&input, owner, actor_id, range, now);
                     r.series_id = Some(series_id);
+                    r.fields = answers.clone();
                     r.status = status;
                     tx.put_reservation(r.clone());
                     tx.append_event(super::event(EventKind::ReservationCreated, actor_id, &r, now));
@@ -172,7 +173,7 @@ impl Reservations {
         let Some(series_id) = self.series_of(id, scope)? else {
             return self.update(actor, id, patch, expected_version).await;
         };
-        let attendees = self.check_patch_text(&patch)?;
+        let (attendees, answers) = self.check_patch_text(&patch)?;
         let (actor, limits, now) = (actor.clone(), self.limits, clock::now());
         let policies = self.policies.clone();
         self.store
@@ -217,6 +218,7 @@ impl Reservations {
                     r.title = patch.title.as_ref().map(|t| t.trim().to_string()).unwrap_or(r.title);
                     r.description = patch.description.as_ref().map(|d| d.trim().to_string()).unwrap_or(r.description);
                     r.attendees = attendees.clone().unwrap_or(r.attendees);
+                    r.fields = answers.clone().unwrap_or(r.fields);
                     r.version += 1;
                     r.updated_at = now;
                     tx.put_reservation(r.clone());

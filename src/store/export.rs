@@ -10,6 +10,7 @@ use crate::access::AccessRule;
 use crate::model::audit::AuditRecord;
 use crate::model::display::Display;
 use crate::model::event::Event;
+use crate::model::field::BookingField;
 use crate::model::group::{Group, LocationRule};
 use crate::model::notify::{Delivery, EmailTemplate, Notification, Preferences, PushSubscription, Webhook};
 use crate::model::policy::LocationPolicy;
@@ -94,6 +95,9 @@ pub struct Export {
     pub push_subscriptions: Vec<PushSubscription>,
     #[serde(default)]
     pub vapid_key: Option<String>,
+    /// The booking fields administrators defined (answers are in each reservation).
+    #[serde(default)]
+    pub booking_fields: Vec<BookingField>,
     /// Where each event consumer stands in the log, and the keys of work already staged (hex):
     /// with them, a moved store sends no e-mail or webhook a second time.
     #[serde(default)]
@@ -227,6 +231,7 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
         deliveries: rows(txn, DELIVERIES)?,
         report_subscriptions: rows(txn, REPORT_SUBSCRIPTIONS)?,
         waitlist: rows(txn, WAITLIST)?,
+        booking_fields: rows(txn, BOOKING_FIELDS)?,
         push_subscriptions: txn
             .open_table(PUSH_SUBSCRIPTIONS)?
             .iter()?
@@ -391,6 +396,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         feed_generations,
         push_subscriptions,
         vapid_key,
+        booking_fields,
         consumer_cursors,
         once_keys,
         ..
@@ -451,6 +457,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         waitlist.into_iter().for_each(|w| tx.put_wait_entry(w));
         feed_generations.into_iter().for_each(|g| tx.put_feed_generation(g.owner.into_bytes(), g.generation));
         push_subscriptions.into_iter().for_each(|s| tx.put_push_subscription(s));
+        booking_fields.into_iter().for_each(|f| tx.put_booking_field(f));
         if let Some(key) = &vapid_key {
             tx.put_vapid_key(key);
         }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[Step] = &[
     v7_unread_index,
     v8_login_locks,
     v9_push,
+    v10_booking_fields,
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -169,6 +170,12 @@ fn v8_login_locks(txn: &WriteTransaction) -> Result<(), StoreError> {
 fn v9_push(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(PUSH_SUBSCRIPTIONS)?;
     txn.open_table(PUSH_OWNERS)?;
+    Ok(())
+}
+
+/// Version 10: booking fields (the answers are in each reservation's record).
+fn v10_booking_fields(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(BOOKING_FIELDS)?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod calendar;
 mod codec;
 mod displays;
 mod export;
+mod fields;
 mod groups;
 mod health;
 mod kept;

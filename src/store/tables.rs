@@ -113,6 +113,11 @@ pub const PUSH_OWNERS: TableDefinition<Id, Id> = TableDefinition::new("push_owne
 /// The Web Push (VAPID) key pair's row in [`FEED_SECRET`]: PKCS#8, sealed.
 pub const VAPID_KEY: &str = "vapid";
 
+// Schema v10.
+
+/// Booking fields an administrator defined: id → field.
+pub const BOOKING_FIELDS: TableDefinition<Id, &[u8]> = TableDefinition::new("booking_fields");
+
 /// On PostgreSQL only, in a process's local copy: `cluster` (the database's id, 16 bytes) and
 /// `applied` (the last replication log entry the copy holds, 8 bytes big-endian).
 pub const REPLICA: TableDefinition<&str, &[u8]> = TableDefinition::new("replica");

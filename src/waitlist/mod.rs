@@ -253,6 +253,8 @@ impl Waitlist {
                 end: e.end,
                 attendees: Vec::new(),
                 user_id: None,
+                // Promoted by the server: nobody is there to answer the booking fields.
+                fields: None,
             };
             let mut entry = e.clone();
             entry.updated_at = now;

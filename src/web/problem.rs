@@ -253,6 +253,7 @@ impl From<ReservationError> for Problem {
         match e {
             ReservationError::Invalid(errors) => Problem::invalid(errors),
             ReservationError::NotFound => Problem::not_found("reservation"),
+            ReservationError::FieldNotFound => Problem::not_found("booking field"),
             ReservationError::Conflict(ref list) => {
                 let mut p = Problem::new(StatusCode::CONFLICT, "conflict", e.to_string());
                 p.conflicts = Some(list.iter().map(Into::into).collect());

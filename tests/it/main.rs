@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod availability;
 mod backup;
+mod booking_fields;
 mod browser;
 mod browser_e2e;
 mod browser_views;

@@ -48,7 +48,7 @@ proptest! {
             for op in ops {
                 match op {
                     Op::Book { room, start, len } => {
-                        let input = NewReservation { room_id: rooms[room], title: "m".into(), description: None,
+                        let input = NewReservation { room_id: rooms[room], title: "m".into(), description: None, fields: None,
                             start: t(start), end: t(start + len), attendees: vec![], user_id: None };
                         let expect_clash = clashes(&model, room, start, start + len, None);
                         match service.create(&actor, input).await {

@@ -6,7 +6,7 @@ use crate::browser::{Browser, Page};
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, SmtpSink, TestServer, at, config, free_port};
 use serde_json::json;
 
-const ADMIN_PAGES: [&str; 8] = [
+const ADMIN_PAGES: [&str; 9] = [
     "/admin/operations",
     "/admin/email",
     "/admin/templates",
@@ -15,6 +15,7 @@ const ADMIN_PAGES: [&str; 8] = [
     "/admin/sms",
     "/admin/sms/texts/reminder/es",
     "/admin/push",
+    "/admin/booking-fields",
 ];
 
 async fn signed_in(s: &TestServer, email: &str, password: &str) -> (Browser, String) {

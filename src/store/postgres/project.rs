@@ -3,6 +3,7 @@
 
 use super::super::StoreError;
 use super::super::displays::DisplayOp;
+use super::super::fields::FieldOp;
 use super::super::groups::GroupOp;
 use super::super::outbox::NotifyOp;
 use super::super::policies::location_key;
@@ -135,6 +136,14 @@ pub fn project(op: &Op) -> Result<Vec<Row>, StoreError> {
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, doc = excluded.doc",
             vec![Box::new(s.id.0), Box::new(s.user_id.0), doc(s)?],
         )],
+        Op::BookingField(FieldOp::Put(f)) => vec![row(
+            "INSERT INTO booking_fields (id, key, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET key = excluded.key, doc = excluded.doc",
+            vec![Box::new(f.id.0), Box::new(f.key.clone()), doc(f)?],
+        )],
+        Op::BookingField(FieldOp::Delete(id)) => {
+            vec![row("DELETE FROM booking_fields WHERE id = $1", vec![Box::new(id.0)])]
+        }
         Op::Push(PushOp::Delete(id)) => vec![row("DELETE FROM push_subscriptions WHERE id = $1", vec![Box::new(id.0)])],
         Op::Push(PushOp::VapidKey(sealed)) => vec![row(
             "INSERT INTO feed_secret (key, secret) VALUES ('vapid', $1) ON CONFLICT (key) DO UPDATE SET secret = excluded.secret",

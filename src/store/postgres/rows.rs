@@ -41,6 +41,7 @@ const TABLES: &[&str] = &[
     "report_subscriptions",
     "waitlist",
     "push_subscriptions",
+    "booking_fields",
     "feed_secret",
     "feed_generations",
     "consumer_cursors",
@@ -213,6 +214,10 @@ pub async fn write(tx: &Transaction<'_>, data: &Export) -> Result<(), StoreError
         |s| Ok(vec![Box::new(s.id.0), Box::new(s.user_id.0), doc(s)]),
     )
     .await?;
+    copy_in(tx, "booking_fields", &[("id", T::UUID), ("key", T::TEXT), ("doc", T::JSONB)], &data.booking_fields, |f| {
+        Ok(vec![Box::new(f.id.0), Box::new(f.key.clone()), doc(f)])
+    })
+    .await?;
     copy_in(tx, "feed_secret", &[("key", T::TEXT), ("secret", T::BYTEA)], data.feed_secret.as_slice(), |s| {
         Ok(vec![Box::new("key"), Box::new(hex::decode(s).map_err(|_| corrupt("feed secret", s))?)])
     })
@@ -289,6 +294,7 @@ pub async fn read_in(t: &Transaction<'_>) -> Result<Export, StoreError> {
         report_subscriptions: docs(t, "SELECT doc::text FROM report_subscriptions ORDER BY id").await?,
         waitlist: docs(t, "SELECT doc::text FROM waitlist ORDER BY id").await?,
         push_subscriptions: docs(t, "SELECT doc::text FROM push_subscriptions ORDER BY user_id, id").await?,
+        booking_fields: docs(t, "SELECT doc::text FROM booking_fields ORDER BY id").await?,
         feed_secret: feed_secret.first().map(hex::encode),
         vapid_key: vapid_key.first().map(|k| String::from_utf8_lossy(k).into_owned()),
         feed_generations: rows(t, "SELECT owner_id, generation FROM feed_generations ORDER BY owner_id", |r| {

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod availability;
+pub mod booking_fields;
 pub mod displays;
 pub mod email;
 pub mod events;
@@ -60,6 +61,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search))
         .routes(routes!(resources::list, resources::create))
         .routes(routes!(resources::get, resources::update, resources::delete))
+        .routes(routes!(booking_fields::list, booking_fields::create))
+        .routes(routes!(booking_fields::update, booking_fields::delete))
         .routes(routes!(reservations::list, reservations::create))
         .routes(routes!(reservations::get, reservations::update))
         .routes(routes!(reservations::cancel))

@@ -182,7 +182,8 @@ pub(crate) async fn reservation_file(s: &AppState, actor: Actor, q: &ReportQuery
         .await
         .map_err(|e| ReportError::Export("report", e.to_string()))??;
     let users: HashMap<_, _> = s.store.view()?.users()?.into_iter().map(|u| (u.id, u.email)).collect();
-    let table = export::reservations_table(&rows.reservations, &rows.rooms, &users);
+    let fields = s.store.view()?.booking_fields()?;
+    let table = export::reservations_table(&rows.reservations, &rows.rooms, &users, &fields);
     let stem = q.file_stem("reservations");
     match q.format.unwrap_or(Format::Csv) {
         Format::Csv => Ok(file(export::csv(&table), "text/csv; charset=utf-8", &format!("{stem}.csv"))),

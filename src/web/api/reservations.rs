@@ -1,6 +1,7 @@
 use super::series::{OnConflictDto, ScopeQuery, SeriesCreatedDto};
 use super::{Instant, created, with_etag};
 use crate::access::Actor;
+use crate::model::field::Answers;
 use crate::model::reservation::{Reservation, Status};
 use crate::reservations::series::OnConflict;
 use crate::reservations::{ListQuery, NewReservation, Page, ReservationError, ReservationPatch};
@@ -14,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use utoipa::{IntoParams, ToSchema};
 
@@ -56,6 +58,9 @@ pub struct ReservationDto {
     /// The room door display a walk-up booking was made on (`GET /displays`).
     #[schema(value_type = Option<String>, format = Uuid)]
     booked_via: Option<DisplayId>,
+    /// Answers to the booking fields (`GET /booking-fields`), by key: text, number or boolean.
+    #[schema(value_type = Object)]
+    fields: Answers,
 }
 
 impl From<&Reservation> for ReservationDto {
@@ -87,6 +92,7 @@ impl From<Reservation> for ReservationDto {
             decided_at: r.decided_at,
             decline_reason: r.decline_reason,
             booked_via: r.booked_via,
+            fields: r.fields,
         }
     }
 }
@@ -116,6 +122,11 @@ pub struct CreateReservation {
     rrule: Option<String>,
     /// With `rrule`: `fail` (default) or `skip`.
     on_conflict: Option<OnConflictDto>,
+    /// Answers to the booking fields by key; a required one missing or a bad value → 422
+    /// naming `fields.KEY`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    fields: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -131,6 +142,9 @@ pub struct UpdateReservation {
     #[schema(value_type = Option<String>, format = DateTime)]
     end: Option<Instant>,
     attendees: Option<Vec<String>>,
+    /// Replaces every answer to the booking fields (judged as for a new booking).
+    #[schema(value_type = Option<Object>)]
+    fields: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 impl CreateReservation {
@@ -145,6 +159,7 @@ impl CreateReservation {
             end: self.end.0,
             attendees: self.attendees,
             user_id: self.user_id,
+            fields: Some(self.fields),
         };
         match (self.rrule, self.on_conflict) {
             (Some(rrule), on_conflict) => Ok((input, Some((rrule, on_conflict.map(Into::into).unwrap_or_default())))),
@@ -163,6 +178,7 @@ impl UpdateReservation {
             start: self.start.map(|t| t.0),
             end: self.end.map(|t| t.0),
             attendees: self.attendees,
+            fields: self.fields,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The booking form: new and edit, with live feedback while typing.
 
+use super::booking_fields;
 use super::format::{self, parse_local};
 use super::repeat::{self, RepeatFields};
 use super::session::{Member, Viewer};
@@ -17,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The form's fields, as typed (strings), so a bad value comes back to the user unchanged.
 #[derive(Deserialize, Default, Clone)]
@@ -36,6 +37,9 @@ pub struct BookForm {
     /// The repeat section (new bookings) or the scope of a change (occurrences of a series).
     #[serde(flatten)]
     pub rep: RepeatFields,
+    /// Everything else the form sends: the booking fields' inputs (`field.KEY`) among them.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, String>,
 }
 
 /// One field error in the viewer's language: `verr_<code>` (or `verr_<code>_<variant>`) with
@@ -118,6 +122,7 @@ struct BookPage {
     zone: String,
     /// The repeat section's weekday checkboxes: field suffix, code, translated name.
     weekdays: Vec<(String, &'static str, String)>,
+    fields: Vec<booking_fields::FieldRow>,
 }
 
 #[derive(Template)]
@@ -175,6 +180,8 @@ impl FormState {
 fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
     let v = &m.viewer;
     let rooms = state.groups.bookable(&m.actor(), state.rooms.list(false).map_err(fail(v))?);
+    let defs = state.reservations.booking_fields(&m.actor()).map_err(fail(v))?;
+    let fields = booking_fields::rows(v, &defs, &f.form.extra);
     let page = BookPage {
         ctx: Ctx::new(v, "book"),
         heading: v.tr.t(f.heading).to_string(),
@@ -185,6 +192,7 @@ fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
         conflicts: f.conflicts,
         zone: v.tz.name().to_string(),
         weekdays: repeat::weekdays(v),
+        fields,
     };
     Ok(render(f.status, &page, v.flash.is_some()))
 }
@@ -233,6 +241,7 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
         end: range.end,
         attendees: attendees(&f),
         user_id: None,
+        fields: Some(booking_fields::posted(&f.extra)),
     };
     match repeat::form_rrule(&state, v, &f, room_id, range.start) {
         Ok(Some(rule)) => return create_series(&state, &m, f, input, &rule).await,
@@ -358,6 +367,7 @@ fn form_of(v: &Viewer, r: &Reservation) -> BookForm {
         editing: r.id.to_string(),
         rep: RepeatFields { series: r.series_id.map(|s| s.to_string()).unwrap_or_default(), ..RepeatFields::default() }
             .with_defaults(),
+        extra: booking_fields::typed(&r.fields),
     }
 }
 
@@ -392,6 +402,7 @@ pub async fn update(
         start: Some(range.start),
         end: Some(range.end),
         attendees: Some(attendees(&f)),
+        fields: Some(booking_fields::posted(&f.extra)),
     };
     match state.reservations.update_scoped(&m.actor(), id, patch, f.version.parse().ok(), f.rep.scope()).await {
         Ok(r) => {

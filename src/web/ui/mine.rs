@@ -122,6 +122,8 @@ struct DetailPage {
     /// The owner or a manager, while check-in is open.
     may_check_in: bool,
     decline_reason: String,
+    /// Answers to the booking fields: label, answer.
+    fields: Vec<(String, String)>,
 }
 
 pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
@@ -142,6 +144,11 @@ pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<Res
         in_series: r.series_id.is_some(),
         may_check_in: may_manage && checkin_open(&state, &r),
         decline_reason: r.decline_reason.clone().unwrap_or_default(),
+        fields: super::booking_fields::shown(
+            v,
+            &state.reservations.booking_fields(&m.actor()).map_err(fail(v))?,
+            &r.fields,
+        ),
     };
     Ok(render(StatusCode::OK, &page, v.flash.is_some()))
 }

@@ -19,6 +19,7 @@ mod approvals;
 pub mod assets;
 mod auth;
 mod booking;
+mod booking_fields;
 mod csrf;
 mod display;
 mod find;
@@ -102,6 +103,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/resources", get(admin::resources).post(admin::create_resource))
         .route("/admin/resources/{id}", post(admin::update_resource))
         .route("/admin/resources/{id}/delete", post(admin::delete_resource))
+        .route("/admin/booking-fields", get(booking_fields::list).post(booking_fields::create))
+        .route("/admin/booking-fields/{id}", get(booking_fields::edit).post(booking_fields::update))
+        .route("/admin/booking-fields/{id}/delete", post(booking_fields::delete))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/groups", get(admin_groups::list).post(admin_groups::create))
         .route("/admin/groups/{id}", get(admin_groups::show).post(admin_groups::update))
