@@ -615,6 +615,7 @@ def no_sideways_scroll_phone(run, browser):
     run.watch(page, "phone fit signed out")
     fits_phone(run, page, "/login", "sign-in")
     fits_phone(run, page, "/login?lang=es", "sign-in-es")
+    fits_phone(run, page, "/help", "help-signed-out")
     ctx.close()
 
     # The member books with a long link as the title, which shows on many pages.
@@ -678,6 +679,9 @@ def no_sideways_scroll_phone(run, browser):
         ("/admin/locations", "admin-locations"), ("/admin/operations", "admin-operations"),
         ("/admin/audit", "admin-audit"), ("/admin/email", "admin-email"), ("/admin/templates", "admin-templates"),
         ("/admin/webhooks", "admin-webhooks"), ("/admin/displays", "admin-displays"),
+        ("/admin/sms", "admin-sms"), ("/admin/push", "admin-push"), ("/admin/booking-fields", "admin-booking-fields"),
+        ("/week", "week"), (f"/week?date={a.date}", "week-day"), (f"/rooms/{a.room_north}/month", "room-month"),
+        ("/help", "help"),
     ] + [(path, name) for name, path in linked.items() if path]
     for path, name in admin_pages:
         fits_phone(run, page, path, name)
@@ -689,6 +693,58 @@ def no_sideways_scroll_phone(run, browser):
     if "/display/" in display:
         fits_phone(run, page, display[len(run.url):] if display.startswith(run.url) else display, "display")
     ctx.close()
+
+
+# ---------- booking fields ----------
+
+def booking_field(run, browser):
+    """An admin adds a required booking field on its page; the member's booking form asks for it
+    (Chromium holds the form back while it is empty), the booking made with it shows the answer
+    on its page. The field is deleted again, so the other flows' forms are as before."""
+    a = run.args
+    admin_ctx = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
+    admin = admin_ctx.new_page()
+    run.watch(admin, "booking field admin")
+    sign_in(run, admin, a.admin_email, a.admin_password)
+    admin.goto(run.url + "/admin/booking-fields")
+    audit(run, admin, "admin booking fields")
+    admin.locator("#key").fill("cost_centre")
+    admin.locator("#label_en").fill("Cost centre")
+    admin.locator("#label_es").fill("Centro de coste")
+    admin.get_by_label("Required").check()
+    submit(admin, "#field-form")
+    expect(admin.locator("table code", has_text="cost_centre")).to_be_visible()
+    run.shot(admin, "admin-booking-fields", "desktop")
+
+    ctx = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="UTC")
+    page = ctx.new_page()
+    run.watch(page, "booking field member")
+    sign_in(run, page, a.member_email, a.member_password)
+    page.goto(f"{run.url}/book?room={a.room_north}&date={a.free_date}&start=16:00&end=17:00")
+    # The member may be reading Spanish by now (an earlier flow switches): the label follows.
+    field = page.locator("#field-cost_centre")
+    expect(field).to_be_visible()
+    expect(page.locator("label[for='field-cost_centre']")).to_have_text(re.compile("Cost centre|Centro de coste"))
+    page.locator("#title").fill("Field flow")
+    page.locator("#book-form button[type=submit]").first.click()
+    run.check("/book" in page.url, f"booking field: an empty required field keeps the form: {page.url}")
+    run.check(field.evaluate("e => !e.validity.valid"), "booking field: Chromium marks the empty field invalid")
+    field.fill("CC-42")
+    submit(page, "#book-form")
+    page.goto(run.url + "/my")
+    link = first_href(page, ".item a.item-title:has-text('Field flow')")
+    run.check(bool(link), "booking field: the booking made with the field is in /my")
+    if link:
+        page.goto(run.url + link)
+        expect(page.locator("dt", has_text=re.compile("Cost centre|Centro de coste"))).to_be_visible()
+        expect(page.locator("dd", has_text="CC-42")).to_be_visible()
+    ctx.close()
+
+    admin.goto(run.url + "/admin/booking-fields")
+    admin.locator("form[action$='/delete'] button", has_text="Delete").first.click()
+    admin.wait_for_load_state("load")
+    expect(admin.locator("table code", has_text="cost_centre")).to_have_count(0)
+    admin_ctx.close()
 
 
 def main():
@@ -715,7 +771,7 @@ def main():
         )
         browser = persistent.browser
         parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone,
-                 push_subscription)
+                 push_subscription, booking_field)
         only = set(run.args.only.split(",")) if run.args.only else None
         for part in parts:
             if only and part.__name__ not in only:
