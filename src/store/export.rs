@@ -92,6 +92,9 @@ pub struct Export {
     /// the data directory's key): without the same key, the push services refuse the server.
     #[serde(default)]
     pub push_subscriptions: Vec<PushSubscription>,
+    /// Password-reset, invitation and sign-up links not yet expired (only their hashes).
+    #[serde(default)]
+    pub account_links: Vec<crate::model::user::AccountLink>,
     #[serde(default)]
     pub vapid_key: Option<String>,
     /// Where each event consumer stands in the log, and the keys of work already staged (hex):
@@ -227,6 +230,7 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
         deliveries: rows(txn, DELIVERIES)?,
         report_subscriptions: rows(txn, REPORT_SUBSCRIPTIONS)?,
         waitlist: rows(txn, WAITLIST)?,
+        account_links: rows(txn, ACCOUNT_LINKS)?,
         push_subscriptions: txn
             .open_table(PUSH_SUBSCRIPTIONS)?
             .iter()?
@@ -390,6 +394,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         feed_secret,
         feed_generations,
         push_subscriptions,
+        account_links,
         vapid_key,
         consumer_cursors,
         once_keys,
@@ -428,6 +433,10 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
     for row in sessions {
         hashes.push((hex_bytes::<32>("session hash", &row.secret_hash)?, row.session));
     }
+    let mut links = Vec::with_capacity(account_links.len());
+    for link in account_links {
+        links.push((hex_bytes::<32>("account link hash", &link.hash)?, link));
+    }
     let store = Store::open(data_dir)?;
     let written = store.write_blocking(move |tx| {
         users.into_iter().for_each(|u| tx.put_user(u));
@@ -451,6 +460,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         waitlist.into_iter().for_each(|w| tx.put_wait_entry(w));
         feed_generations.into_iter().for_each(|g| tx.put_feed_generation(g.owner.into_bytes(), g.generation));
         push_subscriptions.into_iter().for_each(|s| tx.put_push_subscription(s));
+        links.into_iter().for_each(|(h, l)| tx.put_account_link(h, l));
         if let Some(key) = &vapid_key {
             tx.put_vapid_key(key);
         }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[Step] = &[
     v7_unread_index,
     v8_login_locks,
     v9_push,
+    v10_account_links,
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -169,6 +170,12 @@ fn v8_login_locks(txn: &WriteTransaction) -> Result<(), StoreError> {
 fn v9_push(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(PUSH_SUBSCRIPTIONS)?;
     txn.open_table(PUSH_OWNERS)?;
+    Ok(())
+}
+
+/// Version 10: single-use links for password resets, invitations and sign-ups.
+fn v10_account_links(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(ACCOUNT_LINKS)?;
     Ok(())
 }
 

@@ -46,6 +46,7 @@ pub(super) enum Op {
     LoginLock(String, Option<Box<crate::model::user::LoginLock>>),
     PurgeLoginLocks(chrono::DateTime<chrono::Utc>),
     Push(super::push::PushOp),
+    AccountLink(super::account_links::LinkOp),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -321,6 +322,7 @@ impl<'a> Tx<'a> {
             }
             op @ (Op::LoginLock(..) | Op::PurgeLoginLocks(_)) => super::locks::apply(txn, op)?,
             Op::Push(op) => super::push::apply(txn, op)?,
+            Op::AccountLink(op) => super::account_links::apply(txn, op)?,
             Op::Event(_) => return Err(StoreError::Storage("an event was applied before it was numbered".into())),
             Op::Appended(event) => {
                 kept(&self.view).events.write()?.insert(event.seq, encode(&*event)?.as_slice())?;

@@ -4,6 +4,7 @@ mod common;
 mod support;
 
 mod access;
+mod accounts;
 mod api_fuzz;
 mod approvals;
 mod architecture;
