@@ -349,7 +349,7 @@ impl Config {
             }
         }
         let url = self.auth.public_url.as_str();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(err(format!("auth.public_url: `{url}` must start with https:// or http://")));
         }
         range("booking.max_duration_hours", self.booking.max_duration_hours, 1, 24 * 31)?;

@@ -207,7 +207,9 @@ mod tests {
                 let t = default_template(kind, lang).unwrap();
                 let r = validate(&t, kind, lang).unwrap_or_else(|e| panic!("{lang}/{kind}: {e}"));
                 let shown = if kind.starts_with("account.") { "/password/reset/" } else { "Sala Norte" };
-                assert!(r.html.contains(shown) && r.text.contains(shown), "{lang}/{kind}");
+                // HTML escaping writes `/` as `&#x2f;`.
+                let html = r.html.replace("&#x2f;", "/");
+                assert!(html.contains(shown) && r.text.contains(shown), "{lang}/{kind}");
             }
         }
     }

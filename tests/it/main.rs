@@ -13,6 +13,7 @@ mod auth;
 mod availability;
 mod backup;
 mod browser;
+mod browser_accounts;
 mod browser_e2e;
 mod checkin;
 mod cli;
