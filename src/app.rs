@@ -123,6 +123,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
             default_timezone: config.booking.default_timezone.clone(),
             // Under our own TLS every cookie is Secure: the browser never sends it over plain HTTP.
             secure_cookies: config.tls.enabled(),
+            public_url: config.auth.public_url.clone(),
         }),
         live: live.clone(),
         displays: crate::displays::Displays::new(store.clone()),

@@ -95,6 +95,12 @@ pub struct AuthConfig {
     /// Sign-in with passwords kept by Salas (the form and `POST /api/v1/auth/token`); turn it
     /// off when everyone signs in through `[oidc]` or `[ldap]`.
     pub local_passwords: bool,
+    /// E-mail domains (`example.com`) whose people may create their own member account at
+    /// `/signup`, after following a link sent to the address; empty: no self-registration.
+    pub self_signup_domains: Vec<String>,
+    /// The address people reach Salas at (`https://salas.example.org`), for the links in
+    /// password-reset, invitation and sign-up e-mails; empty: the address of the request.
+    pub public_url: String,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -174,6 +180,8 @@ impl Default for AuthConfig {
             login_lockout_minutes: 15,
             login_lockout_first_seconds: 30,
             local_passwords: true,
+            self_signup_domains: Vec::new(),
+            public_url: String::new(),
         }
     }
 }
@@ -335,6 +343,15 @@ impl Config {
         range("auth.login_max_failures", self.auth.login_max_failures, 1, 1000)?;
         range("auth.login_lockout_minutes", self.auth.login_lockout_minutes, 1, 24 * 60)?;
         range("auth.login_lockout_first_seconds", self.auth.login_lockout_first_seconds, 1, 24 * 3600)?;
+        for domain in &self.auth.self_signup_domains {
+            if !crate::validation::is_plausible_email(&format!("x@{domain}")) || domain.contains(char::is_uppercase) {
+                return Err(err(format!("auth.self_signup_domains: `{domain}` is not a lower-case e-mail domain")));
+            }
+        }
+        let url = self.auth.public_url.as_str();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(err(format!("auth.public_url: `{url}` must start with https:// or http://")));
+        }
         range("booking.max_duration_hours", self.booking.max_duration_hours, 1, 24 * 31)?;
         range("booking.past_grace_minutes", self.booking.past_grace_minutes, 0, 24 * 60)?;
         range("booking.max_window_days", self.booking.max_window_days, 1, 3660)?;

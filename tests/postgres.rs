@@ -13,6 +13,8 @@ mod support;
 
 #[path = "it/access.rs"]
 mod access;
+#[path = "it/accounts.rs"]
+mod accounts;
 #[path = "it/approvals.rs"]
 mod approvals;
 #[path = "it/audit.rs"]

@@ -37,6 +37,7 @@ pub(super) fn start(
     let notifier = Notifier::new(store.clone(), clock.clone(), &config.smtp, &config.sms, &config.scheduler)
         .map_err(|e| failed(e.to_string()))?
         .with_reports(reports.clone())
+        .with_sealer(sealer.clone())
         .with_push(&config.push, config.push_subject(), sealer.clone())
         .map_err(|e| failed(e.to_string()))?;
     if !notifier.email_enabled() {

@@ -79,6 +79,21 @@ pub enum AuditAction {
     BookingFieldUpdated,
     #[serde(rename = "booking_field.deleted")]
     BookingFieldDeleted,
+    /// A single-use password-reset link was e-mailed (asked for by the user or by an admin).
+    #[serde(rename = "user.reset_link_sent")]
+    ResetLinkSent,
+    /// An account was made by an admin with a set-your-password link instead of a password.
+    #[serde(rename = "user.invited")]
+    UserInvited,
+    /// A password was set by following a reset or invitation link.
+    #[serde(rename = "user.password_reset")]
+    PasswordReset,
+    /// A sign-up link was e-mailed to an address of an allowed domain.
+    #[serde(rename = "user.signup_link_sent")]
+    SignupLinkSent,
+    /// Someone created their own account by following a sign-up link.
+    #[serde(rename = "user.signed_up")]
+    UserSignedUp,
 }
 
 impl AuditAction {
@@ -115,6 +130,11 @@ impl AuditAction {
         AuditAction::BookingFieldCreated,
         AuditAction::BookingFieldUpdated,
         AuditAction::BookingFieldDeleted,
+        AuditAction::ResetLinkSent,
+        AuditAction::UserInvited,
+        AuditAction::PasswordReset,
+        AuditAction::SignupLinkSent,
+        AuditAction::UserSignedUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -161,6 +181,11 @@ const NAMES: &[&str] = &[
     "booking_field.created",
     "booking_field.updated",
     "booking_field.deleted",
+    "user.reset_link_sent",
+    "user.invited",
+    "user.password_reset",
+    "user.signup_link_sent",
+    "user.signed_up",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

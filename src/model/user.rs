@@ -77,3 +77,34 @@ pub struct LoginLock {
     /// From then on the count is forgotten (a quiet spell as long as the longest lock).
     pub forget_at: DateTime<Utc>,
 }
+
+/// What a link e-mailed to someone lets them do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPurpose {
+    /// Set a new password for a forgotten one (or one an administrator asked to reset).
+    Reset,
+    /// Set the first password of an account an administrator created.
+    Invite,
+    /// Confirm an address of an allowed domain and create one's own account.
+    Signup,
+}
+
+/// A single-use link sent by e-mail. The store keys it by the SHA-256 of the random secret in the
+/// link; the secret itself is never stored, so a copy of the store yields no usable link.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountLink {
+    /// SHA-256 of the secret, in hex.
+    pub hash: String,
+    pub purpose: LinkPurpose,
+    /// The account it is for; None for a sign-up, whose account is made when it is followed.
+    pub user_id: Option<UserId>,
+    /// Lower-cased address the link was sent to.
+    pub email: String,
+    /// Sign-ups: the name given; empty otherwise.
+    #[serde(default)]
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used: bool,
+}

@@ -3,6 +3,7 @@
 //! with retries, admin-editable templates, and per-user preferences. Never called from a write
 //! path: it reads the event log.
 
+pub mod account_mail;
 pub mod consumer;
 pub mod email;
 mod error;
@@ -55,6 +56,8 @@ pub struct Notifier {
     push: Option<Arc<pushing::PushService>>,
     push_wake: Arc<Notify>,
     push_policy: Policy,
+    /// Seals the links of account e-mails in the outbox (absent: none are sent).
+    sealer: Option<crate::secrets::Sealer>,
 }
 
 /// What the admin API says about e-mail (never the password).
@@ -92,6 +95,7 @@ impl Notifier {
             push: None,
             push_wake: Arc::new(Notify::new()),
             push_policy: Policy::new(1, 1, 1),
+            sealer: None,
         })
     }
 
@@ -99,6 +103,30 @@ impl Notifier {
     pub fn with_reports(mut self, reports: crate::reports::Reports) -> Notifier {
         self.reports = Some(reports);
         self
+    }
+
+    /// Lets this notifier send account links, sealed with `sealer` while they wait to be sent.
+    pub fn with_sealer(mut self, sealer: crate::secrets::Sealer) -> Notifier {
+        self.sealer = Some(sealer);
+        self
+    }
+
+    /// Queues an e-mail with a password-reset, invitation or sign-up link.
+    pub async fn send_account_link(&self, link: &account_mail::Link<'_>) -> Result<()> {
+        if !self.email_enabled() {
+            // Nothing could send it; the delivery log would only fill with failures.
+            return Ok(());
+        }
+        let sealer = self.sealer.as_ref().ok_or(NotifyError::Template("account links need the secret key".into()))?;
+        let d = account_mail::delivery(link, sealer.seal(link.url), self.clock.now());
+        self.store
+            .write(move |tx: &mut crate::store::Tx| {
+                tx.put_delivery(d);
+                Ok::<_, NotifyError>(())
+            })
+            .await?;
+        self.wake.notify_one();
+        Ok(())
     }
 
     pub fn email_enabled(&self) -> bool {
@@ -271,6 +299,9 @@ impl Notifier {
         if d.kind == report_mail::KIND {
             return self.send_report(mailer, d).await;
         }
+        if account_mail::is_account_kind(&d.kind) {
+            return self.send_account(mailer, d).await;
+        }
         let rendered = serde_json::from_value::<MailData>(d.payload.clone())
             .map_err(|e| format!("payload: {e}"))
             .and_then(|data| {
@@ -316,6 +347,34 @@ impl Notifier {
         let context = report_mail::context(d, &mail, &report, reports.settings().zone);
         let rendered = templates::render(&template, &context).map_err(|e| e.to_string())?;
         let message = report_mail::compose(from, d, &mail, &rendered, &report)?;
+        Ok((message, rendered.subject))
+    }
+}
+
+impl Notifier {
+    async fn send_account(&self, mailer: &Mailer, d: &Delivery) -> Outcome {
+        let message = self.prepare_account(&mailer.from, d);
+        let subject = message.as_ref().ok().map(|(_, s)| s.clone());
+        let result = match message {
+            Ok((m, _)) => mailer.send(m).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        Outcome { dead: false, subject, result }
+    }
+
+    fn prepare_account(
+        &self,
+        from: &lettre::message::Mailbox,
+        d: &Delivery,
+    ) -> std::result::Result<(lettre::Message, String), String> {
+        let mail: account_mail::AccountMail =
+            serde_json::from_value(d.payload.clone()).map_err(|e| format!("payload: {e}"))?;
+        let sealer = self.sealer.as_ref().ok_or("account links need the secret key")?;
+        let url = sealer.open(&mail.sealed_url).map_err(|e| e.to_string())?;
+        let (template, _) = self.template(&d.kind, &d.language).map_err(|e| e.to_string())?;
+        let context = account_mail::context(d, &mail.recipient_name, &url);
+        let rendered = templates::render(&template, &context).map_err(|e| e.to_string())?;
+        let message = account_mail::compose(from, d, &mail.recipient_name, &rendered)?;
         Ok((message, rendered.subject))
     }
 }

@@ -8,7 +8,7 @@ use crate::validation::FieldErrors;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 15] = [
     "reservation.created",
     "reservation.updated",
     "reservation.cancelled",
@@ -21,6 +21,9 @@ pub const KINDS: [&str; 12] = [
     "approval.requested",
     "series.created",
     "series.cancelled",
+    "account.reset",
+    "account.invite",
+    "account.signup",
 ];
 pub const LANGUAGES: [&str; 2] = ["en", "es"];
 
@@ -63,6 +66,12 @@ defaults!(
     "es" / "series.created",
     "en" / "series.cancelled",
     "es" / "series.cancelled",
+    "en" / "account.reset",
+    "es" / "account.reset",
+    "en" / "account.invite",
+    "es" / "account.invite",
+    "en" / "account.signup",
+    "es" / "account.signup",
 );
 
 /// The shipped template of `kind` in `lang` (English for a language without templates).
@@ -145,6 +154,9 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
     if kind == super::report_mail::KIND {
         return super::report_mail::sample(lang);
     }
+    if super::account_mail::is_account_kind(kind) {
+        return super::account_mail::sample(kind, lang);
+    }
     serde_json::json!({
         "kind": kind,
         "language": lang,
@@ -195,7 +207,10 @@ mod tests {
             for lang in LANGUAGES {
                 let t = default_template(kind, lang).unwrap();
                 let r = validate(&t, kind, lang).unwrap_or_else(|e| panic!("{lang}/{kind}: {e}"));
-                assert!(r.html.contains("Sala Norte") && r.text.contains("Sala Norte"), "{lang}/{kind}");
+                let shown = if kind.starts_with("account.") { "/password/reset/" } else { "Sala Norte" };
+                // HTML escaping writes `/` as `&#x2f;`.
+                let html = r.html.replace("&#x2f;", "/");
+                assert!(html.contains(shown) && r.text.contains(shown), "{lang}/{kind}");
             }
         }
     }

@@ -169,6 +169,7 @@ impl Scheduler {
                     .write(move |tx: &mut Tx| {
                         tx.purge_expired_sessions(started);
                         tx.purge_login_locks(started);
+                        tx.purge_account_links(started);
                         Ok::<(), StoreError>(())
                     })
                     .await;

@@ -93,6 +93,9 @@ pub struct Export {
     /// the data directory's key): without the same key, the push services refuse the server.
     #[serde(default)]
     pub push_subscriptions: Vec<PushSubscription>,
+    /// Password-reset, invitation and sign-up links not yet expired (only their hashes).
+    #[serde(default)]
+    pub account_links: Vec<crate::model::user::AccountLink>,
     #[serde(default)]
     pub vapid_key: Option<String>,
     /// The booking fields administrators defined (answers are in each reservation).
@@ -232,6 +235,7 @@ fn export_from(txn: &ReadTransaction) -> Result<Export, StoreError> {
         report_subscriptions: rows(txn, REPORT_SUBSCRIPTIONS)?,
         waitlist: rows(txn, WAITLIST)?,
         booking_fields: rows(txn, BOOKING_FIELDS)?,
+        account_links: rows(txn, ACCOUNT_LINKS)?,
         push_subscriptions: txn
             .open_table(PUSH_SUBSCRIPTIONS)?
             .iter()?
@@ -395,6 +399,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         feed_secret,
         feed_generations,
         push_subscriptions,
+        account_links,
         vapid_key,
         booking_fields,
         consumer_cursors,
@@ -434,6 +439,10 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
     for row in sessions {
         hashes.push((hex_bytes::<32>("session hash", &row.secret_hash)?, row.session));
     }
+    let mut links = Vec::with_capacity(account_links.len());
+    for link in account_links {
+        links.push((hex_bytes::<32>("account link hash", &link.hash)?, link));
+    }
     let store = Store::open(data_dir)?;
     let written = store.write_blocking(move |tx| {
         users.into_iter().for_each(|u| tx.put_user(u));
@@ -458,6 +467,7 @@ fn write_all(data_dir: &Path, data: Export) -> Result<Imported, BackupError> {
         feed_generations.into_iter().for_each(|g| tx.put_feed_generation(g.owner.into_bytes(), g.generation));
         push_subscriptions.into_iter().for_each(|s| tx.put_push_subscription(s));
         booking_fields.into_iter().for_each(|f| tx.put_booking_field(f));
+        links.into_iter().for_each(|(h, l)| tx.put_account_link(h, l));
         if let Some(key) = &vapid_key {
             tx.put_vapid_key(key);
         }

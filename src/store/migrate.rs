@@ -19,6 +19,7 @@ const MIGRATIONS: &[Step] = &[
     v8_login_locks,
     v9_push,
     v10_booking_fields,
+    v11_account_links,
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -176,6 +177,12 @@ fn v9_push(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// Version 10: booking fields (the answers are in each reservation's record).
 fn v10_booking_fields(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(BOOKING_FIELDS)?;
+    Ok(())
+}
+
+/// Version 11: single-use links for password resets, invitations and sign-ups.
+fn v11_account_links(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(ACCOUNT_LINKS)?;
     Ok(())
 }
 

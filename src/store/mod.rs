@@ -2,6 +2,7 @@
 //! through [`Store::write`], which runs their command on the single writer thread and answers
 //! only after the batch it joined is durably committed.
 
+mod account_links;
 mod audit;
 mod backup;
 mod calendar;

@@ -124,3 +124,9 @@ pub const REPLICA: TableDefinition<&str, &[u8]> = TableDefinition::new("replica"
 
 /// Failed sign-ins by key (`e:EMAIL|CLIENT` or `c:CLIENT`) → `LoginLock` (schema v8).
 pub const LOGIN_LOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("login_locks");
+
+// Schema v11.
+
+/// Single-use links e-mailed for password resets, invitations and sign-ups: SHA-256 of the
+/// link's secret → `AccountLink`.
+pub const ACCOUNT_LINKS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("account_links");

@@ -47,6 +47,7 @@ pub(super) enum Op {
     PurgeLoginLocks(chrono::DateTime<chrono::Utc>),
     Push(super::push::PushOp),
     BookingField(super::fields::FieldOp),
+    AccountLink(super::account_links::LinkOp),
 }
 
 /// The writer's transaction as a command sees it: reads (through `Deref` to [`View`]) see every
@@ -323,6 +324,7 @@ impl<'a> Tx<'a> {
             op @ (Op::LoginLock(..) | Op::PurgeLoginLocks(_)) => super::locks::apply(txn, op)?,
             Op::Push(op) => super::push::apply(txn, op)?,
             Op::BookingField(op) => super::fields::apply(txn, op)?,
+            Op::AccountLink(op) => super::account_links::apply(txn, op)?,
             Op::Event(_) => return Err(StoreError::Storage("an event was applied before it was numbered".into())),
             Op::Appended(event) => {
                 kept(&self.view).events.write()?.insert(event.seq, encode(&*event)?.as_slice())?;

@@ -209,7 +209,7 @@ impl Users {
     }
 }
 
-fn has_local_password(u: &User) -> bool {
+pub(super) fn has_local_password(u: &User) -> bool {
     u.password_hash != NO_LOCAL_PASSWORD
 }
 

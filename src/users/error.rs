@@ -22,6 +22,10 @@ pub enum UserError {
     LocalPasswordsOff,
     #[error("the sign-in directory cannot be reached: {0}")]
     DirectoryUnavailable(String),
+    #[error("this link is not known")]
+    LinkUnknown,
+    #[error("this link has expired or was already used")]
+    LinkGone,
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]

@@ -16,6 +16,8 @@ pub struct LoginLimiter {
     max_failures: u32,
     first: Duration,
     cap: Duration,
+    /// Put before every key: the same rules count other things (password-reset requests) apart.
+    prefix: &'static str,
 }
 
 /// A client address may fail this many times as often as one account from it.
@@ -24,7 +26,17 @@ const CLIENT_FACTOR: u32 = 4;
 impl LoginLimiter {
     pub fn new(max_failures: u32, first_lock_seconds: u32, max_lock_minutes: u32) -> Self {
         let cap = Duration::minutes(max_lock_minutes.into());
-        Self { max_failures, first: Duration::seconds(first_lock_seconds.into()).min(cap), cap }
+        Self { max_failures, first: Duration::seconds(first_lock_seconds.into()).min(cap), cap, prefix: "" }
+    }
+
+    /// The same rules, counting under keys of their own.
+    pub fn counting(mut self, prefix: &'static str) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    fn keys(&self, email: &str, client: &str) -> [String; 2] {
+        [format!("{}{}", self.prefix, pair_key(email, client)), format!("{}{}", self.prefix, client_key(client))]
     }
 
     /// Seconds until `email` from `client` may try again, if it is locked now.
@@ -37,7 +49,7 @@ impl LoginLimiter {
     ) -> Result<Option<u64>, StoreError> {
         let view = store.view()?;
         let mut until = None;
-        for key in [pair_key(email, client), client_key(client)] {
+        for key in self.keys(email, client) {
             let locked = view.login_lock(&key)?.and_then(|l| l.locked_until).filter(|u| *u > now);
             until = until.max(locked);
         }
@@ -53,8 +65,8 @@ impl LoginLimiter {
         client: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let keys =
-            [(pair_key(email, client), self.max_failures), (client_key(client), self.max_failures * CLIENT_FACTOR)];
+        let [pair, whole] = self.keys(email, client);
+        let keys = [(pair, self.max_failures), (whole, self.max_failures * CLIENT_FACTOR)];
         let me = self.clone();
         // Replayable: a count lost in a crash only gives a guesser a few more tries.
         store
@@ -95,7 +107,7 @@ impl LoginLimiter {
     /// A successful sign-in clears that account's count from that address (the address's own
     /// count stays: one good password must not wipe a spray of guesses at other accounts).
     pub async fn succeeded(&self, store: &Store, email: &str, client: &str) -> Result<(), StoreError> {
-        let key = pair_key(email, client);
+        let [key, _] = self.keys(email, client);
         if store.view()?.login_lock(&key)?.is_none() {
             return Ok(()); // the usual case costs no write
         }

@@ -3,6 +3,7 @@
 pub mod directory;
 pub mod error;
 mod limiter;
+pub mod links;
 pub mod password;
 pub mod rules;
 mod sessions;
@@ -34,6 +35,10 @@ pub struct Users {
     store: Store,
     keys: TokenKeys,
     limiter: Arc<LoginLimiter>,
+    /// Counts requests for reset and sign-up links, by address and client, as sign-ins are.
+    reset_limiter: Arc<LoginLimiter>,
+    /// `[auth] self_signup_domains`.
+    signup_domains: Arc<Vec<String>>,
     token_ttl_minutes: u32,
     /// `[auth] local_passwords`: whether passwords kept here are accepted at all.
     local_passwords: bool,
@@ -84,6 +89,9 @@ impl Users {
                 auth.login_lockout_first_seconds,
                 auth.login_lockout_minutes,
             )),
+            // Three links an hour for one address from one client (twelve for the client).
+            reset_limiter: Arc::new(LoginLimiter::new(3, 15 * 60, 60).counting("reset:")),
+            signup_domains: Arc::new(auth.self_signup_domains.clone()),
             token_ttl_minutes: auth.token_ttl_minutes,
             local_passwords: auth.local_passwords,
             directory: None,

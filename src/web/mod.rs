@@ -5,6 +5,7 @@ pub mod api;
 mod buckets;
 mod extract;
 pub mod gateway;
+mod links;
 mod observe;
 mod openapi;
 pub mod problem;

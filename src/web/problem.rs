@@ -164,6 +164,8 @@ impl From<UserError> for Problem {
             UserError::DirectoryUnavailable(_) => {
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "directory-unavailable", e.to_string())
             }
+            UserError::LinkUnknown => Problem::new(StatusCode::NOT_FOUND, "link-unknown", e.to_string()),
+            UserError::LinkGone => Problem::new(StatusCode::GONE, "link-gone", e.to_string()),
             UserError::Denied(d) => d.into(),
             UserError::Store(s) => s.into(),
         }

@@ -15,6 +15,10 @@ const EXEMPT: &[(&str, &str)] = &[
     ("/display/{token}/check-in", "device token in the path"),
 ];
 
+/// Forms of people not signed in: they carry a token of their own, double-submitted in a cookie
+/// (refused above without it), so signed out they are answered, not sent to the sign-in page.
+const SIGNED_OUT_FORMS: &[&str] = &["/login", "/password/forgot", "/password/reset/{token}", "/signup"];
+
 /// Every path the UI router accepts a POST on, from the router's source.
 fn ui_post_routes() -> Vec<String> {
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/ui/mod.rs")).unwrap();
@@ -101,7 +105,9 @@ async fn every_form_without_or_with_a_wrong_csrf_token_is_refused_and_changes_no
 
     // Signed out, the guard sends every form to the sign-in page, token or not.
     let mut stranger = Browser::new(&s);
-    for route in routes.iter().filter(|r| !EXEMPT.iter().any(|(e, _)| e == r) && *r != "/login") {
+    for route in
+        routes.iter().filter(|r| !EXEMPT.iter().any(|(e, _)| e == r) && !SIGNED_OUT_FORMS.contains(&r.as_str()))
+    {
         let path = route.replace("{id}", &random).replace("{user}", &random).replace("{kind}", "reminder");
         let page = stranger.post(&path, &[("csrf", csrf.as_str()), ("name", "Forged")]).await;
         if page.status != 303 || !page.location().starts_with("/login?next=") {
@@ -109,6 +115,15 @@ async fn every_form_without_or_with_a_wrong_csrf_token_is_refused_and_changes_no
         }
     }
     assert!(wrong.is_empty(), "forms not sent to the sign-in page:\n{}", wrong.join("\n"));
+    // And those forms, signed out, without their own token: refused.
+    for route in SIGNED_OUT_FORMS {
+        let path = route.replace("{token}", &random);
+        let page = stranger.post(&path, &[("email", "ana@example.test"), ("password", "x")]).await;
+        if page.status != 403 {
+            wrong.push(format!("POST {path} signed out without its token: {}", page.status));
+        }
+    }
+    assert!(wrong.is_empty(), "signed-out forms without their token:\n{}", wrong.join("\n"));
 
     // Nothing changed: no event, no audit record, and the session still works.
     assert_eq!(admin.get("/api/v1/events?limit=1000").await.body.as_array().unwrap().len(), before_events);

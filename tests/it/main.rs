@@ -4,6 +4,7 @@ mod common;
 mod support;
 
 mod access;
+mod accounts;
 mod api_fuzz;
 mod approvals;
 mod architecture;
@@ -13,6 +14,7 @@ mod availability;
 mod backup;
 mod booking_fields;
 mod browser;
+mod browser_accounts;
 mod browser_e2e;
 mod browser_views;
 mod checkin;

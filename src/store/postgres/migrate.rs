@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_login_locks.sql"),
     include_str!("migrations/0004_push.sql"),
     include_str!("migrations/0005_booking_fields.sql"),
+    include_str!("migrations/0006_account_links.sql"),
 ];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -2,6 +2,7 @@
 //! the batch's transaction, pipelined, before its replication log entry (`primary.rs`).
 
 use super::super::StoreError;
+use super::super::account_links::LinkOp;
 use super::super::displays::DisplayOp;
 use super::super::fields::FieldOp;
 use super::super::groups::GroupOp;
@@ -149,6 +150,14 @@ pub fn project(op: &Op) -> Result<Vec<Row>, StoreError> {
             "INSERT INTO feed_secret (key, secret) VALUES ('vapid', $1) ON CONFLICT (key) DO UPDATE SET secret = excluded.secret",
             vec![Box::new(sealed.as_bytes().to_vec())],
         )],
+        Op::AccountLink(LinkOp::Put(hash, link)) => vec![row(
+            "INSERT INTO account_links (hash, expires_at, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at, doc = excluded.doc",
+            vec![Box::new(hash.to_vec()), Box::new(link.expires_at), doc(link.as_ref())?],
+        )],
+        Op::AccountLink(LinkOp::Purge(now)) => {
+            vec![row("DELETE FROM account_links WHERE expires_at <= $1", vec![Box::new(*now)])]
+        }
         Op::LoginLock(key, Some(lock)) => vec![row(
             "INSERT INTO login_locks (key, forget_at, doc) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, doc = excluded.doc",

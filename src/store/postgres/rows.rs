@@ -42,6 +42,7 @@ const TABLES: &[&str] = &[
     "waitlist",
     "push_subscriptions",
     "booking_fields",
+    "account_links",
     "feed_secret",
     "feed_generations",
     "consumer_cursors",
@@ -218,6 +219,17 @@ pub async fn write(tx: &Transaction<'_>, data: &Export) -> Result<(), StoreError
         Ok(vec![Box::new(f.id.0), Box::new(f.key.clone()), doc(f)])
     })
     .await?;
+    copy_in(
+        tx,
+        "account_links",
+        &[("hash", T::BYTEA), ("expires_at", T::TIMESTAMPTZ), ("doc", T::JSONB)],
+        &data.account_links,
+        |l| {
+            let hash = hex::decode(&l.hash).map_err(|_| corrupt("account link hash", &l.hash))?;
+            Ok(vec![Box::new(hash), Box::new(l.expires_at), doc(l)])
+        },
+    )
+    .await?;
     copy_in(tx, "feed_secret", &[("key", T::TEXT), ("secret", T::BYTEA)], data.feed_secret.as_slice(), |s| {
         Ok(vec![Box::new("key"), Box::new(hex::decode(s).map_err(|_| corrupt("feed secret", s))?)])
     })
@@ -295,6 +307,7 @@ pub async fn read_in(t: &Transaction<'_>) -> Result<Export, StoreError> {
         waitlist: docs(t, "SELECT doc::text FROM waitlist ORDER BY id").await?,
         push_subscriptions: docs(t, "SELECT doc::text FROM push_subscriptions ORDER BY user_id, id").await?,
         booking_fields: docs(t, "SELECT doc::text FROM booking_fields ORDER BY id").await?,
+        account_links: docs(t, "SELECT doc::text FROM account_links ORDER BY hash").await?,
         feed_secret: feed_secret.first().map(hex::encode),
         vapid_key: vapid_key.first().map(|k| String::from_utf8_lossy(k).into_owned()),
         feed_generations: rows(t, "SELECT owner_id, generation FROM feed_generations ORDER BY owner_id", |r| {

@@ -40,6 +40,8 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth::token))
+        .routes(routes!(auth::password_reset))
+        .routes(routes!(users::password_reset))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::me))
         .routes(routes!(users::get, users::update))

@@ -74,6 +74,10 @@ pub struct CreateUser {
     password: Option<String>,
     /// `en` or `es`; leave out (or "") to let the user's browser decide.
     language: Option<String>,
+    /// Leave `password` out and e-mail the new user a single-use link to set one (valid for
+    /// 7 days) instead of generating a password.
+    #[serde(default)]
+    invite: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -108,6 +112,7 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Ve
 pub async fn create(
     State(state): State<AppState>,
     actor: Actor,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<Response, Problem> {
     let input = NewUser {
@@ -117,9 +122,33 @@ pub async fn create(
         password: body.password,
         language: body.language,
     };
+    if body.invite {
+        let (user, mail) = state.users.invite(&actor, input).await?;
+        crate::web::links::send(&state, &headers, &mail).await;
+        let location = format!("/api/v1/users/{}", user.id);
+        return Ok(created(location, None, CreatedUserDto { user: user.into(), password: None }));
+    }
     let c = state.users.create(Some(&actor), input).await?;
     let location = format!("/api/v1/users/{}", c.user.id);
     Ok(created(location, None, CreatedUserDto { user: c.user.into(), password: c.generated_password }))
+}
+
+/// E-mail a user a single-use link to set a new password (admins); valid for 60 minutes. Accounts
+/// that sign in through single sign-on (or any, when `[auth] local_passwords` is off) get none:
+/// 422.
+#[utoipa::path(post, path = "/users/{id}/password-reset", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 202, description = "The link is on its way"), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn password_reset(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<UserId>,
+) -> Result<StatusCode, Problem> {
+    let mail = state.users.send_password_reset(&actor, id).await?;
+    crate::web::links::send(&state, &headers, &mail).await;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// The signed-in user.

@@ -389,6 +389,8 @@ pub struct UserForm {
     name: String,
     role: String,
     active: String,
+    /// "on": e-mail a set-your-password link instead of generating a password.
+    invite: String,
 }
 
 fn user_errors(v: &Viewer, e: UserError) -> Result<FormErrors, axum::response::Response> {
@@ -402,11 +404,25 @@ fn user_errors(v: &Viewer, e: UserError) -> Result<FormErrors, axum::response::R
 }
 
 /// Creates a user with a generated password, shown once on the page that answers.
-pub async fn create_user(State(state): State<AppState>, m: Member, Form(f): Form<UserForm>) -> PageResult {
+pub async fn create_user(
+    State(state): State<AppState>,
+    m: Member,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<UserForm>,
+) -> PageResult {
     let v = &m.viewer;
     let role = Role::parse(&f.role).unwrap_or(Role::Member);
     let input = NewUser { email: f.email, name: f.name, role, password: None, language: None };
     let q = ListQuery::default();
+    if f.invite == "on" {
+        return match state.users.invite(&m.actor(), input).await {
+            Ok((user, mail)) => {
+                crate::web::links::send(&state, &headers, &mail).await;
+                Ok(redirect_with("/admin/users", &v.tr.f("user_invited", &[("email", &user.email)])))
+            }
+            Err(e) => users_page(&state, &m, &q, user_errors(v, e)?, None, StatusCode::UNPROCESSABLE_ENTITY),
+        };
+    }
     match state.users.create(Some(&m.actor()), input).await {
         Ok(c) => users_page(
             &state,
@@ -417,6 +433,25 @@ pub async fn create_user(State(state): State<AppState>, m: Member, Form(f): Form
             StatusCode::CREATED,
         ),
         Err(e) => users_page(&state, &m, &q, user_errors(v, e)?, None, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}
+
+/// E-mails the user a single-use link to set a new password.
+pub async fn send_reset(
+    State(state): State<AppState>,
+    m: Member,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<UserId>,
+) -> PageResult {
+    let v = &m.viewer;
+    match state.users.send_password_reset(&m.actor(), id).await {
+        Ok(mail) => {
+            crate::web::links::send(&state, &headers, &mail).await;
+            Ok(redirect_with("/admin/users", &v.tr.f("reset_link_sent", &[("email", &mail.email)])))
+        }
+        Err(e) => {
+            users_page(&state, &m, &ListQuery::default(), user_errors(v, e)?, None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
     }
 }
 

@@ -29,6 +29,10 @@ struct LoginPage {
     /// "Sign in with …", when an OpenID Connect provider is configured, and where it starts.
     oidc_button: Option<String>,
     oidc_href: String,
+    /// "Forgot your password?": passwords kept here are on.
+    forgot_link: bool,
+    /// "Create an account": `[auth] self_signup_domains` is not empty.
+    signup_link: bool,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +62,7 @@ pub(super) fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
 }
 
-fn new_login_csrf() -> String {
+pub(super) fn new_login_csrf() -> String {
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
     hex::encode(b)
@@ -83,6 +87,8 @@ pub(super) fn login_response(
         password_form: state.users.accepts_passwords(),
         login_is_email: !state.users.has_directory(),
         oidc_button: state.oidc.as_ref().map(|o| v.tr.f("sign_in_with", &[("provider", o.button_label())])),
+        forgot_link: state.users.resets_passwords(),
+        signup_link: !state.users.signup_domains().is_empty(),
         oidc_href: format!("/login/oidc?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()),
     };
     let mut res = render(status, &page, v.flash.is_some());

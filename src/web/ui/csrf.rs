@@ -19,6 +19,11 @@ const EXEMPT: &[(&str, &str)] = &[
     // No session exists yet: the sign-in form carries a token of its own, which must match a
     // cookie set with the form (a forged sign-in cannot read it); the handler checks it.
     ("/login", "its own token, double-submitted in a cookie"),
+    // The same for the other forms of people not signed in: asking for a reset link, setting a
+    // password through one, and signing up (src/web/ui/accounts.rs checks the token).
+    ("/password/forgot", "its own token, double-submitted in a cookie"),
+    ("/password/reset/", "its own token, double-submitted in a cookie"),
+    ("/signup", "its own token, double-submitted in a cookie"),
     // Door displays have no session: the secret device token in the address is what a forged
     // request cannot know.
     ("/display/", "the device token in the path"),

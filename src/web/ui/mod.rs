@@ -5,6 +5,7 @@
 // likes, but built at most once per request, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod accounts;
 mod admin;
 mod admin_audit;
 mod admin_displays;
@@ -56,6 +57,8 @@ pub struct UiSettings {
     pub default_timezone: String,
     /// Mark cookies `Secure` (when served over TLS).
     pub secure_cookies: bool,
+    /// `[auth] public_url`: where the links in account e-mails point (empty: the request's host).
+    pub public_url: String,
 }
 
 /// Every page route, behind the one CSRF guard ([`csrf::guard`]).
@@ -66,6 +69,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/login/oidc", get(sso::start))
         .route("/login/oidc/callback", get(sso::callback))
         .route("/logout", post(auth::logout))
+        .route("/password/forgot", get(accounts::forgot_page).post(accounts::forgot))
+        .route("/password/reset/{token}", get(accounts::follow_page).post(accounts::follow))
+        .route("/signup", get(accounts::signup_page).post(accounts::signup))
         .route("/book", get(booking::new_page).post(booking::create))
         .route("/book/check", get(booking::check))
         .route("/book/repeat", get(repeat::preview))
@@ -116,6 +122,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/access/rooms/{id}", get(admin_groups::room_rule).post(admin_groups::save_room_rule))
         .route("/admin/access/location", get(admin_groups::location_rule).post(admin_groups::save_location_rule))
         .route("/admin/users/{id}", post(admin::update_user))
+        .route("/admin/users/{id}/password-reset", post(admin::send_reset))
         .route("/notifications", get(inbox::list))
         .route("/notifications/read-all", post(inbox::mark_all_read))
         .route("/notifications/{id}/read", post(inbox::mark_read))
