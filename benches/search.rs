@@ -124,6 +124,7 @@ fn reservations(rooms: &[Room], count: usize, start: DateTime<Utc>, rng: &mut Rn
                 decided_at: None,
                 decline_reason: None,
                 booked_via: None,
+                calendar_name: None,
             }
         })
         .collect()

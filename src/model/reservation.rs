@@ -71,6 +71,18 @@ pub struct Reservation {
     /// booking belongs to the admin who set the display up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booked_via: Option<crate::types::DisplayId>,
+    /// The calendar client's names for a booking made over CalDAV, kept so the client finds
+    /// its own event again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_name: Option<CalendarName>,
+}
+
+/// What a CalDAV client called a booking it made: the event's UID and the resource's name in
+/// the room's collection (`{name}.ics`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarName {
+    pub uid: String,
+    pub href: String,
 }
 
 impl Reservation {

@@ -58,6 +58,7 @@ pub(super) fn new_reservation(
         decided_at: None,
         decline_reason: None,
         booked_via: None,
+        calendar_name: None,
     }
 }
 

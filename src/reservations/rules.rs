@@ -116,6 +116,7 @@ mod tests {
             decided_at: None,
             decline_reason: None,
             booked_via: None,
+            calendar_name: None,
         }
     }
 

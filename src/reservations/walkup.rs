@@ -77,6 +77,7 @@ impl Reservations {
                     decided_at: None,
                     decline_reason: None,
                     booked_via: Some(display.id),
+                    calendar_name: None,
                 };
                 tx.put_reservation(r.clone());
                 tx.append_event(display_event(EventKind::ReservationCreated, &r, now));
@@ -173,6 +174,7 @@ mod tests {
             decided_at: None,
             decline_reason: None,
             booked_via: None,
+            calendar_name: None,
         };
         assert_eq!(end_early_refusal(&r, t(9, 59, 0)), Some("not_started"));
         assert_eq!(end_early_refusal(&r, t(10, 30, 0)), None);

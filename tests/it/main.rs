@@ -13,6 +13,7 @@ mod availability;
 mod backup;
 mod browser;
 mod browser_e2e;
+mod caldav;
 mod checkin;
 mod cli;
 mod concurrency;
