@@ -391,3 +391,36 @@ async fn the_free_busy_url_answers_with_a_token_or_the_feed_token() {
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
 }
+
+/// The Python `caldav` library (tests/it/caldav_client.py): discovery, listing, a time-range
+/// search, booking a free slot, refused over a taken one, sync after an API change, delete.
+#[tokio::test]
+async fn the_python_caldav_library_books_searches_syncs_and_deletes() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let room = admin.create_room("Sala Python", 8).await;
+    let member = admin.new_user("member").await;
+    assert_eq!(member.book(&room, &at(7, 9), &at(7, 10)).await.status, 201);
+    let dav = Dav::with_key(&member).await;
+    let day: DateTime<Utc> = at(7, 0).parse().unwrap();
+    let config = json!({"base": s.url, "email": member.email, "key": dav.secret, "room": "Sala Python",
+        "room_id": room, "token": member.token, "day": day.format("%Y-%m-%d").to_string(), "free": 12, "taken": 9});
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/caldav_client.py");
+    // On a blocking thread: the script talks to the server, which runs on this test's runtime.
+    let run = move || std::process::Command::new("python3").arg(script).arg(config.to_string()).output();
+    let out = tokio::task::spawn_blocking(run).await.unwrap().expect("python3 runs");
+    assert!(out.status.success(), "caldav_client.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    assert!(seen["calendars"].as_array().unwrap().iter().any(|c| c == "Sala Python"), "{seen}");
+    assert_eq!(seen["found"], json!(["Meeting"]), "{seen}");
+    assert!(seen["refused"].is_string(), "a PUT over a taken slot was accepted: {seen}");
+    assert_eq!(seen["synced"], json!(["Booked in the API"]), "{seen}");
+    assert_eq!(seen["after_delete"], json!(["Booked in the API", "Meeting"]), "{seen}");
+
+    // What the API says: the client's booking was made and then cancelled; the refused one was
+    // never stored.
+    let titles: Vec<(String, String)> = listed(&admin, &room).await.into_iter().map(|(t, _, s)| (t, s)).collect();
+    assert!(titles.contains(&("From caldav".into(), "cancelled".into())), "{titles:?}");
+    assert!(!titles.iter().any(|(t, _)| t == "Over a taken slot"), "{titles:?}");
+}
