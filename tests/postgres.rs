@@ -21,6 +21,8 @@ mod audit;
 mod auth;
 #[path = "it/availability.rs"]
 mod availability;
+#[path = "it/caldav.rs"]
+mod caldav;
 #[path = "it/checkin.rs"]
 mod checkin;
 #[path = "it/concurrency.rs"]

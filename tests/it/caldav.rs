@@ -424,3 +424,51 @@ async fn the_python_caldav_library_books_searches_syncs_and_deletes() {
     assert!(titles.contains(&("From caldav".into(), "cancelled".into())), "{titles:?}");
     assert!(!titles.iter().any(|(t, _)| t == "Over a taken slot"), "{titles:?}");
 }
+
+/// vdirsyncer (Debian's package) syncs a room's calendar into a folder: one .ics file a booking.
+#[tokio::test]
+async fn vdirsyncer_syncs_a_room_calendar_into_a_folder() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let room = admin.create_room("Sala Vdir", 8).await;
+    let member = admin.new_user("member").await;
+    assert_eq!(member.book(&room, &at(4, 9), &at(4, 10)).await.status, 201);
+    let dav = Dav::with_key(&member).await;
+    let event = format!("/dav/calendars/{}/{room}/from-client.ics", member.id);
+    // Within what a collection lists without a time range (a quarter back, about a year ahead).
+    let (from, to): (DateTime<Utc>, DateTime<Utc>) = (at(4, 12).parse().unwrap(), at(4, 13).parse().unwrap());
+    let ics = vevent("from-client", "Put by a client", &format!(":{}", utc_text(from)), &format!(":{}", utc_text(to)));
+    assert_eq!(dav.put(&event, &[], &ics).await.status, 201);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (status, local) = (dir.path().join("status"), dir.path().join("local"));
+    std::fs::create_dir_all(&local).unwrap();
+    let config = format!(
+        "[general]\nstatus_path = \"{}/\"\n\n[pair room]\na = \"remote\"\nb = \"local\"\ncollections = null\nconflict_resolution = \"a wins\"\n\n\
+         [storage remote]\ntype = \"caldav\"\nurl = \"{}/dav/calendars/{}/{room}/\"\nusername = \"{}\"\npassword = \"{}\"\nread_only = true\n\n\
+         [storage local]\ntype = \"filesystem\"\npath = \"{}/\"\nfileext = \".ics\"\n",
+        status.display(),
+        s.url,
+        member.id,
+        member.email,
+        dav.secret,
+        local.display()
+    );
+    let config_file = dir.path().join("config");
+    std::fs::write(&config_file, config).unwrap();
+    for step in ["discover", "sync"] {
+        let file = config_file.clone();
+        let run = move || std::process::Command::new("vdirsyncer").arg("-c").arg(file).arg(step).output();
+        let out = tokio::task::spawn_blocking(run).await.unwrap().expect("vdirsyncer runs (apt install vdirsyncer)");
+        assert!(out.status.success(), "vdirsyncer {step}:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut summaries: Vec<String> = std::fs::read_dir(&local)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .flat_map(|text| {
+            text.lines().filter_map(|l| l.strip_prefix("SUMMARY:").map(str::to_string)).collect::<Vec<_>>()
+        })
+        .collect();
+    summaries.sort();
+    assert_eq!(summaries, ["Meeting", "Put by a client"]);
+}
