@@ -125,6 +125,7 @@ fn reservations(rooms: &[Room], count: usize, start: DateTime<Utc>, rng: &mut Rn
                 decline_reason: None,
                 booked_via: None,
                 fields: Default::default(),
+                calendar_name: None,
             }
         })
         .collect()

@@ -106,6 +106,7 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
     }
     let live = crate::events::live::Live::default();
     live.spawn(store.clone());
+    let reservations = Reservations::new(store.clone(), &config.booking).with_policy(config.global_policy()?);
     let state = AppState::new(crate::web::Services {
         bus: side_effects.bus.clone(),
         notifier: side_effects.notifier.clone(),
@@ -115,7 +116,8 @@ pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Server, St
         store: store.clone(),
         users,
         rooms: Rooms::new(store.clone(), config.booking.default_timezone.clone()).with_policy(config.global_policy()?),
-        reservations: Reservations::new(store.clone(), &config.booking).with_policy(config.global_policy()?),
+        reservations: reservations.clone(),
+        calendars: crate::calendars::Calendars::new(store.clone(), reservations),
         reports: side_effects.reports.clone(),
         waitlist: side_effects.waitlist.clone(),
         metrics: Arc::new(Metrics::default()),

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod admin_socket;
 pub mod app;
 pub mod audit;
+pub mod calendars;
 pub mod cli;
 pub mod clock;
 pub mod config;

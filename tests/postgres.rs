@@ -25,6 +25,8 @@ mod auth;
 mod availability;
 #[path = "it/booking_fields.rs"]
 mod booking_fields;
+#[path = "it/caldav.rs"]
+mod caldav;
 #[path = "it/checkin.rs"]
 mod checkin;
 #[path = "it/concurrency.rs"]

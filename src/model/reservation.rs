@@ -74,6 +74,18 @@ pub struct Reservation {
     /// Answers to the booking fields an administrator defined (`model::field`), by key.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub fields: crate::model::field::Answers,
+    /// The calendar client's names for a booking made over CalDAV, kept so the client finds
+    /// its own event again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_name: Option<CalendarName>,
+}
+
+/// What a CalDAV client called a booking it made: the event's UID and the resource's name in
+/// the room's collection (`{name}.ics`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarName {
+    pub uid: String,
+    pub href: String,
 }
 
 impl Reservation {

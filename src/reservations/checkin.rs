@@ -202,6 +202,7 @@ mod tests {
             decline_reason: None,
             booked_via: None,
             fields: Default::default(),
+            calendar_name: None,
         }
     }
 

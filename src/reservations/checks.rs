@@ -59,6 +59,7 @@ pub(super) fn new_reservation(
         decline_reason: None,
         booked_via: None,
         fields: Default::default(),
+        calendar_name: None,
     }
 }
 

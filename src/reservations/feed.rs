@@ -71,14 +71,20 @@ impl Reservations {
             .await
     }
 
-    /// The feed, if `token` is its current token; otherwise NotFound, as for an unknown owner.
-    pub fn feed(&self, owner: FeedOwner, token: &str, now: DateTime<Utc>) -> Result<Feed> {
+    /// Whether `token` is `owner`'s current feed token; NotFound if not, as for an unknown owner.
+    pub fn check_feed_token(&self, owner: FeedOwner, token: &str) -> Result<()> {
         let view = self.store.view()?;
         let given = hex::decode(token).ok().filter(|t| t.len() == TOKEN_BYTES).ok_or(ReservationError::NotFound)?;
         let key = view.feed_key()?;
         hmac_of(&key, owner, view.feed_generation(owner.bytes())?)?
             .verify_truncated_left(&given)
-            .map_err(|_| ReservationError::NotFound)?;
+            .map_err(|_| ReservationError::NotFound)
+    }
+
+    /// The feed, if `token` is its current token; otherwise NotFound, as for an unknown owner.
+    pub fn feed(&self, owner: FeedOwner, token: &str, now: DateTime<Utc>) -> Result<Feed> {
+        self.check_feed_token(owner, token)?;
+        let view = self.store.view()?;
         let name = exists(&view, owner)?;
         let window =
             TimeRange::new(now - Duration::days(FEED_PAST_DAYS), now + self.series.horizon + Duration::days(31));

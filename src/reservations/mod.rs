@@ -26,7 +26,7 @@ use crate::clock;
 use crate::config::BookingConfig;
 use crate::events::{EventKind, NewEvent};
 use crate::model::field::{self, Answers};
-use crate::model::reservation::{Reservation, Status};
+use crate::model::reservation::{CalendarName, Reservation, Status};
 use crate::model::room::Room;
 use crate::store::{ListFilter, Store, Tx};
 use crate::types::{ReservationId, RoomId, TimeRange, UserId, from_micros, micros};
@@ -152,6 +152,16 @@ impl Reservations {
     }
 
     pub async fn create(&self, actor: &Actor, input: NewReservation) -> Result<Reservation> {
+        self.create_named(actor, input, None).await
+    }
+
+    /// [`Reservations::create`], keeping the names a calendar client gave the booking (CalDAV).
+    pub async fn create_named(
+        &self,
+        actor: &Actor,
+        input: NewReservation,
+        calendar_name: Option<CalendarName>,
+    ) -> Result<Reservation> {
         let (owner, answers) = self.check_new_booking(actor, &input)?;
         let (now, actor, actor_id) = (clock::now(), actor.clone(), actor.id);
         let range = TimeRange::new(input.start, input.end);
@@ -170,6 +180,7 @@ impl Reservations {
                 guard.check(tx, room.id, range, &[], &[], &mut quota)??;
                 let mut r = new_reservation(&input, owner, actor_id, range, now);
                 r.fields = answers;
+                r.calendar_name = calendar_name;
                 r.status = checks::initial_status(tx, &actor, &room)?;
                 tx.put_reservation(r.clone());
                 tx.append_event(event(EventKind::ReservationCreated, actor_id, &r, now));

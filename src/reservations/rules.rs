@@ -117,6 +117,7 @@ mod tests {
             decline_reason: None,
             booked_via: None,
             fields: Default::default(),
+            calendar_name: None,
         }
     }
 

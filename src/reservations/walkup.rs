@@ -78,6 +78,7 @@ impl Reservations {
                     decline_reason: None,
                     booked_via: Some(display.id),
                     fields: Default::default(),
+                    calendar_name: None,
                 };
                 tx.put_reservation(r.clone());
                 tx.append_event(display_event(EventKind::ReservationCreated, &r, now));
@@ -175,6 +176,7 @@ mod tests {
             decline_reason: None,
             booked_via: None,
             fields: Default::default(),
+            calendar_name: None,
         };
         assert_eq!(end_early_refusal(&r, t(9, 59, 0)), Some("not_started"));
         assert_eq!(end_early_refusal(&r, t(10, 30, 0)), None);

@@ -1,5 +1,6 @@
 //! Users: accounts, roles, sign-in, access tokens and API keys.
 
+mod basic;
 pub mod directory;
 pub mod error;
 mod limiter;

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod buckets;
+mod dav;
 mod extract;
 pub mod gateway;
 mod links;
@@ -73,6 +74,8 @@ pub struct Services {
     /// User groups and room access rules; `groups.rights(actor, room)` for room checks.
     pub groups: crate::groups::Groups,
     pub waitlist: crate::waitlist::Waitlist,
+    /// Rooms and your bookings as CalDAV calendars.
+    pub calendars: crate::calendars::Calendars,
 }
 
 pub use ui::UiSettings;
@@ -116,6 +119,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(dav::routes())
         .merge(ui::routes(&state).layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(ui::PAGE_CSP),

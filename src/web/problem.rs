@@ -57,6 +57,11 @@ impl Problem {
         }
     }
 
+    /// Seconds to wait, for a 429 or 503.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "malformed", detail)
     }
@@ -246,6 +251,25 @@ impl From<ReportError> for Problem {
             ReportError::RoomNotFound => Problem::not_found("room"),
             ReportError::Store(e) => e.into(),
             e @ ReportError::Export(..) => Problem::internal(e),
+        }
+    }
+}
+
+impl From<crate::calendars::CalendarError> for Problem {
+    fn from(e: crate::calendars::CalendarError) -> Problem {
+        use crate::calendars::CalendarError as E;
+        match e {
+            E::NotFound => Problem::not_found("calendar or event"),
+            E::PreconditionFailed => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", e.to_string())
+            }
+            E::BadRequest(_) => Problem::bad_request(e.to_string()),
+            E::BadData(_) => Problem::new(StatusCode::BAD_REQUEST, "valid-calendar-data", e.to_string()),
+            E::Unsupported(_) => Problem::new(StatusCode::FORBIDDEN, "supported-calendar-component", e.to_string()),
+            E::NotARoom => Problem::new(StatusCode::FORBIDDEN, "not-a-room", e.to_string()),
+            E::BadSyncToken => Problem::new(StatusCode::FORBIDDEN, "valid-sync-token", e.to_string()),
+            E::Reservation(e) => e.into(),
+            E::Store(e) => e.into(),
         }
     }
 }

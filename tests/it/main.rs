@@ -17,6 +17,7 @@ mod browser;
 mod browser_accounts;
 mod browser_e2e;
 mod browser_views;
+mod caldav;
 mod checkin;
 mod cli;
 mod concurrency;

@@ -127,6 +127,8 @@ const RULES: &[(&str, Need)] = &[
     ("PUT /rooms/{id}/access", Manager),
     ("GET /rooms/{id}/availability", Viewer),
     ("POST /rooms/{id}/feed-token", Manager),
+    // A bearer token, or the room's feed token in `?token=` (the matrix sends none).
+    ("GET /rooms/{id}/freebusy.ifb", Viewer),
     ("GET /rooms/{id}/rights", Viewer),
     ("GET /search", Viewer),
     ("GET /series/{id}", Viewer),

@@ -10,6 +10,7 @@ pub mod displays;
 pub mod email;
 pub mod events;
 pub mod feeds;
+pub mod freebusy;
 pub mod groups;
 pub mod notifications;
 pub mod operations;
@@ -77,6 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(feeds::user))
         .routes(routes!(feeds::reset_room))
         .routes(routes!(feeds::reset_mine))
+        .routes(routes!(freebusy::room))
         .routes(routes!(events::list))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
