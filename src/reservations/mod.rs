@@ -6,6 +6,7 @@ mod approval;
 pub mod availability;
 mod checkin;
 mod checks;
+pub mod dayplan;
 pub mod error;
 pub mod feed;
 pub mod policy;

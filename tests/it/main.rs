@@ -12,6 +12,7 @@ mod auth;
 mod availability;
 mod backup;
 mod browser;
+mod browser_dayview;
 mod browser_e2e;
 mod checkin;
 mod cli;

@@ -18,6 +18,7 @@ mod admin_webhooks;
 mod approvals;
 pub mod assets;
 mod auth;
+mod book_day;
 mod booking;
 mod csrf;
 mod display;
@@ -65,6 +66,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/book", get(booking::new_page).post(booking::create))
         .route("/book/check", get(booking::check))
+        .route("/book/day", get(book_day::fragment))
         .route("/book/repeat", get(repeat::preview))
         .route("/my", get(mine::list))
         .route("/reservations/{id}", get(mine::detail))
