@@ -19,6 +19,7 @@ mod cli;
 mod concurrency;
 mod crash;
 mod csrf;
+mod dayview;
 mod disk;
 mod display;
 mod errors;

@@ -296,8 +296,9 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     Ok(render_sized(StatusCode::OK, &page, v.flash.is_some(), size))
 }
 
-/// Bytes enough for a timeline page of `tracks` rows and `blocks` bookings (a block takes ~370,
-/// a row ~500), so the page renders into one buffer instead of growing one by copies.
+/// Bytes enough for a timeline page of `tracks` rows and `blocks` bookings (a block with its
+/// details popover takes ~850, a row with its free gaps ~1400), so the page renders into one
+/// buffer instead of growing one by copies.
 pub fn page_size(tracks: usize, blocks: usize) -> usize {
-    8192 + 768 * tracks + 448 * blocks
+    8192 + 1408 * tracks + 896 * blocks
 }
