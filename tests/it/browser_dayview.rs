@@ -21,7 +21,7 @@ fn day_of_bookings() -> Vec<(usize, String, i64, i64)> {
         .map(|k: usize| {
             let (room, round) = (k % 20, (k / 20) as i64);
             let start = 8 * 60 + round * 180 + (room % 4) as i64 * 30;
-            let minutes = if k % 6 == 0 {
+            let minutes = if k.is_multiple_of(6) {
                 90
             } else if k % 4 == 1 {
                 60
@@ -29,7 +29,7 @@ fn day_of_bookings() -> Vec<(usize, String, i64, i64)> {
                 30
             };
             let title = match k {
-                k if k % 9 == 0 => "Budget review".to_string(),
+                k if k.is_multiple_of(9) => "Budget review".to_string(),
                 k if k % 13 == 5 => "Interviews with candidates".to_string(),
                 k => format!("Meeting {}", k + 10),
             };

@@ -198,7 +198,7 @@ fn people(state: &AppState, m: &Member) -> Result<Vec<(String, String)>, crate::
         return Ok(vec![]);
     }
     let mut users: Vec<_> = state.users.list(Some(&m.actor()))?.into_iter().filter(|u| u.active).collect();
-    users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    users.sort_by_key(|u| u.name.to_lowercase());
     Ok(users.into_iter().map(|u| (u.id.to_string(), format!("{} <{}>", u.name, u.email))).collect())
 }
 
