@@ -23,7 +23,9 @@
 
   document.addEventListener("pointerdown", function (e) {
     const track = e.target.closest(".track[data-room]");
-    if (!track || e.target.closest(".block") || e.button !== 0) return;
+    if (!track || e.target.closest(".block, .gap, [popover]") || e.button !== 0) return;
+    // On a phone the day is an agenda (a list, not a grid): its free gaps are links.
+    if (getComputedStyle(track).display !== "grid") return;
     e.preventDefault();
     const a = slotAt(track, e.clientX);
     const sel = document.createElement("span");

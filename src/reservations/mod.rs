@@ -7,6 +7,7 @@ pub mod availability;
 pub mod calendar;
 mod checkin;
 mod checks;
+pub mod dayplan;
 pub mod error;
 pub mod feed;
 pub mod fields;

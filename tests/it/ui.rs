@@ -340,7 +340,8 @@ async fn errors_assets_and_page_weight() {
     }
     let day = b.get(&format!("/?date={}", tomorrow())).await;
     assert_eq!(day.status, 200);
-    assert!(day.html.len() < 100_000, "{} bytes", day.html.len());
+    // Each block carries its details popover and each room its free gaps for the phone agenda.
+    assert!(day.html.len() < 200_000, "{} bytes", day.html.len());
     assert_eq!(day.html.matches("class=\"block ").count(), 150);
     s.stop().await;
 }

@@ -5,6 +5,7 @@ use super::format::{self, parse_local};
 use super::repeat::{self, RepeatFields};
 use super::session::{Member, Viewer};
 use super::{Ctx, PageResult, fail, redirect_with, render};
+use crate::access::Action;
 use crate::model::reservation::Reservation;
 use crate::model::room::Room;
 use crate::reservations::{NewReservation, ReservationError, ReservationPatch};
@@ -29,6 +30,11 @@ pub struct BookForm {
     pub date: String,
     pub start: String,
     pub end: String,
+    /// "Ends on another day" ticked: the end is `end_date` at `end`, not `date` at `end`.
+    pub multi_day: String,
+    pub end_date: String,
+    /// Whom the booking is for (a user id; empty: the actor), for those who may book for others.
+    pub for_user: String,
     pub description: String,
     pub attendees: String,
     pub version: String,
@@ -75,6 +81,7 @@ impl FormErrors {
         for fe in &e.0 {
             let field = match fe.field.as_str() {
                 "room_id" => "room".to_string(),
+                "user_id" => "for_user".to_string(),
                 "rrule" => "repeat".to_string(),
                 f if f.starts_with("attendees") => "attendees".to_string(),
                 f => f.to_string(),
@@ -123,6 +130,11 @@ struct BookPage {
     /// The repeat section's weekday checkboxes: field suffix, code, translated name.
     weekdays: Vec<(String, &'static str, String)>,
     fields: Vec<booking_fields::FieldRow>,
+    /// Whom the actor may book for (id, "name <e-mail>"); empty when they may book only for
+    /// themselves, which hides the picker.
+    people: Vec<(String, String)>,
+    /// The chosen room's day beside the form.
+    panel: super::book_day::Panel,
 }
 
 #[derive(Template)]
@@ -137,11 +149,19 @@ struct CheckFragment {
 pub(super) fn parse_times(v: &Viewer, f: &BookForm) -> Result<TimeRange, FormErrors> {
     let start = parse_local(v.tz, &f.date, &f.start)
         .map_err(|k| FormErrors::one(if k == "error_date" { "date" } else { "start" }, v.tr.t(k)))?;
-    let end = parse_local(v.tz, &f.date, &f.end)
-        .map_err(|k| FormErrors::one(if k == "error_date" { "date" } else { "end" }, v.tr.t(k)))?;
-    // An end at or before the start on the same day means "past midnight" only for 00:00.
-    let end = if f.end.trim() == "00:00" && end <= start { end + Duration::days(1) } else { end };
+    let (end_date, date_field) = if f.is_multi_day() { (&f.end_date, "end_date") } else { (&f.date, "date") };
+    let end = parse_local(v.tz, end_date, &f.end)
+        .map_err(|k| FormErrors::one(if k == "error_date" { date_field } else { "end" }, v.tr.t(k)))?;
+    // An end at or before the start on the same day means "past midnight" only for 00:00; on
+    // another day it means what it says, and the domain judges it as the API would.
+    let end = if !f.is_multi_day() && f.end.trim() == "00:00" && end <= start { end + Duration::days(1) } else { end };
     Ok(TimeRange::new(start, end))
+}
+
+impl BookForm {
+    pub fn is_multi_day(&self) -> bool {
+        !self.multi_day.is_empty()
+    }
 }
 
 fn attendees(f: &BookForm) -> Vec<String> {
@@ -177,11 +197,23 @@ impl FormState {
     }
 }
 
+/// The active people the actor may book for, by name; none for who may book only for themselves.
+fn people(state: &AppState, m: &Member) -> Result<Vec<(String, String)>, crate::users::UserError> {
+    if !m.actor().may(Action::BookForOthers) {
+        return Ok(vec![]);
+    }
+    let mut users: Vec<_> = state.users.list(Some(&m.actor()))?.into_iter().filter(|u| u.active).collect();
+    users.sort_by_key(|u| u.name.to_lowercase());
+    Ok(users.into_iter().map(|u| (u.id.to_string(), format!("{} <{}>", u.name, u.email))).collect())
+}
+
 fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
     let v = &m.viewer;
     let rooms = state.groups.bookable(&m.actor(), state.rooms.list(false).map_err(fail(v))?);
     let defs = state.reservations.booking_fields(&m.actor()).map_err(fail(v))?;
     let fields = booking_fields::rows(v, &defs, &f.form.extra);
+    let people = if f.form.editing.is_empty() { people(state, m).map_err(fail(v))? } else { vec![] };
+    let panel = super::book_day::panel(state, m, &f.form.room, &f.form.date).map_err(fail(v))?;
     let page = BookPage {
         ctx: Ctx::new(v, "book"),
         heading: v.tr.t(f.heading).to_string(),
@@ -193,6 +225,8 @@ fn page(state: &AppState, m: &Member, f: FormState) -> PageResult {
         zone: v.tz.name().to_string(),
         weekdays: repeat::weekdays(v),
         fields,
+        people,
+        panel,
     };
     Ok(render(f.status, &page, v.flash.is_some()))
 }
@@ -202,6 +236,9 @@ pub async fn new_page(State(state): State<AppState>, m: Member, Query(mut f): Qu
     let now = format::local(m.viewer.tz, crate::clock::now());
     if f.date.is_empty() {
         f.date = now.format("%Y-%m-%d").to_string();
+    }
+    if f.end_date.is_empty() {
+        f.end_date = f.date.clone();
     }
     if f.start.is_empty() {
         // The next half hour, for an hour.
@@ -233,6 +270,17 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
             FormState::new("book_heading", "/book".into(), f).refused(e, vec![], StatusCode::UNPROCESSABLE_ENTITY),
         );
     };
+    let user_id = match f.for_user.trim() {
+        "" => None,
+        id => match id.parse() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let e = FormErrors::one("for_user", v.tr.t("verr_no_user"));
+                let f = FormState::new("book_heading", "/book".into(), f);
+                return page(&state, &m, f.refused(e, vec![], StatusCode::UNPROCESSABLE_ENTITY));
+            }
+        },
+    };
     let input = NewReservation {
         room_id,
         title: f.title.clone(),
@@ -240,7 +288,7 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
         start: range.start,
         end: range.end,
         attendees: attendees(&f),
-        user_id: None,
+        user_id,
         fields: Some(booking_fields::posted(&f.extra)),
     };
     match repeat::form_rrule(&state, v, &f, room_id, range.start) {
@@ -298,6 +346,10 @@ fn form_error(state: &AppState, m: &Member, f: FormState, e: ReservationError) -
         ReservationError::StaleVersion { .. } => {
             (FormErrors::one("form", v.tr.t("error_stale")), vec![], StatusCode::PRECONDITION_FAILED)
         }
+        // Booking for someone else is for managers and admins: the domain refuses anyone else.
+        ReservationError::Denied(_) if !f.form.for_user.is_empty() => {
+            (FormErrors::one("for_user", v.tr.t("book_for_refused")), vec![], StatusCode::FORBIDDEN)
+        }
         ReservationError::NotBookable(room) => {
             (FormErrors::one("room", &v.tr.f("room_not_bookable", &[("room", &room)])), vec![], StatusCode::FORBIDDEN)
         }
@@ -354,8 +406,14 @@ fn check_slot(
 }
 
 fn form_of(v: &Viewer, r: &Reservation) -> BookForm {
-    let s = format::local(v.tz, r.start);
+    let (s, e) = (format::local(v.tz, r.start), format::local(v.tz, r.end));
+    // Ending at midnight is "00:00" on the same form line; any other later day is multi-day.
+    let multi = e.date_naive() != s.date_naive()
+        && !(e.date_naive() == s.date_naive().succ_opt().unwrap_or_default() && e.hour() == 0 && e.minute() == 0);
     BookForm {
+        multi_day: if multi { "1".into() } else { String::new() },
+        end_date: e.format("%Y-%m-%d").to_string(),
+        for_user: String::new(),
         room: r.room_id.to_string(),
         title: r.title.clone(),
         date: s.format("%Y-%m-%d").to_string(),

@@ -129,7 +129,14 @@ struct DetailPage {
 pub async fn detail(State(state): State<AppState>, m: Member, Path(id): Path<ReservationId>) -> PageResult {
     let v = &m.viewer;
     let r = state.reservations.get(&m.actor(), id).map_err(fail(v))?;
-    let owner = state.users.names().map_err(fail(v))?.remove(&r.user_id).unwrap_or_default();
+    let names = state.users.names().map_err(fail(v))?;
+    let name = |id| names.get(&id).cloned().unwrap_or_default();
+    // Booked for someone else: both, "Ana, for Luis".
+    let owner = if r.created_by == r.user_id || r.booked_via.is_some() {
+        name(r.user_id)
+    } else {
+        v.tr.f("booked_by_for", &[("by", &name(r.created_by)), ("for", &name(r.user_id))])
+    };
     let may_manage = r.status.is_live()
         && r.end > crate::clock::now()
         && may_manage_reservation(m.me.user.role, r.user_id == m.me.user.id);

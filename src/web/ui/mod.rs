@@ -19,6 +19,7 @@ mod admin_webhooks;
 mod approvals;
 pub mod assets;
 mod auth;
+mod book_day;
 mod booking;
 mod booking_fields;
 mod csrf;
@@ -74,6 +75,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/signup", get(accounts::signup_page).post(accounts::signup))
         .route("/book", get(booking::new_page).post(booking::create))
         .route("/book/check", get(booking::check))
+        .route("/book/day", get(book_day::fragment))
         .route("/book/repeat", get(repeat::preview))
         .route("/my", get(mine::list))
         .route("/reservations/{id}", get(mine::detail))

@@ -2,7 +2,7 @@
 
 use super::format::{self, day_start};
 use super::session::Member;
-use super::timeline::{Grid, Track, blocks, grid_for, page_size};
+use super::timeline::{Grid, Item, Track, blocks, grid_for, page_size};
 use super::{Ctx, PageResult, fail, render, render_sized};
 use crate::model::reservation::Reservation;
 use crate::model::room::Room;
@@ -110,6 +110,7 @@ pub async fn room_page(
     let mut grid = grid_for(v.tz, monday, &all, now);
     grid.now_cols = None;
     let names = state.users.names().map_err(fail(v))?;
+    let room_name = room.name.clone();
     let tracks = days
         .iter()
         .map(|d| {
@@ -122,7 +123,10 @@ pub async fn room_page(
                 sublabel: String::new(),
                 href: format!("/?date={date}"),
                 room_id: id.to_string(),
-                blocks: blocks(&grid_day, v, *d, &on_day, &names, m.me.user.id),
+                items: blocks(&grid_day, v, *d, &on_day, &names, m.me.user.id, &room_name)
+                    .into_iter()
+                    .map(Item::Block)
+                    .collect(),
                 book_href: format!("/book?room={id}&date={date}"),
                 now_cols: grid_day.now_cols.clone(),
                 date,

@@ -1,13 +1,15 @@
 //! The day timeline: rooms as rows, time as columns, bookings as blocks. The grid has one
 //! column per quarter hour; blocks are placed with CSS classes (`s5 e9`), never inline styles,
-//! so the page keeps a strict content security policy.
+//! so the page keeps a strict content security policy. The same rows carry each room's free
+//! gaps in time order with the bookings: hidden on a desktop, they make the phone's agenda.
 
 use super::format::{self, day_start};
-use super::session::Member;
+use super::session::{Member, Viewer};
 use super::{Ctx, PageResult, fail, render_sized};
 use crate::model::reservation::Reservation;
 use crate::model::room::Room;
-use crate::types::{ReservationId, TimeRange, UserId};
+use crate::reservations::dayplan::{self, Entry};
+use crate::types::{ReservationId, RoomId, TimeRange, UserId};
 use crate::web::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -29,10 +31,22 @@ pub struct Track<'a> {
     pub href: String,
     pub room_id: String,
     pub date: String,
-    pub blocks: Vec<Block<'a>>,
+    /// Bookings and (on the day page) free gaps, in time order.
+    pub items: Vec<Item<'a>>,
     pub book_href: String,
     /// Where the "now" line goes, on today's track.
     pub now_cols: Option<String>,
+}
+
+pub enum Item<'a> {
+    Block(Block<'a>),
+    Gap(Gap),
+}
+
+/// A free gap of a room within its opening hours, as a link to the form prefilled with it.
+pub struct Gap {
+    pub when: String,
+    pub href: String,
 }
 
 /// Borrows the reservation's title and the owner's name: copying them was two allocations a
@@ -44,6 +58,9 @@ pub struct Block<'a> {
     pub title: &'a str,
     pub when: String,
     pub owner: &'a str,
+    /// For the details popover.
+    pub room: &'a str,
+    pub range: TimeRange,
     pub mine: bool,
     /// Waiting for approval: drawn hatched and labelled, so it reads as held but not yet booked.
     pub pending: bool,
@@ -128,6 +145,7 @@ pub fn blocks<'a>(
     rs: &[&'a Reservation],
     names: &'a HashMap<UserId, String>,
     me: UserId,
+    room: &'a str,
 ) -> Vec<Block<'a>> {
     let tz = v.tz;
     // Once per row, not per block: each is a time-zone conversion.
@@ -142,6 +160,8 @@ pub fn blocks<'a>(
                 title: &r.title,
                 when: format::range(&v.tr, tz, r.start, r.end),
                 owner: names.get(&r.user_id).map_or("", String::as_str),
+                room,
+                range: r.range(),
                 mine: r.user_id == me,
                 pending: r.status == crate::model::reservation::Status::Pending,
                 status_label: super::mine::status_label(v, r.status),
@@ -151,6 +171,33 @@ pub fn blocks<'a>(
             })
         })
         .collect()
+}
+
+/// The instants the grid of `day` shows.
+pub fn shown(g: &Grid, tz: Tz, day: NaiveDate) -> TimeRange {
+    TimeRange::new(grid_start(g, tz, day), day_start(tz, day) + Duration::hours(g.last_hour.into()))
+}
+
+/// A room's blocks and free `gaps` merged in time order.
+pub fn with_gaps<'a>(v: &Viewer, blocks: Vec<Block<'a>>, gaps: &[TimeRange], room: RoomId) -> Vec<Item<'a>> {
+    let ranges: Vec<TimeRange> = blocks.iter().map(|b| b.range).collect();
+    let mut blocks: Vec<Option<Block<'a>>> = blocks.into_iter().map(Some).collect();
+    dayplan::day_entries(&ranges, gaps)
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Busy(i, _) => blocks[i].take().map(Item::Block),
+            Entry::Free(g) => Some(Item::Gap(gap_link(v, room, g))),
+        })
+        .collect()
+}
+
+/// The booking form prefilled with `room` and the gap `g`.
+pub fn gap_link(v: &Viewer, room: RoomId, g: TimeRange) -> Gap {
+    let (date, start, end) = super::booking::local_parts(v, g.start, g.end);
+    Gap {
+        when: format::range(&v.tr, v.tz, g.start, g.end),
+        href: format!("/book?room={room}&date={date}&start={start}&end={end}"),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -208,22 +255,24 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     let grid = grid_for(v.tz, day, &everything, now);
     let names = state.users.names().map_err(fail(v))?;
     let date = day.format("%Y-%m-%d").to_string();
-    let tracks = by_room
-        .iter()
-        .map(|(room, rs)| {
-            let refs: Vec<&Reservation> = rs.iter().map(|r| &**r).collect();
-            Track {
-                label: room.name.clone(),
-                sublabel: format!("{} · {}", room.capacity, room.location).trim_end_matches(" · ").to_string(),
-                href: format!("/rooms/{}", room.id),
-                room_id: room.id.to_string(),
-                date: date.clone(),
-                blocks: blocks(&grid, v, day, &refs, &names, m.me.user.id),
-                book_href: format!("/book?room={}&date={date}", room.id),
-                now_cols: grid.now_cols.clone(),
-            }
-        })
-        .collect();
+    let shown = shown(&grid, v.tz, day);
+    let mut tracks = Vec::with_capacity(by_room.len());
+    for (room, rs) in &by_room {
+        let refs: Vec<&Reservation> = rs.iter().map(|r| &**r).collect();
+        let free = state.reservations.room_availability(room.id, shown).map_err(fail(v))?.free;
+        let gaps = dayplan::open_gaps(&free, now);
+        let blocks = blocks(&grid, v, day, &refs, &names, m.me.user.id, &room.name);
+        tracks.push(Track {
+            label: room.name.clone(),
+            sublabel: format!("{} · {}", room.capacity, room.location).trim_end_matches(" · ").to_string(),
+            href: format!("/rooms/{}", room.id),
+            room_id: room.id.to_string(),
+            date: date.clone(),
+            items: with_gaps(v, blocks, &gaps, room.id),
+            book_href: format!("/book?room={}&date={date}", room.id),
+            now_cols: grid.now_cols.clone(),
+        });
+    }
     let mut locations: Vec<String> = all_rooms.iter().map(|r| r.location.clone()).filter(|l| !l.is_empty()).collect();
     locations.sort();
     locations.dedup();
@@ -247,8 +296,9 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     Ok(render_sized(StatusCode::OK, &page, v.flash.is_some(), size))
 }
 
-/// Bytes enough for a timeline page of `tracks` rows and `blocks` bookings (a block takes ~370,
-/// a row ~500), so the page renders into one buffer instead of growing one by copies.
+/// Bytes enough for a timeline page of `tracks` rows and `blocks` bookings (a block with its
+/// details popover takes ~850, a row with its free gaps ~1400), so the page renders into one
+/// buffer instead of growing one by copies.
 pub fn page_size(tracks: usize, blocks: usize) -> usize {
-    8192 + 768 * tracks + 448 * blocks
+    8192 + 1408 * tracks + 896 * blocks
 }
