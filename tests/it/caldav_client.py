@@ -12,7 +12,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import caldav
-import requests
+# niquests (which caldav brings) speaks the requests API.
+import niquests as requests
 from caldav.lib import error
 
 
