@@ -15,14 +15,12 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
-import traceback
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import e2e
-from e2e import CHROMIUM_ARGS, DESKTOP, PHONE, Run
+from e2e import DESKTOP, PHONE
 
 
 def link_for(run, address, subject_part):
@@ -155,27 +153,7 @@ def main():
     p.add_argument("--new-password", required=True)
     p.add_argument("--shots", required=True, help="directory for screenshots")
     p.add_argument("--chromium", default="/usr/bin/chromium")
-    run = Run(p.parse_args())
-    os.makedirs(run.args.shots, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="salas-accounts-") as profile, sync_playwright() as pw:
-        persistent = pw.chromium.launch_persistent_context(
-            profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS,
-        )
-        browser = persistent.browser
-        for part in (forgot_flow, invitation, spanish, phone):
-            try:
-                part(run, browser)
-            except Exception:  # one broken flow must not hide the others' results
-                run.check(False, f"{part.__name__} stopped:\n{traceback.format_exc()}")
-        persistent.close()
-    for c in run.console:
-        run.check(False, c)
-    if run.failures:
-        print(f"\n{len(run.failures)} browser check(s) failed", flush=True)
-        return 1
-    print("all browser checks passed", flush=True)
-    return 0
-
+    return e2e.run_parts(p.parse_args(), (forgot_flow, invitation, spanish, phone), "salas-accounts-")
 
 if __name__ == "__main__":
     sys.exit(main())

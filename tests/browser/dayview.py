@@ -23,12 +23,10 @@ import argparse
 import os
 import re
 import sys
-import tempfile
-import traceback
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from e2e import CHROMIUM_ARGS, DESKTOP, PHONE, Run, audit, sign_in
+from e2e import DESKTOP, PHONE, audit, run_parts, sign_in
 
 # Every booking of 30 minutes or more (two quarter-hour columns) on the day grid: what would
 # make it unreadable, by block. Words are found in the title's text nodes; a word broken across
@@ -298,27 +296,9 @@ def main():
                  "--date", "--free-date", "--shots"):
         p.add_argument(name, required=True)
     p.add_argument("--chromium", default="/usr/bin/chromium")
-    run = Run(p.parse_args())
-    os.makedirs(run.args.shots, exist_ok=True)
     only = set(filter(None, os.environ.get("DAYVIEW_ONLY", "").split(",")))
-    with tempfile.TemporaryDirectory(prefix="salas-dayview-") as profile, sync_playwright() as pw:
-        persistent = pw.chromium.launch_persistent_context(profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS)
-        for part in (day_desktop, agenda_phone, form_panel, multi_day, book_for, spanish):
-            if only and part.__name__ not in only:
-                continue
-            try:
-                part(run, persistent.browser)
-            except Exception:  # one broken flow must not hide the others' results
-                run.check(False, f"{part.__name__} stopped:\n{traceback.format_exc()}")
-        persistent.close()
-    for c in run.console:
-        run.check(False, c)
-    if run.failures:
-        print(f"\n{len(run.failures)} browser check(s) failed", flush=True)
-        return 1
-    print("all day-view browser checks passed", flush=True)
-    return 0
-
+    parts = (day_desktop, agenda_phone, form_panel, multi_day, book_for, spanish)
+    return run_parts(p.parse_args(), [part for part in parts if not only or part.__name__ in only], "salas-dayview-")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -747,6 +747,31 @@ def booking_field(run, browser):
     admin_ctx.close()
 
 
+def run_parts(args, parts, prefix):
+    """Runs each part (a function of the run and the browser) in one headless Chromium, with a
+    fresh profile directory (Playwright passes it as --user-data-dir) and each part in contexts
+    of its own. Returns the exit status: 1 with a list of what failed."""
+    run = Run(args)
+    os.makedirs(run.args.shots, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix) as profile, sync_playwright() as pw:
+        persistent = pw.chromium.launch_persistent_context(
+            profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS,
+        )
+        for part in parts:
+            try:
+                part(run, persistent.browser)
+            except Exception:  # one broken flow must not hide the others' results
+                run.check(False, f"{getattr(part, '__name__', 'a part')} stopped:\n{traceback.format_exc()}")
+        persistent.close()
+    for c in run.console:
+        run.check(False, c)
+    if run.failures:
+        print(f"\n{len(run.failures)} browser check(s) failed", flush=True)
+        return 1
+    print("all browser checks passed", flush=True)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", required=True)
@@ -760,36 +785,11 @@ def main():
     p.add_argument("--shots", required=True, help="directory for screenshots")
     p.add_argument("--chromium", default="/usr/bin/chromium")
     p.add_argument("--only", help="run only these parts, comma-separated (default: all)")
-    run = Run(p.parse_args())
-    os.makedirs(run.args.shots, exist_ok=True)
-
-    with tempfile.TemporaryDirectory(prefix="salas-e2e-") as profile, sync_playwright() as pw:
-        # A fresh profile directory (Playwright passes it as --user-data-dir); each part of the run
-        # gets its own isolated context (cookies) in that browser.
-        persistent = pw.chromium.launch_persistent_context(
-            profile, executable_path=run.args.chromium, args=CHROMIUM_ARGS,
-        )
-        browser = persistent.browser
-        parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone,
-                 push_subscription, booking_field)
-        only = set(run.args.only.split(",")) if run.args.only else None
-        for part in parts:
-            if only and part.__name__ not in only:
-                continue
-            try:
-                part(run, browser)
-            except Exception:  # one broken flow must not hide the others' results
-                run.check(False, f"{part.__name__} stopped:\n{traceback.format_exc()}")
-        persistent.close()
-
-    for c in run.console:
-        run.check(False, c)
-    if run.failures:
-        print(f"\n{len(run.failures)} browser check(s) failed", flush=True)
-        return 1
-    print("all browser checks passed", flush=True)
-    return 0
-
+    args = p.parse_args()
+    parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone,
+             push_subscription, booking_field)
+    only = set(args.only.split(",")) if args.only else None
+    return run_parts(args, [part for part in parts if not only or part.__name__ in only], "salas-e2e-")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,13 +13,10 @@ Screenshots (views-*-{desktop,phone}.png, fit-*-phone.png) go to --shots.
 
 import argparse
 import datetime
-import os
 import re
 import sys
-import tempfile
-import traceback
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import e2e
 
@@ -195,27 +192,8 @@ def main():
                 "--room-north", "--date", "--shots"):
         p.add_argument(arg, required=True)
     p.add_argument("--chromium", default="/usr/bin/chromium")
-    run = e2e.Run(p.parse_args())
-    os.makedirs(run.args.shots, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="salas-views-") as profile, sync_playwright() as pw:
-        persistent = pw.chromium.launch_persistent_context(
-            profile, executable_path=run.args.chromium, args=e2e.CHROMIUM_ARGS,
-        )
-        browser = persistent.browser
-        for part in (week_and_month, lambda r, b: pages_in(r, b, "en"), lambda r, b: pages_in(r, b, "es")):
-            try:
-                part(run, browser)
-            except Exception:  # one broken flow must not hide the others' results
-                run.check(False, f"a part stopped:\n{traceback.format_exc()}")
-        persistent.close()
-    for c in run.console:
-        run.check(False, c)
-    if run.failures:
-        print(f"\n{len(run.failures)} browser check(s) failed", flush=True)
-        return 1
-    print("all views browser checks passed", flush=True)
-    return 0
-
+    parts = (week_and_month, lambda r, b: pages_in(r, b, "en"), lambda r, b: pages_in(r, b, "es"))
+    return e2e.run_parts(p.parse_args(), parts, "salas-views-")
 
 if __name__ == "__main__":
     sys.exit(main())

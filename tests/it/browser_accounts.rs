@@ -7,12 +7,9 @@
 use crate::common::{SmtpSink, TestServer, config};
 use serde_json::json;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-
 // Several worker threads: the server answers the browser while this test waits for python3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgot_password_invitation_and_spanish_in_headless_chromium() {
-    assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: apt-get install chromium chromium-driver");
     let sink = SmtpSink::start();
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path());
@@ -28,13 +25,10 @@ async fn forgot_password_invitation_and_spanish_in_headless_chromium() {
     let reset = admin.post(&format!("/api/v1/users/{}/password-reset", on_phone.id), json!({})).await;
     assert_eq!(reset.status, 202, "{}", reset.body);
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/accounts.py");
-    let shots = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
     let mail_dir = sink.out.path().to_string_lossy().to_string();
-    let args: Vec<String> = [
-        script,
+    let args = [
         "--url",
-        &s.url,
+        s.url.as_str(),
         "--mail-dir",
         &mail_dir,
         "--member-email",
@@ -45,24 +39,8 @@ async fn forgot_password_invitation_and_spanish_in_headless_chromium() {
         &on_phone.email,
         "--new-password",
         "a brand new passphrase",
-        "--shots",
-        shots,
-        "--chromium",
-        CHROMIUM,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
-        .await
-        .expect("join")
-        .expect("python3 runs (with Playwright: python3 -m pip install playwright)");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "the browser run failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
+    ];
+    crate::chromium::run("accounts.py", args.map(String::from).to_vec()).await;
     // The browser's new password works outside the browser too.
     s.sign_in(&member.email, "a brand new passphrase").await;
     s.sign_in("ines@example.test", "a brand new passphrase").await;

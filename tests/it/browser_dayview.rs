@@ -3,11 +3,9 @@
 //! 1366×900 and as a phone agenda at 390 px; the form's day panel, a multi-day booking and a
 //! booking for someone else. Screenshots land in `target/screenshots/`.
 
-use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, PASSWORD, TestServer, at};
+use crate::common::{Api, TestServer, at};
 use chrono::{DateTime, Duration};
 use serde_json::json;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Tomorrow (so nothing is in the past whenever the test runs) at `minutes` past midnight, UTC.
 fn tomorrow_at(minutes: i64) -> String {
@@ -40,7 +38,6 @@ fn day_of_bookings() -> Vec<(usize, String, i64, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn day_view_agenda_and_booking_form_in_headless_chromium() {
-    assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: apt-get install chromium chromium-driver");
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;
@@ -65,43 +62,8 @@ async fn day_view_agenda_and_booking_form_in_headless_chromium() {
     }
     let day = |days: i64| at(days, 0)[..10].to_string();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/dayview.py");
-    let shots = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
-    let args: Vec<String> = [
-        script,
-        "--url",
-        &s.url,
-        "--admin-email",
-        ADMIN_EMAIL,
-        "--admin-password",
-        ADMIN_PASSWORD,
-        "--member-email",
-        &member.email,
-        "--member-password",
-        PASSWORD,
-        "--date",
-        &day(1),
-        "--free-date",
-        &day(2),
-        "--shots",
-        shots,
-        "--chromium",
-        CHROMIUM,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
-        .await
-        .expect("join")
-        .expect("python3 runs (with Playwright: python3 -m pip install playwright)");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "the browser run failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-    println!("{stdout}");
+    let args = crate::chromium::args(&s, &member, &["--date", &day(1), "--free-date", &day(2)]);
+    println!("{}", crate::chromium::run("dayview.py", args).await);
 
     // What the browser booked reached the server: the multi-day booking spans two days and the
     // admin's booking is the member's.

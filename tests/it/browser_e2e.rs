@@ -3,10 +3,8 @@
 //! `/usr/bin/chromium` and `python3 -m pip install playwright` (`.ci/run` installs both); a
 //! missing one fails the test rather than skipping it. Screenshots land in `target/screenshots/`.
 
-use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, PASSWORD, TestServer, at};
+use crate::common::{Api, TestServer, at};
 use serde_json::json;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 async fn room(admin: &Api, name: &str, capacity: u32, location: &str) -> String {
     let body = json!({"name": name, "capacity": capacity, "location": location, "timezone": "Europe/Madrid",
@@ -25,7 +23,6 @@ async fn booking(api: &Api, room: &str, title: &str, start: String, end: String)
 // Several worker threads: the server answers the browser while this test waits for python3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_book_conflict_cancel_and_spanish_in_headless_chromium() {
-    assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: apt-get install chromium chromium-driver");
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;
@@ -39,44 +36,8 @@ async fn sign_in_book_conflict_cancel_and_spanish_in_headless_chromium() {
     booking(&member, &south, "One to one", at(1, 11), half_past).await;
     let day = |days: i64| at(days, 0)[..10].to_string();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/e2e.py");
-    let shots = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
-    let args: Vec<String> = [
-        script,
-        "--url",
-        &s.url,
-        "--admin-email",
-        ADMIN_EMAIL,
-        "--admin-password",
-        ADMIN_PASSWORD,
-        "--member-email",
-        &member.email,
-        "--member-password",
-        PASSWORD,
-        "--room-north",
-        &north,
-        "--date",
-        &day(1),
-        "--free-date",
-        &day(2),
-        "--shots",
-        shots,
-        "--chromium",
-        CHROMIUM,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
-        .await
-        .expect("join")
-        .expect("python3 runs (with Playwright: python3 -m pip install playwright)");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "the browser run failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
+    let args = crate::chromium::args(&s, &member, &["--room-north", &north, "--date", &day(1), "--free-date", &day(2)]);
+    crate::chromium::run("e2e.py", args).await;
     // The page's subscription reached the server, for the member who enabled it.
     let subscriptions = member.get("/api/v1/push/subscriptions").await;
     let endpoints: Vec<&str> =

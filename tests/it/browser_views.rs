@@ -3,10 +3,8 @@
 //! through the API. Needs `/usr/bin/chromium` and Playwright, as browser_e2e does; screenshots
 //! land in `target/screenshots/`.
 
-use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, PASSWORD, TestServer, at};
+use crate::common::{Api, TestServer, at};
 use serde_json::json;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 async fn room(admin: &Api, name: &str) -> String {
     let body = json!({"name": name, "capacity": 8, "location": "Floor 1", "timezone": "Europe/Madrid"});
@@ -24,7 +22,6 @@ async fn booking(api: &Api, room: &str, title: &str, start: String, end: String)
 // Several worker threads: the server answers the browser while this test waits for python3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn week_month_small_calendar_and_shortcuts_in_headless_chromium() {
-    assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: apt-get install chromium");
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;
@@ -36,41 +33,7 @@ async fn week_month_small_calendar_and_shortcuts_in_headless_chromium() {
         (chrono::DateTime::parse_from_rfc3339(&at(1, 11)).expect("time") + chrono::Duration::minutes(30)).to_rfc3339();
     booking(&member, &south, "One to one", at(1, 11), half_past).await;
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/views.py");
-    let shots = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
     let date = at(1, 0)[..10].to_string();
-    let args: Vec<String> = [
-        script,
-        "--url",
-        &s.url,
-        "--admin-email",
-        ADMIN_EMAIL,
-        "--admin-password",
-        ADMIN_PASSWORD,
-        "--member-email",
-        &member.email,
-        "--member-password",
-        PASSWORD,
-        "--room-north",
-        &north,
-        "--date",
-        &date,
-        "--shots",
-        shots,
-        "--chromium",
-        CHROMIUM,
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
-        .await
-        .expect("join")
-        .expect("python3 runs (with Playwright: python3 -m pip install playwright)");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "the browser run failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
+    crate::chromium::run("views.py", crate::chromium::args(&s, &member, &["--room-north", &north, "--date", &date]))
+        .await;
 }

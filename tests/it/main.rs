@@ -20,6 +20,7 @@ mod browser_e2e;
 mod browser_views;
 mod caldav;
 mod checkin;
+mod chromium;
 mod cli;
 mod concurrency;
 mod crash;
