@@ -35,6 +35,7 @@ mod repeat;
 mod report_charts;
 mod report_subscriptions;
 mod reports;
+mod room_filter;
 mod rooms;
 pub mod session;
 mod sso;

@@ -4,6 +4,7 @@
 //! gaps in time order with the bookings: hidden on a desktop, they make the phone's agenda.
 
 use super::format::{self, day_start};
+use super::room_filter::{FilterForm, RoomFilter};
 use super::session::{Member, Viewer};
 use super::{Ctx, PageResult, fail, render_sized};
 use crate::model::reservation::Reservation;
@@ -203,11 +204,8 @@ pub fn gap_link(v: &Viewer, room: RoomId, g: TimeRange) -> Gap {
 #[derive(Deserialize, Default)]
 pub struct DayQuery {
     date: Option<String>,
-    #[serde(default)]
-    location: String,
-    capacity: Option<String>,
-    #[serde(default)]
-    resource: String,
+    #[serde(flatten)]
+    filter: RoomFilter,
 }
 
 #[derive(Template)]
@@ -215,18 +213,13 @@ pub struct DayQuery {
 struct DayPage<'a> {
     ctx: Ctx,
     heading: String,
-    date: String,
     prev: String,
     next: String,
     today: String,
     grid: Grid,
     tracks: Vec<Track<'a>>,
     slots: i64,
-    locations: Vec<String>,
-    resources: Vec<(String, String)>,
-    location: String,
-    capacity: String,
-    resource: String,
+    filters: FilterForm,
 }
 
 pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQuery>) -> PageResult {
@@ -234,16 +227,8 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     let now = crate::clock::now();
     let today = format::local(v.tz, now).date_naive();
     let day = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
-    let capacity: u32 = q.capacity.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
     let all_rooms = state.groups.visible(&m.actor(), state.rooms.list(false).map_err(fail(v))?);
-    let resources = state.rooms.resources().map_err(fail(v))?;
-    let rooms: Vec<Room> = all_rooms
-        .iter()
-        .filter(|r| q.location.is_empty() || r.location == q.location)
-        .filter(|r| r.capacity >= capacity)
-        .filter(|r| q.resource.is_empty() || r.resources.iter().any(|id| id.to_string() == q.resource))
-        .cloned()
-        .collect();
+    let rooms: Vec<Room> = q.filter.apply(&all_rooms).into_iter().cloned().collect();
     let (from, to) = (day_start(v.tz, day), day_start(v.tz, day + Duration::days(1)));
     let (actor, window) = (m.actor(), TimeRange::new(from, to));
     let mut by_room: Vec<(Room, Vec<Arc<Reservation>>)> = Vec::new();
@@ -273,24 +258,17 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
             now_cols: grid.now_cols.clone(),
         });
     }
-    let mut locations: Vec<String> = all_rooms.iter().map(|r| r.location.clone()).filter(|l| !l.is_empty()).collect();
-    locations.sort();
-    locations.dedup();
+    let filters = q.filter.form(&state, v, "/", date, &all_rooms)?;
     let page = DayPage {
         ctx: Ctx::new(v, "timeline"),
         heading: format::date_long(&v.tr, day),
         prev: (day - Duration::days(1)).format("%Y-%m-%d").to_string(),
         next: (day + Duration::days(1)).format("%Y-%m-%d").to_string(),
         today: today.format("%Y-%m-%d").to_string(),
-        date,
         slots: grid.slots(),
         grid,
         tracks,
-        locations,
-        resources: resources.into_iter().map(|r| (r.id.to_string(), r.name)).collect(),
-        location: q.location,
-        capacity: q.capacity.unwrap_or_default(),
-        resource: q.resource,
+        filters,
     };
     let size = page_size(by_room.len(), everything.len());
     Ok(render_sized(StatusCode::OK, &page, v.flash.is_some(), size))

@@ -3,6 +3,7 @@
 //! fetch, call it and fill the templates.
 
 use super::format;
+use super::room_filter::{FilterForm, RoomFilter};
 use super::session::{Member, Viewer};
 use super::views_nav::{iso, month_title, parse_date, parse_month, weekday_names};
 use super::{Ctx, PageResult, error_page, fail, render, render_sized};
@@ -24,15 +25,12 @@ use std::sync::Arc;
 /// Bookings a cell lists before "+N more".
 const LISTED: usize = 3;
 
-/// The day view's room filters, with the same parameter names, so links carry them across views.
+/// The date, and the day view's room filters.
 #[derive(Deserialize, Default)]
 pub struct WeekQuery {
     date: Option<String>,
-    #[serde(default)]
-    location: String,
-    capacity: Option<String>,
-    #[serde(default)]
-    resource: String,
+    #[serde(flatten)]
+    filter: RoomFilter,
 }
 
 #[derive(Deserialize, Default)]
@@ -83,12 +81,7 @@ struct WeekPage {
     heading: String,
     days: Vec<DayHead>,
     rows: Vec<WeekRow>,
-    date: String,
-    locations: Vec<String>,
-    resources: Vec<(String, String)>,
-    location: String,
-    capacity: String,
-    resource: String,
+    filters: FilterForm,
 }
 
 /// A 400 page naming the parameter and the form it takes.
@@ -132,14 +125,8 @@ pub async fn week(State(state): State<AppState>, m: Member, Query(q): Query<Week
     };
     let days = calendar::week_of(shown);
     let actor = m.actor();
-    let capacity: u32 = q.capacity.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
     let all_rooms = state.groups.visible(&actor, state.rooms.list(false).map_err(fail(v))?);
-    let rooms: Vec<&Room> = all_rooms
-        .iter()
-        .filter(|r| q.location.is_empty() || r.location == q.location)
-        .filter(|r| r.capacity >= capacity)
-        .filter(|r| q.resource.is_empty() || r.resources.iter().any(|id| id.to_string() == q.resource))
-        .collect();
+    let rooms: Vec<&Room> = q.filter.apply(&all_rooms);
     let window = calendar::days_window(v.tz, days[0], days[6]);
     let windows: Vec<TimeRange> = days.iter().map(|d| calendar::day_window(v.tz, *d)).collect();
     let mut rows = Vec::with_capacity(rooms.len());
@@ -180,9 +167,7 @@ pub async fn week(State(state): State<AppState>, m: Member, Query(q): Query<Week
             cells,
         });
     }
-    let mut locations: Vec<String> = all_rooms.iter().map(|r| r.location.clone()).filter(|l| !l.is_empty()).collect();
-    locations.sort();
-    locations.dedup();
+    let filters = q.filter.form(&state, v, "/week", iso(shown), &all_rooms)?;
     let page = WeekPage {
         ctx: Ctx::new(v, "timeline"),
         heading: v.tr.f("week_of", &[("date", &format::date_long(&v.tr, days[0]))]),
@@ -196,12 +181,7 @@ pub async fn week(State(state): State<AppState>, m: Member, Query(q): Query<Week
             })
             .collect(),
         rows,
-        date: iso(shown),
-        locations,
-        resources: state.rooms.resources().map_err(fail(v))?.into_iter().map(|r| (r.id.to_string(), r.name)).collect(),
-        location: q.location,
-        capacity: q.capacity.unwrap_or_default(),
-        resource: q.resource,
+        filters,
     };
     let size = 8192 + 7 * 600 * page.rows.len() + 300 * count;
     Ok(render_sized(StatusCode::OK, &page, v.flash.is_some(), size))
