@@ -133,16 +133,25 @@ impl Users {
     /// that signs in with a password kept here and the requests from `client` are not too many.
     /// None otherwise; the caller answers the same either way.
     pub async fn forgot_password(&self, email: &str, client: &str, lang: &str) -> Result<Option<LinkMail>> {
-        let now = clock::now();
-        if self.reset_limiter.locked_for(&self.store, email, client, now)?.is_some() {
+        // Every request counts, known address or not.
+        if !self.count_link_request(email, client).await? {
             return Ok(None);
         }
-        // Every request counts, known address or not.
-        self.reset_limiter.failed(&self.store, email, client, now).await?;
         let user = self.store.view()?.user_by_email(&rules::normalize_email(email))?;
         let Some(user) = user.filter(|u| self.accepts_local_password(u)) else { return Ok(None) };
         let entry = Entry::new(AuditAction::ResetLinkSent, Some(user.id)).detail(json!({"asked_by": "self"}));
         self.store_link(LinkPurpose::Reset, &user, entry, lang).await.map(Some)
+    }
+
+    /// Counts a request for a link to `email` from `client`; false when they asked too often.
+    async fn count_link_request(&self, email: &str, client: &str) -> Result<bool> {
+        let _turn = self.link_turn.lock().await;
+        let now = clock::now();
+        if self.reset_limiter.locked_for(&self.store, email, client, now)?.is_some() {
+            return Ok(false);
+        }
+        self.reset_limiter.failed(&self.store, email, client, now).await?;
+        Ok(true)
     }
 
     /// An administrator sends a user a reset link.
@@ -199,11 +208,10 @@ impl Users {
         if self.store.view()?.user_by_email(&email)?.is_some() {
             return self.forgot_password(&email, client, lang).await;
         }
-        let now = clock::now();
-        if self.reset_limiter.locked_for(&self.store, &email, client, now)?.is_some() {
+        if !self.count_link_request(&email, client).await? {
             return Ok(None);
         }
-        self.reset_limiter.failed(&self.store, &email, client, now).await?;
+        let now = clock::now();
         let NewLink { hash, record, mut mail } = new_link(LinkPurpose::Signup, None, &email, name.trim(), now);
         mail.language = if lang.is_empty() { "en".into() } else { lang.to_string() };
         let audit = Entry::new(AuditAction::SignupLinkSent, None).attempted(&email);

@@ -38,6 +38,9 @@ pub struct Users {
     limiter: Arc<LoginLimiter>,
     /// Counts requests for reset and sign-up links, by address and client, as sign-ins are.
     reset_limiter: Arc<LoginLimiter>,
+    /// One link request judged at a time: the limiter reads, then counts, and requests that
+    /// came together would all read "not yet" (this process; replicas count each their own).
+    link_turn: Arc<tokio::sync::Mutex<()>>,
     /// `[auth] self_signup_domains`.
     signup_domains: Arc<Vec<String>>,
     token_ttl_minutes: u32,
@@ -92,6 +95,7 @@ impl Users {
             )),
             // Three links an hour for one address from one client (twelve for the client).
             reset_limiter: Arc::new(LoginLimiter::new(3, 15 * 60, 60).counting("reset:")),
+            link_turn: Arc::new(tokio::sync::Mutex::new(())),
             signup_domains: Arc::new(auth.self_signup_domains.clone()),
             token_ttl_minutes: auth.token_ttl_minutes,
             local_passwords: auth.local_passwords,

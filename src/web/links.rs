@@ -9,20 +9,37 @@ use axum::http::{HeaderMap, header};
 /// The path a link's secret is followed at (resets, invitations and sign-ups alike).
 pub const FOLLOW: &str = "/password/reset/";
 
-/// `[auth] public_url`, or else the address the request came to.
-fn base(state: &AppState, headers: &HeaderMap) -> String {
+/// Who asked for a link: the address a request came to is theirs to choose (its Host header).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// A signed-in administrator (a reset or an invitation they send).
+    Admin,
+    /// Anyone (forgot password, sign-up): the link never takes the request's Host, or a forged
+    /// one would mail a stranger's secret to the forger's site.
+    Anyone,
+}
+
+/// `[auth] public_url`, or else, for an administrator's request, the address it came to.
+fn base(state: &AppState, headers: &HeaderMap, asker: Asker) -> Option<String> {
     if !state.ui.public_url.is_empty() {
-        return state.ui.public_url.trim_end_matches('/').to_string();
+        return Some(state.ui.public_url.trim_end_matches('/').to_string());
+    }
+    if asker == Asker::Anyone {
+        return None;
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let https = headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
 }
 
 /// Queues the e-mail with the link. A failure is logged (never with the link) and not shown: the
 /// person asking is told the same either way.
-pub async fn send(state: &AppState, headers: &HeaderMap, mail: &LinkMail) {
-    let url = format!("{}{FOLLOW}{}", base(state, headers), mail.secret);
+pub async fn send(state: &AppState, headers: &HeaderMap, mail: &LinkMail, asker: Asker) {
+    let Some(base) = base(state, headers, asker) else {
+        tracing::warn!(purpose = ?mail.purpose, "no account link e-mailed: set [auth] public_url to send links asked for by people who are not signed in");
+        return;
+    };
+    let url = format!("{base}{FOLLOW}{}", mail.secret);
     let link =
         Link { purpose: mail.purpose, email: &mail.email, name: &mail.name, language: &mail.language, url: &url };
     if let Err(e) = state.notifier.send_account_link(&link).await {
@@ -36,7 +53,7 @@ pub fn forgot_in_background(state: AppState, headers: HeaderMap, email: String, 
     let lang = lang.to_string();
     tokio::spawn(async move {
         match state.users.forgot_password(&email, &client, &lang).await {
-            Ok(Some(mail)) => send(&state, &headers, &mail).await,
+            Ok(Some(mail)) => send(&state, &headers, &mail, Asker::Anyone).await,
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "could not make a password-reset link"),
         }
@@ -56,7 +73,7 @@ pub fn signup_in_background(
     let lang = lang.to_string();
     tokio::spawn(async move {
         match state.users.request_signup(&email, &name, &client, &lang).await {
-            Ok(Some(mail)) => send(&state, &headers, &mail).await,
+            Ok(Some(mail)) => send(&state, &headers, &mail, Asker::Anyone).await,
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "could not make a sign-up link"),
         }

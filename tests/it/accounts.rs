@@ -5,16 +5,21 @@
 //! does not move the users module's time.)
 
 use crate::browser::{Browser, Page};
-use crate::common::{PASSWORD, SmtpSink, TestServer, config};
+use crate::common::{PASSWORD, SmtpSink, TestServer, config, free_port};
 use serde_json::{Value, json};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
+/// A server whose `[auth] public_url` is its own address: links asked for by people who are not
+/// signed in are e-mailed only when it is set.
 async fn start(sink: &SmtpSink, domains: &[&str]) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path());
     sink.configure(&mut c);
     c.auth.self_signup_domains = domains.iter().map(|d| d.to_string()).collect();
+    let port = free_port();
+    c.listen = format!("127.0.0.1:{port}");
+    c.auth.public_url = format!("http://127.0.0.1:{port}");
     TestServer::start_with(dir, c).await
 }
 
@@ -255,4 +260,56 @@ async fn people_of_the_allowed_domains_sign_up_and_others_are_told_which_domains
     let audit = admin.get("/api/v1/audit?limit=1000").await.body.to_string();
     assert!(audit.contains("user.signup_link_sent") && audit.contains("user.signed_up"), "{audit}");
     s.stop().await;
+}
+
+/// A forged `Host` never makes the link: it points at `[auth] public_url`, and without one the
+/// link asked for by someone not signed in is not sent at all (an administrator's reset is).
+#[tokio::test]
+async fn a_forged_host_never_makes_the_link() {
+    let sink = SmtpSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    sink.configure(&mut c);
+    c.auth.public_url = "https://salas.example.test".into();
+    let s = TestServer::start_with(dir, c).await;
+    let member = s.user("member").await;
+    let anonymous = s.anonymous();
+    let forged = anonymous
+        .http
+        .post(format!("{}/api/v1/auth/password-reset", anonymous.base))
+        .header("host", "evil.example")
+        .json(&json!({"email": member.email}));
+    assert_eq!(anonymous.send(forged).await.status, 202);
+    let mail = sink.wait_for(1, |m| m["text"].as_str().is_some_and(|t| t.contains("/password/reset/"))).await;
+    let text = mail[0]["text"].as_str().unwrap();
+    assert!(text.contains("https://salas.example.test/password/reset/") && !text.contains("evil.example"), "{text}");
+    s.stop().await;
+
+    let sink = SmtpSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    sink.configure(&mut c);
+    let s = TestServer::start_with(dir, c).await;
+    let admin = s.admin().await;
+    let member = s.user("member").await;
+    let forged = anonymous_reset(&s, &member.email).await;
+    assert_eq!(forged, 202);
+    let sent = admin.post(&format!("/api/v1/users/{}/password-reset", member.id), json!({})).await;
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    let mail = sink.wait_for(1, |m| m["text"].as_str().is_some_and(|t| t.contains("/password/reset/"))).await;
+    assert_eq!(mail.len(), 1, "only the administrator's reset: {mail:#?}");
+    let deliveries = admin.get("/api/v1/admin/email/deliveries").await;
+    let resets = deliveries.body.as_array().unwrap().iter().filter(|d| d["kind"] == "account.reset").count();
+    assert_eq!(resets, 1, "{}", deliveries.body);
+    s.stop().await;
+}
+
+async fn anonymous_reset(s: &TestServer, email: &str) -> u16 {
+    let anonymous = s.anonymous();
+    let req = anonymous
+        .http
+        .post(format!("{}/api/v1/auth/password-reset", anonymous.base))
+        .header("host", "evil.example")
+        .json(&json!({"email": email}));
+    anonymous.send(req).await.status
 }

@@ -4,7 +4,7 @@
 //! invitation, and a reset link for the phone-width check. Screenshots land in
 //! `target/screenshots/`.
 
-use crate::common::{SmtpSink, TestServer, config};
+use crate::common::{SmtpSink, TestServer, config, free_port};
 use serde_json::json;
 
 // Several worker threads: the server answers the browser while this test waits for python3.
@@ -15,6 +15,10 @@ async fn forgot_password_invitation_and_spanish_in_headless_chromium() {
     let mut c = config(dir.path());
     sink.configure(&mut c);
     c.auth.self_signup_domains = vec!["example.test".into()];
+    // Links asked for by people not signed in are e-mailed only with `[auth] public_url`.
+    let port = free_port();
+    c.listen = format!("127.0.0.1:{port}");
+    c.auth.public_url = format!("http://127.0.0.1:{port}");
     let s = TestServer::start_with(dir, c).await;
     let admin = s.admin().await;
     let member = s.user("member").await;

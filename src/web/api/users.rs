@@ -124,7 +124,7 @@ pub async fn create(
     };
     if body.invite {
         let (user, mail) = state.users.invite(&actor, input).await?;
-        crate::web::links::send(&state, &headers, &mail).await;
+        crate::web::links::send(&state, &headers, &mail, crate::web::links::Asker::Admin).await;
         let location = format!("/api/v1/users/{}", user.id);
         return Ok(created(location, None, CreatedUserDto { user: user.into(), password: None }));
     }
@@ -147,7 +147,7 @@ pub async fn password_reset(
     Path(id): Path<UserId>,
 ) -> Result<StatusCode, Problem> {
     let mail = state.users.send_password_reset(&actor, id).await?;
-    crate::web::links::send(&state, &headers, &mail).await;
+    crate::web::links::send(&state, &headers, &mail, crate::web::links::Asker::Admin).await;
     Ok(StatusCode::ACCEPTED)
 }
 

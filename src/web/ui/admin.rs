@@ -417,7 +417,7 @@ pub async fn create_user(
     if f.invite == "on" {
         return match state.users.invite(&m.actor(), input).await {
             Ok((user, mail)) => {
-                crate::web::links::send(&state, &headers, &mail).await;
+                crate::web::links::send(&state, &headers, &mail, crate::web::links::Asker::Admin).await;
                 Ok(redirect_with("/admin/users", &v.tr.f("user_invited", &[("email", &user.email)])))
             }
             Err(e) => users_page(&state, &m, &q, user_errors(v, e)?, None, StatusCode::UNPROCESSABLE_ENTITY),
@@ -446,7 +446,7 @@ pub async fn send_reset(
     let v = &m.viewer;
     match state.users.send_password_reset(&m.actor(), id).await {
         Ok(mail) => {
-            crate::web::links::send(&state, &headers, &mail).await;
+            crate::web::links::send(&state, &headers, &mail, crate::web::links::Asker::Admin).await;
             Ok(redirect_with("/admin/users", &v.tr.f("reset_link_sent", &[("email", &mail.email)])))
         }
         Err(e) => {
