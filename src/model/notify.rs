@@ -52,6 +52,35 @@ pub struct Delivery {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+impl Delivery {
+    /// A delivery not tried yet, due `now`, with no language, event or subject (set them with
+    /// struct update syntax where they apply).
+    pub fn pending(
+        channel: Channel,
+        recipient: &str,
+        kind: &str,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Delivery {
+        Delivery {
+            id: DeliveryId::new(),
+            channel,
+            recipient: recipient.to_string(),
+            language: String::new(),
+            kind: kind.to_string(),
+            event_id: None,
+            subject: String::new(),
+            payload,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            last_error: None,
+            next_attempt_at: now,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}
+
 /// An entry of a user's in-app notification centre.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Notification {

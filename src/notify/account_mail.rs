@@ -3,9 +3,8 @@
 //! sealed in the delivery (secrets.rs): the store holds no usable link, only its hash (users/).
 
 use super::templates::Rendered;
-use crate::model::notify::{Channel, Delivery, DeliveryStatus};
+use crate::model::notify::{Channel, Delivery};
 use crate::model::user::LinkPurpose;
-use crate::types::DeliveryId;
 use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
@@ -46,21 +45,10 @@ pub struct Link<'a> {
 
 pub fn delivery(link: &Link<'_>, sealed_url: String, now: DateTime<Utc>) -> Delivery {
     let mail = AccountMail { recipient_name: link.name.to_string(), sealed_url };
+    let payload = serde_json::to_value(&mail).unwrap_or_default();
     Delivery {
-        id: DeliveryId::new(),
-        channel: Channel::Email,
-        recipient: link.email.to_string(),
         language: link.language.to_string(),
-        kind: kind(link.purpose).to_string(),
-        event_id: None,
-        subject: String::new(),
-        payload: serde_json::to_value(&mail).unwrap_or_default(),
-        status: DeliveryStatus::Pending,
-        attempts: 0,
-        last_error: None,
-        next_attempt_at: now,
-        created_at: now,
-        sent_at: None,
+        ..Delivery::pending(Channel::Email, link.email, kind(link.purpose), payload, now)
     }
 }
 
@@ -84,14 +72,7 @@ pub fn sample(kind: &str, lang: &str) -> serde_json::Value {
 }
 
 pub fn compose(from: &Mailbox, d: &Delivery, name: &str, rendered: &Rendered) -> Result<Message, String> {
-    let to: Mailbox = d.recipient.parse().map_err(|e| format!("recipient {}: {e}", d.recipient))?;
-    let to = Mailbox::new(Some(name.to_string()).filter(|n| !n.is_empty()), to.email);
-    let host = from.email.domain();
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(rendered.subject.clone())
-        .message_id(Some(format!("<{}@{host}>", d.id)))
+    super::email::envelope(from, d, name, &rendered.subject)?
         .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
         .map_err(|e| e.to_string())
 }

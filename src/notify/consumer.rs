@@ -8,10 +8,10 @@ use crate::clock::Clock;
 use crate::events::bus::{Consumer, Staging};
 use crate::events::{Event, EventKind};
 use crate::i18n::{Lang, Tr};
-use crate::model::notify::{Channel, Delivery, DeliveryStatus, Notification, Preferences};
+use crate::model::notify::{Channel, Delivery, Notification, Preferences};
 use crate::model::reservation::{Reservation, Status};
 use crate::store::{StoreError, Tx, View};
-use crate::types::{DeliveryId, NotificationId, UserId, micros};
+use crate::types::{NotificationId, UserId, micros};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
@@ -129,21 +129,11 @@ fn delivery(
     now: DateTime<Utc>,
 ) -> Delivery {
     let data = MailData { recipient_name: to.name.clone(), ..data.clone() };
+    let payload = serde_json::to_value(data).unwrap_or_default();
     Delivery {
-        id: DeliveryId::new(),
-        channel,
-        recipient: recipient.to_string(),
         language: to.language.clone(),
-        kind: kind.to_string(),
         event_id: event.map(|e| e.id),
-        subject: String::new(),
-        payload: serde_json::to_value(data).unwrap_or_default(),
-        status: DeliveryStatus::Pending,
-        attempts: 0,
-        last_error: None,
-        next_attempt_at: now,
-        created_at: now,
-        sent_at: None,
+        ..Delivery::pending(channel, recipient, kind, payload, now)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::types::ReservationId;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
@@ -138,6 +138,18 @@ pub(crate) fn describe(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// The envelope every delivered e-mail shares: from Salas, to the delivery's recipient under
+/// `name`, with a Message-ID derived from the delivery's id.
+pub(crate) fn envelope(from: &Mailbox, d: &Delivery, name: &str, subject: &str) -> Result<MessageBuilder, String> {
+    let to: Mailbox = d.recipient.parse().map_err(|e| format!("recipient {}: {e}", d.recipient))?;
+    let to = Mailbox::new(Some(name.to_string()).filter(|n| !n.is_empty()), to.email);
+    Ok(Message::builder().from(from.clone()).to(to).subject(subject).message_id(Some(format!(
+        "<{}@{}>",
+        d.id,
+        from.email.domain()
+    ))))
+}
+
 /// The message of an e-mail delivery. Its Message-ID is derived from the delivery id, so even a
 /// duplicate (the process dying between the server's "250" and the store's "sent") is
 /// recognisably the same message.
@@ -148,8 +160,6 @@ pub fn compose(
     rendered: &Rendered,
     now: DateTime<Utc>,
 ) -> Result<Message, String> {
-    let to: Mailbox = d.recipient.parse().map_err(|e| format!("recipient {}: {e}", d.recipient))?;
-    let to = Mailbox::new(Some(data.recipient_name.clone()).filter(|n| !n.is_empty()), to.email);
     let r = &data.reservation;
     // A declined or released reservation leaves the calendar like a cancelled one.
     let method = match d.kind.as_str() {
@@ -190,12 +200,7 @@ pub fn compose(
     };
     let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method_name}"))
         .map_err(|e| e.to_string())?;
-    let host = from.email.domain();
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(rendered.subject.clone())
-        .message_id(Some(format!("<{}@{host}>", d.id)))
+    envelope(from, d, &data.recipient_name, &rendered.subject)?
         .multipart(
             MultiPart::mixed()
                 .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))

@@ -4,12 +4,12 @@
 
 use super::templates::Rendered;
 use crate::access::Actor;
-use crate::model::notify::{Channel, Delivery, DeliveryStatus};
+use crate::model::notify::{Channel, Delivery};
 use crate::reports::model::Report;
 use crate::reports::subscriptions::{self, Period, Subscription, Window};
 use crate::reports::{Reports, export, pdf};
 use crate::store::{StoreError, Tx};
-use crate::types::{DeliveryId, RoomId, SubscriptionId, UserId};
+use crate::types::{RoomId, SubscriptionId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use lettre::Message;
@@ -78,22 +78,8 @@ fn delivery(
         room_name,
         location: s.location.clone(),
     };
-    Delivery {
-        id: DeliveryId::new(),
-        channel: Channel::Email,
-        recipient: email.to_string(),
-        language: language.to_string(),
-        kind: KIND.to_string(),
-        event_id: None,
-        subject: String::new(),
-        payload: serde_json::to_value(&mail).unwrap_or_default(),
-        status: DeliveryStatus::Pending,
-        attempts: 0,
-        last_error: None,
-        next_attempt_at: now,
-        created_at: now,
-        sent_at: None,
-    }
+    let payload = serde_json::to_value(&mail).unwrap_or_default();
+    Delivery { language: language.to_string(), ..Delivery::pending(Channel::Email, email, KIND, payload, now) }
 }
 
 /// The report of a delivery, computed now with the subscriber's current rights.
@@ -160,18 +146,12 @@ pub fn compose(
     rendered: &Rendered,
     report: &Report,
 ) -> Result<Message, String> {
-    let to: Mailbox = d.recipient.parse().map_err(|e| format!("recipient {}: {e}", d.recipient))?;
-    let to = Mailbox::new(Some(mail.recipient_name.clone()).filter(|n| !n.is_empty()), to.email);
     let stem = format!("salas-report-{}", mail.from.format("%Y-%m-%d"));
     let pdf = pdf::render(report, &rendered.subject);
     let xlsx = export::report_xlsx(report).map_err(|e| e.to_string())?;
     let pdf_type = ContentType::parse("application/pdf").map_err(|e| e.to_string())?;
     let xlsx_type = ContentType::parse(XLSX).map_err(|e| e.to_string())?;
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(rendered.subject.clone())
-        .message_id(Some(format!("<{}@{}>", d.id, from.email.domain())))
+    super::email::envelope(from, d, &mail.recipient_name, &rendered.subject)?
         .multipart(
             MultiPart::mixed()
                 .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))

@@ -250,20 +250,9 @@ impl Consumer for WebhookConsumer {
                 None => serde_json::to_value(event).map_err(|e| e.to_string())?,
             };
             let d = Delivery {
-                id: DeliveryId::new(),
-                channel: Channel::Webhook,
-                recipient: hook.id.to_string(),
-                language: String::new(),
-                kind: kind.clone(),
                 event_id: Some(event.id),
                 subject: hook.url.clone(),
-                payload,
-                status: DeliveryStatus::Pending,
-                attempts: 0,
-                last_error: None,
-                next_attempt_at: now,
-                created_at: now,
-                sent_at: None,
+                ..Delivery::pending(Channel::Webhook, &hook.id.to_string(), &kind, payload, now)
             };
             let key = event_once_key(event, &["webhook", &event.id.to_string(), &hook.id.to_string()]);
             out.push(Box::new(move |tx: &mut Tx| {

@@ -3,22 +3,7 @@
 //! `/usr/bin/chromium` and `python3 -m pip install playwright` (`.ci/run` installs both); a
 //! missing one fails the test rather than skipping it. Screenshots land in `target/screenshots/`.
 
-use crate::common::{Api, TestServer, at};
-use serde_json::json;
-
-async fn room(admin: &Api, name: &str, capacity: u32, location: &str) -> String {
-    let body = json!({"name": name, "capacity": capacity, "location": location, "timezone": "Europe/Madrid",
-        "description": format!("{name}: a quiet room on {location}.")});
-    let res = admin.post("/api/v1/rooms", body).await;
-    assert_eq!(res.status, 201, "{}", res.body);
-    res.body["id"].as_str().expect("room id").to_string()
-}
-
-async fn booking(api: &Api, room: &str, title: &str, start: String, end: String) {
-    let res =
-        api.post("/api/v1/reservations", json!({"room_id": room, "title": title, "start": start, "end": end})).await;
-    assert_eq!(res.status, 201, "{}", res.body);
-}
+use crate::common::{TestServer, at};
 
 // Several worker threads: the server answers the browser while this test waits for python3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,14 +11,14 @@ async fn sign_in_book_conflict_cancel_and_spanish_in_headless_chromium() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;
-    let north = room(&admin, "Sala Norte", 8, "Floor 1").await;
-    let south = room(&admin, "Sala Sur", 4, "Floor 1").await;
-    room(&admin, "Auditorio", 60, "Floor 2").await;
+    let north = admin.create_room_on("Sala Norte", 8, "Floor 1").await;
+    let south = admin.create_room_on("Sala Sur", 4, "Floor 1").await;
+    admin.create_room_on("Auditorio", 60, "Floor 2").await;
     // Tomorrow, so the times never fall in the past whenever the test runs; the UI shows UTC.
-    booking(&admin, &north, "Weekly planning", at(1, 9), at(1, 10)).await;
+    admin.book_titled(&north, "Weekly planning", &at(1, 9), &at(1, 10)).await;
     let half_past =
         (chrono::DateTime::parse_from_rfc3339(&at(1, 11)).expect("time") + chrono::Duration::minutes(30)).to_rfc3339();
-    booking(&member, &south, "One to one", at(1, 11), half_past).await;
+    member.book_titled(&south, "One to one", &at(1, 11), &half_past).await;
     let day = |days: i64| at(days, 0)[..10].to_string();
 
     let args = crate::chromium::args(&s, &member, &["--room-north", &north, "--date", &day(1), "--free-date", &day(2)]);

@@ -3,21 +3,7 @@
 //! through the API. Needs `/usr/bin/chromium` and Playwright, as browser_e2e does; screenshots
 //! land in `target/screenshots/`.
 
-use crate::common::{Api, TestServer, at};
-use serde_json::json;
-
-async fn room(admin: &Api, name: &str) -> String {
-    let body = json!({"name": name, "capacity": 8, "location": "Floor 1", "timezone": "Europe/Madrid"});
-    let res = admin.post("/api/v1/rooms", body).await;
-    assert_eq!(res.status, 201, "{}", res.body);
-    res.body["id"].as_str().expect("room id").to_string()
-}
-
-async fn booking(api: &Api, room: &str, title: &str, start: String, end: String) {
-    let res =
-        api.post("/api/v1/reservations", json!({"room_id": room, "title": title, "start": start, "end": end})).await;
-    assert_eq!(res.status, 201, "{}", res.body);
-}
+use crate::common::{TestServer, at};
 
 // Several worker threads: the server answers the browser while this test waits for python3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,13 +11,13 @@ async fn week_month_small_calendar_and_shortcuts_in_headless_chromium() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;
-    let north = room(&admin, "Sala Norte").await;
-    let south = room(&admin, "Sala Sur").await;
+    let north = admin.create_room_on("Sala Norte", 8, "Floor 1").await;
+    let south = admin.create_room_on("Sala Sur", 8, "Floor 1").await;
     // Tomorrow, so the times never fall in the past whenever the test runs; the UI shows UTC.
-    booking(&admin, &north, "Weekly planning", at(1, 9), at(1, 10)).await;
+    admin.book_titled(&north, "Weekly planning", &at(1, 9), &at(1, 10)).await;
     let half_past =
         (chrono::DateTime::parse_from_rfc3339(&at(1, 11)).expect("time") + chrono::Duration::minutes(30)).to_rfc3339();
-    booking(&member, &south, "One to one", at(1, 11), half_past).await;
+    member.book_titled(&south, "One to one", &at(1, 11), &half_past).await;
 
     let date = at(1, 0)[..10].to_string();
     crate::chromium::run("views.py", crate::chromium::args(&s, &member, &["--room-north", &north, "--date", &date]))

@@ -4,23 +4,9 @@
 //! in as on the day view.
 
 use crate::browser::Browser;
-use crate::common::{Api, PASSWORD, TestServer, at};
+use crate::common::{PASSWORD, TestServer, at};
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
-
-async fn room(admin: &Api, name: &str, location: &str) -> String {
-    let body = json!({"name": name, "capacity": 6, "location": location, "timezone": "Europe/Madrid"});
-    let res = admin.post("/api/v1/rooms", body).await;
-    assert_eq!(res.status, 201, "{}", res.body);
-    res.body["id"].as_str().unwrap().to_string()
-}
-
-async fn booking(api: &Api, room: &str, title: &str, start: &str, end: &str) -> String {
-    let body = json!({"room_id": room, "title": title, "start": start, "end": end});
-    let res = api.post("/api/v1/reservations", body).await;
-    assert_eq!(res.status, 201, "{}", res.body);
-    res.body["id"].as_str().unwrap().to_string()
-}
 
 fn date_of(rfc3339: &str) -> NaiveDate {
     rfc3339[..10].parse().unwrap()
@@ -40,10 +26,10 @@ fn week_cells(html: &str, room: &str) -> Vec<String> {
 async fn the_week_lists_rooms_with_each_booking_in_its_day_cell() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let north = room(&admin, "Sala Norte", "Floor 1").await;
-    let south = room(&admin, "Sala Sur", "Floor 2").await;
+    let north = admin.create_room_on("Sala Norte", 6, "Floor 1").await;
+    let south = admin.create_room_on("Sala Sur", 6, "Floor 2").await;
     let (start, end) = (at(3, 10), at(3, 12));
-    let id = booking(&admin, &north, "Quarterly review", &start, &end).await;
+    let id = admin.book_titled(&north, "Quarterly review", &start, &end).await;
     let day = date_of(&start);
 
     let mut b = Browser::new(&s);
@@ -91,16 +77,16 @@ async fn others_bookings_follow_the_day_views_privacy() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let member = s.user("member").await;
-    let open = room(&admin, "Sala Abierta", "HQ").await;
-    let hidden = room(&admin, "Sala Secreta", "HQ").await;
+    let open = admin.create_room_on("Sala Abierta", 6, "HQ").await;
+    let hidden = admin.create_room_on("Sala Secreta", 6, "HQ").await;
     let g = admin.post("/api/v1/groups", json!({"name": "Dirección"})).await.body["id"].as_str().unwrap().to_string();
     let rule = admin
         .send(admin.http.put(format!("{}/api/v1/rooms/{hidden}/access", admin.base)).json(&json!({"see": [g]})))
         .await;
     assert!(rule.status < 300, "{}", rule.body);
     let (start, end) = (at(2, 9), at(2, 10));
-    booking(&admin, &open, "Board lunch", &start, &end).await;
-    booking(&admin, &hidden, "Merger talks", &start, &end).await;
+    admin.book_titled(&open, "Board lunch", &start, &end).await;
+    admin.book_titled(&hidden, "Merger talks", &start, &end).await;
     let day = date_of(&start);
 
     let mut b = Browser::new(&s);
@@ -121,13 +107,13 @@ async fn others_bookings_follow_the_day_views_privacy() {
 async fn the_month_shows_bookings_on_their_days() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let north = room(&admin, "Sala Norte", "Floor 1").await;
+    let north = admin.create_room_on("Sala Norte", 6, "Floor 1").await;
     let (start, end) = (at(4, 8), at(4, 9));
-    let id = booking(&admin, &north, "Team breakfast", &start, &end).await;
+    let id = admin.book_titled(&north, "Team breakfast", &start, &end).await;
     // Four more on another day: three listed, "+1 more" to that day's view.
     let busy_day = at(5, 0);
     for h in 8..12 {
-        booking(&admin, &north, &format!("Slot {h}"), &at(5, h), &at(5, h + 1)).await;
+        admin.book_titled(&north, &format!("Slot {h}"), &at(5, h), &at(5, h + 1)).await;
     }
     let (day, busy) = (date_of(&start), date_of(&busy_day));
     let mut b = Browser::new(&s);
@@ -176,7 +162,7 @@ fn month_name(m: u32) -> &'static str {
 async fn bad_parameters_get_a_400_page_and_signed_out_visitors_sign_in() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let north = room(&admin, "Sala Norte", "Floor 1").await;
+    let north = admin.create_room_on("Sala Norte", 6, "Floor 1").await;
 
     let mut anonymous = Browser::new(&s);
     let day = anonymous.get("/").await;

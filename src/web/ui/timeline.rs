@@ -213,9 +213,6 @@ pub struct DayQuery {
 struct DayPage<'a> {
     ctx: Ctx,
     heading: String,
-    prev: String,
-    next: String,
-    today: String,
     grid: Grid,
     tracks: Vec<Track<'a>>,
     slots: i64,
@@ -262,9 +259,6 @@ pub async fn day(State(state): State<AppState>, m: Member, Query(q): Query<DayQu
     let page = DayPage {
         ctx: Ctx::new(v, "timeline"),
         heading: format::date_long(&v.tr, day),
-        prev: (day - Duration::days(1)).format("%Y-%m-%d").to_string(),
-        next: (day + Duration::days(1)).format("%Y-%m-%d").to_string(),
-        today: today.format("%Y-%m-%d").to_string(),
         slots: grid.slots(),
         grid,
         tracks,

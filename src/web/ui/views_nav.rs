@@ -96,6 +96,16 @@ pub fn weekday_names(tr: &Tr) -> Vec<(&'static str, &'static str)> {
 }
 
 impl ViewsNav {
+    /// The i18n keys of the period toolbar (`_period_nav.html`): its label, then previous, this
+    /// and next period.
+    pub fn period_keys(&self) -> [&'static str; 4] {
+        match self.kind {
+            "week" => ["week_nav", "previous_week", "views_this_week", "next_week"],
+            "month" => ["views_month_nav", "previous_month", "views_this_month", "next_month"],
+            _ => ["day_nav", "previous_day", "today", "next_day"],
+        }
+    }
+
     /// The navigation of the page at `address` (path and query) on `today`.
     pub fn of(tr: &Tr, address: &str, today: NaiveDate) -> ViewsNav {
         let (path, query) = address.split_once('?').unwrap_or((address, ""));

@@ -225,6 +225,25 @@ impl Api {
         res.body["id"].as_str().expect("room id").to_string()
     }
 
+    /// Creates a room in Europe/Madrid on `location`, with a one-line description, and returns
+    /// its id.
+    pub async fn create_room_on(&self, name: &str, capacity: u32, location: &str) -> String {
+        let body = json!({"name": name, "capacity": capacity, "location": location, "timezone": "Europe/Madrid",
+            "description": format!("{name}: a quiet room on {location}.")});
+        let res = self.post("/api/v1/rooms", body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        res.body["id"].as_str().expect("room id").to_string()
+    }
+
+    /// Books `room` under `title`, asserting that it was booked, and returns the reservation's id.
+    pub async fn book_titled(&self, room: &str, title: &str, start: &str, end: &str) -> String {
+        let res = self
+            .post("/api/v1/reservations", json!({"room_id": room, "title": title, "start": start, "end": end}))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        res.body["id"].as_str().expect("reservation id").to_string()
+    }
+
     /// Books like [`Api::book`], but a request the server never answered (it was killed) is
     /// `None` instead of a panic: (status, id) otherwise.
     pub async fn try_book(&self, room: &str, start: &str, end: &str) -> Option<(u16, String)> {
