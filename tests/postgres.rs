@@ -33,6 +33,8 @@ mod checkin;
 mod concurrency;
 #[path = "it/csrf.rs"]
 mod csrf;
+#[path = "it/delegates.rs"]
+mod delegates;
 #[path = "it/display.rs"]
 mod display;
 #[path = "it/errors.rs"]

@@ -365,6 +365,7 @@ mod tests {
             language: "en".into(),
             timezone: String::new(),
             phone: String::new(),
+            delegates: Vec::new(),
             created_at: now,
             updated_at: now,
             tokens_valid_after: now,

@@ -24,6 +24,10 @@ pub struct User {
     /// For text messages: E.164 (`+34600123456`); empty: none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub phone: String,
+    /// The people who may book for this user, and change or cancel their bookings
+    /// (users/delegates.rs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegates: Vec<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Access tokens issued before this instant are refused (set on password reset and role

@@ -1,7 +1,7 @@
 //! Checks and constructors shared by the single-reservation and the series write paths.
 
 use super::{MAX_ATTENDEES, NewReservation, ReservationError, Result};
-use crate::access::{Actor, RoomRights, may_manage_reservation};
+use crate::access::{Action, Actor, Denied, RoomRights, may_manage_reservation};
 use crate::model::reservation::{Reservation, Status};
 use crate::model::room::Room;
 use crate::store::{StoreError, Tx, View};
@@ -20,12 +20,23 @@ pub(super) fn check_room(tx: &Tx, room_id: RoomId) -> Result<Room> {
     }
 }
 
-/// Booking for someone else needs that someone to exist and be active.
-pub(super) fn check_owner(tx: &Tx, owner: UserId, actor: UserId) -> Result<()> {
-    if owner != actor && !tx.user(owner)?.is_some_and(|u| u.active) {
-        return Err(FieldErrors::one("user_id", "no_user", "no such active user").into());
+/// `actor` may book for `owner`: themselves; or an active user, if `actor` may book for anyone
+/// or was named one of their delegates.
+pub(super) fn check_owner(view: &View, owner: UserId, actor: &Actor) -> Result<()> {
+    if owner == actor.id {
+        return Ok(());
     }
-    Ok(())
+    let for_anyone = actor.may(Action::BookForOthers);
+    match view.user(owner)?.filter(|u| u.active) {
+        Some(u) if for_anyone || u.delegates.contains(&actor.id) => Ok(()),
+        None if for_anyone => Err(FieldErrors::one("user_id", "no_user", "no such active user").into()),
+        _ => Err(Denied.into()),
+    }
+}
+
+/// `owner` (an active user) named `actor` a delegate, who then acts for them.
+fn is_delegate_of(view: &View, actor: &Actor, owner: UserId) -> Result<bool> {
+    Ok(view.user(owner)?.is_some_and(|u| u.active && u.delegates.contains(&actor.id)))
 }
 
 /// A confirmed reservation of `input` over `range` (already validated).
@@ -96,9 +107,12 @@ pub(super) fn initial_status(view: &View, actor: &Actor, room: &Room) -> Result<
     }
 }
 
-/// Owners manage their reservations, managers all, and a room's `manage` groups that room's.
+/// Owners (and their delegates) manage their reservations, managers all, and a room's `manage`
+/// groups that room's.
 pub(super) fn check_permission(view: &View, actor: &Actor, r: &Reservation) -> Result<()> {
-    if may_manage_reservation(actor.role, r.user_id == actor.id) {
+    let acts_for_owner = r.user_id == actor.id
+        || (!may_manage_reservation(actor.role, false) && is_delegate_of(view, actor, r.user_id)?);
+    if may_manage_reservation(actor.role, acts_for_owner) {
         return Ok(());
     }
     match view.room(r.room_id)? {

@@ -171,7 +171,7 @@ impl Reservations {
             .write(move |tx: &mut Tx| {
                 let room = check_room(tx, input.room_id)?;
                 checks::check_may_book(tx, &actor, &room)?;
-                check_owner(tx, owner, actor_id)?;
+                check_owner(tx, owner, &actor)?;
                 let conflicts = tx.conflicts(input.room_id, range, None)?;
                 if !conflicts.is_empty() {
                     return Err(ReservationError::Conflict(conflicts));
@@ -201,9 +201,7 @@ impl Reservations {
             }
         }
         let owner = input.user_id.unwrap_or(actor.id);
-        if owner != actor.id {
-            actor.require(Action::BookForOthers)?;
-        }
+        checks::check_owner(&self.store.view()?, owner, actor)?;
         let mut errors = check_new_fields(input, clock::now(), &self.limits);
         let answers = match &input.fields {
             Some(given) => self.answers(given).unwrap_or_else(|e| {

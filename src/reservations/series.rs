@@ -89,7 +89,7 @@ impl Reservations {
             .write(move |tx: &mut Tx| {
                 let room = check_room(tx, input.room_id)?;
                 super::checks::check_may_book(tx, &actor, &room)?;
-                check_owner(tx, owner, actor_id)?;
+                check_owner(tx, owner, &actor)?;
                 let tz = zone(&room.timezone);
                 let ranges = recurrence::expand(&rule, tz, first, caps)
                     .map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;

@@ -131,6 +131,7 @@ impl Users {
                         language: "en".into(),
                         timezone: String::new(),
                         phone: String::new(),
+                        delegates: Vec::new(),
                         created_at: now,
                         updated_at: now,
                         tokens_valid_after: now,

@@ -308,6 +308,7 @@ fn sign_up(tx: &mut Tx, link: &AccountLink, password_hash: String, now: DateTime
         language: String::new(),
         timezone: String::new(),
         phone: String::new(),
+        delegates: Vec::new(),
         created_at: now,
         updated_at: now,
         tokens_valid_after: now,

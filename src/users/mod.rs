@@ -1,6 +1,7 @@
 //! Users: accounts, roles, sign-in, access tokens and API keys.
 
 mod basic;
+mod delegates;
 pub mod directory;
 pub mod error;
 mod limiter;
@@ -164,6 +165,7 @@ impl Users {
             language,
             timezone: String::new(),
             phone: String::new(),
+            delegates: Vec::new(),
             created_at: now,
             updated_at: now,
             tokens_valid_after: now,
@@ -497,6 +499,7 @@ fn stage_user_audit(tx: &mut Tx, base: &Entry, before: &User, after: &User, pass
         ("language", before.language != after.language),
         ("timezone", before.timezone != after.timezone),
         ("phone", before.phone != after.phone),
+        ("delegates", before.delegates != after.delegates),
     ];
     let fields: Vec<&str> = changed.iter().filter(|(_, c)| *c).map(|(f, _)| *f).collect();
     if !fields.is_empty() {

@@ -26,6 +26,7 @@ mod concurrency;
 mod crash;
 mod csrf;
 mod dayview;
+mod delegates;
 mod disk;
 mod display;
 mod errors;

@@ -135,6 +135,8 @@ const RULES: &[(&str, Need)] = &[
     ("GET /users", Manager),
     ("POST /users", Admin),
     ("GET /users/me", Viewer),
+    ("GET /users/me/delegates", Viewer),
+    ("PUT /users/me/delegates", Viewer),
     ("POST /users/me/feed-token", Viewer),
     ("GET /users/me/notification-preferences", Viewer),
     ("PUT /users/me/notification-preferences", Viewer),

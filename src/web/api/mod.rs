@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod booking_fields;
+pub mod delegates;
 pub mod displays;
 pub mod email;
 pub mod events;
@@ -45,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::password_reset))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::me))
+        .routes(routes!(delegates::get, delegates::put))
         .routes(routes!(users::get, users::update))
         .routes(routes!(users::list_keys, users::create_key))
         .routes(routes!(users::revoke_key))

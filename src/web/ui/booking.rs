@@ -197,12 +197,14 @@ impl FormState {
     }
 }
 
-/// The active people the actor may book for, by name; none for who may book only for themselves.
+/// The active people the actor may book for, by name: everyone for managers and administrators,
+/// and for others the people who named them a delegate (none for most).
 fn people(state: &AppState, m: &Member) -> Result<Vec<(String, String)>, crate::users::UserError> {
-    if !m.actor().may(Action::BookForOthers) {
-        return Ok(vec![]);
-    }
-    let mut users: Vec<_> = state.users.list(Some(&m.actor()))?.into_iter().filter(|u| u.active).collect();
+    let mut users: Vec<_> = if m.actor().may(Action::BookForOthers) {
+        state.users.list(Some(&m.actor()))?.into_iter().filter(|u| u.active).collect()
+    } else {
+        state.users.principals(&m.actor())?
+    };
     users.sort_by_key(|u| u.name.to_lowercase());
     Ok(users.into_iter().map(|u| (u.id.to_string(), format!("{} <{}>", u.name, u.email))).collect())
 }

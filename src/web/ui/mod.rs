@@ -95,6 +95,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/help", get(views::help))
         .route("/profile", get(profile::page_get).post(profile::update))
         .route("/profile/password", post(profile::password))
+        .route("/profile/delegates", post(profile::add_delegate))
+        .route("/profile/delegates/{id}/remove", post(profile::remove_delegate))
         .route("/profile/sms-test", post(profile::sms_test))
         .route("/profile/push", post(push::subscribe))
         .route("/profile/push-test", post(push::test))

@@ -1,11 +1,11 @@
-//! The profile: name, language, time zone, password and API keys.
+//! The profile: name, language, time zone, delegates, password and API keys.
 
 use super::booking::FormErrors;
 use super::session::Member;
 use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Scope;
 use crate::model::user::ApiKey;
-use crate::types::ApiKeyId;
+use crate::types::{ApiKeyId, UserId};
 use crate::users::{UserError, UserPatch};
 use crate::web::AppState;
 use askama::Template;
@@ -29,6 +29,8 @@ struct ProfilePage {
     /// Each key with its scope's label.
     keys: Vec<(ApiKey, String)>,
     new_key: Option<String>,
+    /// The people who may book for this user: (id, "Name <email>").
+    delegates: Vec<(String, String)>,
     /// Whether text messages are on (the phone's test button).
     sms_enabled: bool,
     errors: FormErrors,
@@ -58,6 +60,9 @@ fn page(state: &AppState, m: &Member, new_key: Option<String>, errors: FormError
             })
             .collect(),
         new_key,
+        delegates: (state.users.delegates(&m.actor()).map_err(fail(v))?.into_iter())
+            .map(|u| (u.id.to_string(), format!("{} <{}>", u.name, u.email)))
+            .collect(),
         sms_enabled: state.notifier.sms_enabled(),
         errors,
     };
@@ -94,6 +99,52 @@ pub async fn update(State(state): State<AppState>, m: Member, Form(f): Form<Prof
         )),
         Err(UserError::Invalid(e)) => {
             page(&state, &m, None, FormErrors::from_domain(v, &e), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(super::error_page(v, e.into())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DelegateForm {
+    email: String,
+}
+
+/// Names one more delegate.
+pub async fn add_delegate(State(state): State<AppState>, m: Member, Form(f): Form<DelegateForm>) -> PageResult {
+    if f.email.trim().is_empty() {
+        let e = crate::validation::FieldErrors::one("delegate_email", "required", "is required");
+        let errors = FormErrors::from_domain(&m.viewer, &e);
+        return page(&state, &m, None, errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let mut emails = delegate_emails(&state, &m)?;
+    emails.push(f.email);
+    set_delegates(&state, &m, &emails, "delegate_added").await
+}
+
+/// Takes a delegate's right to book for this user away.
+pub async fn remove_delegate(State(state): State<AppState>, m: Member, Path(id): Path<UserId>) -> PageResult {
+    let v = &m.viewer;
+    let kept: Vec<String> = (state.users.delegates(&m.actor()).map_err(fail(v))?.into_iter())
+        .filter(|u| u.id != id)
+        .map(|u| u.email)
+        .collect();
+    set_delegates(&state, &m, &kept, "delegate_removed").await
+}
+
+fn delegate_emails(state: &AppState, m: &Member) -> Result<Vec<String>, axum::response::Response> {
+    let named = state.users.delegates(&m.actor()).map_err(fail(&m.viewer))?;
+    Ok(named.into_iter().map(|u| u.email).collect())
+}
+
+async fn set_delegates(state: &AppState, m: &Member, emails: &[String], done: &str) -> PageResult {
+    let v = &m.viewer;
+    match state.users.set_delegates(&m.actor(), emails).await {
+        Ok(_) => Ok(redirect_with("/profile#delegates", v.tr.t(done))),
+        Err(UserError::Invalid(e)) => {
+            let mut errors = FormErrors::from_domain(v, &e);
+            errors.rename("delegates", "delegate_email");
+            page(state, m, None, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(super::error_page(v, e.into())),
     }
