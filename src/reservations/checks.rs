@@ -60,6 +60,7 @@ pub(super) fn new_reservation(
         booked_via: None,
         fields: Default::default(),
         calendar_name: None,
+        slot: None,
     }
 }
 
