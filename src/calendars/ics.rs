@@ -153,7 +153,7 @@ impl Writer {
             .timestamp(e.stamp)
             .starts(time(e.range.start))
             .ends(time(e.range.end))
-            .summary(e.title);
+            .summary(&text(e.title));
         if let Some(t) = e.modified {
             v.last_modified(t);
         }
@@ -164,10 +164,10 @@ impl Writer {
             Status::Cancelled | Status::Declined | Status::NoShow => EventStatus::Cancelled,
         });
         if !e.location.is_empty() {
-            v.location(e.location);
+            v.location(&text(e.location));
         }
         if !e.description.is_empty() {
-            v.description(e.description);
+            v.description(&text(e.description));
         }
         if let Some(p) = e.people {
             v.append_property(Property::new("ORGANIZER", format!("mailto:{}", p.organizer)));
@@ -186,6 +186,12 @@ impl Writer {
         }
         v.done()
     }
+}
+
+/// A TEXT value without carriage returns: the crate escapes line feeds (`\n`) but leaves a CR
+/// as it is, and forms send line breaks as CRLF.
+fn text(s: &str) -> String {
+    s.replace('\r', "")
 }
 
 /// An instant as the wall-clock time of `tz`, with its TZID.
@@ -211,7 +217,7 @@ mod tests {
             modified: None,
             range: TimeRange::new(t, t + chrono::Duration::hours(1)),
             title: &long,
-            description: "a\nb",
+            description: "a\r\nb",
             location: "",
             status: Status::Confirmed,
             people: Some(People { organizer: "salas@example.org", attendees: &attendees }),
