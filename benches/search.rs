@@ -126,6 +126,7 @@ fn reservations(rooms: &[Room], count: usize, start: DateTime<Utc>, rng: &mut Rn
                 booked_via: None,
                 fields: Default::default(),
                 calendar_name: None,
+                slot: None,
             }
         })
         .collect()

@@ -5,8 +5,11 @@
 
 pub mod error;
 pub mod ical;
+pub mod ics;
 pub mod privacy;
+pub mod recurring;
 pub mod sync;
+mod vtimezone;
 
 pub use error::CalendarError;
 

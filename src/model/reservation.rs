@@ -78,6 +78,25 @@ pub struct Reservation {
     /// its own event again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_name: Option<CalendarName>,
+    /// Where this occurrence sits in its series' rule, so calendars get the series as one
+    /// recurring event (absent on series booked before it was kept, and on single bookings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<SeriesSlot>,
+}
+
+/// An occurrence's place in its series: the rule as a calendar reads it and where it put this
+/// occurrence. Every occurrence of a series carries the same rule, so any one of them describes
+/// the whole series.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesSlot {
+    /// The rule, ending in the COUNT of the occurrences it was expanded to (caps included).
+    pub rrule: String,
+    /// The IANA zone the rule is read in (the room's when booked).
+    pub timezone: String,
+    /// The rule's first occurrence (DTSTART and DTEND), booked or not.
+    pub first: TimeRange,
+    /// Where the rule put this occurrence (its RECURRENCE-ID), wherever it has moved since.
+    pub at: DateTime<Utc>,
 }
 
 /// What a CalDAV client called a booking it made: the event's UID and the resource's name in

@@ -1,13 +1,14 @@
 //! E-mail over SMTP with lettre: the transport from `[smtp]`, and messages made of a plain-text
 //! and an HTML part plus an iCalendar invitation.
 
-use super::ics::{self, Invite, Method};
 use super::templates::Rendered;
+use crate::calendars::ics::{Entry, Method, People, Recurring, Writer};
+use crate::calendars::recurring::{series_uid, slots};
 use crate::config::SmtpConfig;
 use crate::model::field::{FieldValue, Label};
 use crate::model::notify::Delivery;
-use crate::model::reservation::Reservation;
-use crate::types::ReservationId;
+use crate::model::reservation::{Reservation, Status};
+use crate::types::{ReservationId, TimeRange};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::header::ContentType;
@@ -46,6 +47,10 @@ pub struct Occurrence {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub version: u64,
+    /// Where the series' rule put it (its RECURRENCE-ID); absent for series booked before
+    /// rules were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl MailData {
@@ -168,37 +173,13 @@ pub fn compose(
     };
     let mut attendees = vec![data.owner_email.clone()];
     attendees.extend(r.attendees.iter().filter(|a| **a != data.owner_email).cloned());
-    let uid = format!("{}@salas", r.id);
     let location = match data.room_location.as_str() {
         "" => data.room_name.clone(),
         l => format!("{}, {l}", data.room_name),
     };
-    let invite = Invite {
-        method,
-        uid: &uid,
-        sequence: r.version,
-        summary: &r.title,
-        description: &r.description,
-        location: &location,
-        start: r.start,
-        end: r.end,
-        stamp: now,
-        organizer: from.email.as_ref(),
-        attendees: &attendees,
-    };
-    let (ics, method_name) = if data.occurrences.is_empty() {
-        (ics::render(&invite), if method == Method::Cancel { "CANCEL" } else { "REQUEST" })
-    } else {
-        let uids: Vec<String> = data.occurrences.iter().map(|o| format!("{}@salas", o.id)).collect();
-        let events: Vec<Invite> = data
-            .occurrences
-            .iter()
-            .zip(&uids)
-            .map(|(o, uid)| Invite { uid, sequence: o.version, start: o.start, end: o.end, ..invite })
-            .collect();
-        (ics::render_all(&events), "PUBLISH")
-    };
-    let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method_name}"))
+    let people = People { organizer: from.email.as_ref(), attendees: &attendees };
+    let (ics, method) = invitation(data, method, &location, people, now);
+    let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={}", method.as_str()))
         .map_err(|e| e.to_string())?;
     envelope(from, d, &data.recipient_name, &rendered.subject)?
         .multipart(
@@ -207,6 +188,72 @@ pub fn compose(
                 .singlepart(Attachment::new("invite.ics".to_string()).body(ics, calendar)),
         )
         .map_err(|e| e.to_string())
+}
+
+/// The calendar object of a message. An occurrence of a series is addressed as that occurrence
+/// of the series' one recurring event (its UID and RECURRENCE-ID), so clients change or remove
+/// the occurrence they already have; a new series is that recurring event, with EXDATE for the
+/// occurrences not booked; several occurrences cancelled together are one CANCEL with an event
+/// per occurrence. Series booked before their rule was kept are told one event per occurrence.
+/// Returns the object and its method.
+fn invitation(data: &MailData, method: Method, location: &str, people: People, now: DateTime<Utc>) -> (String, Method) {
+    let r = &data.reservation;
+    let own_uid = format!("{}@salas", r.id);
+    let series = r.series_id.map(series_uid);
+    let rule = r.slot.as_ref().and_then(|s| Some((s, slots(s)?)));
+    let entry = Entry {
+        uid: &own_uid,
+        sequence: r.version,
+        stamp: now,
+        modified: None,
+        range: r.range(),
+        title: &r.title,
+        description: &r.description,
+        location,
+        status: r.status,
+        people: Some(people),
+        recurrence_id: None,
+    };
+    let mut w = Writer::new(Some(method));
+    match (&series, rule) {
+        (Some(uid), Some((slot, (zone, starts)))) if !data.occurrences.is_empty() && method == Method::Request => {
+            let booked: Vec<DateTime<Utc>> = data.occurrences.iter().filter_map(|o| o.at).collect();
+            let sequence = data.occurrences.iter().map(|o| o.version).max().unwrap_or(r.version);
+            w.series(&Recurring {
+                master: Entry { uid, sequence, range: slot.first, ..entry },
+                zone,
+                rrule: &slot.rrule,
+                last: starts.last().copied().unwrap_or(slot.first.start),
+                exdates: starts.into_iter().filter(|s| !booked.contains(s)).collect(),
+                overrides: Vec::new(),
+            });
+        }
+        (Some(uid), Some((slot, (zone, _)))) => {
+            let one = [Occurrence { id: r.id, start: r.start, end: r.end, version: r.version, at: Some(slot.at) }];
+            let told = if data.occurrences.is_empty() { &one[..] } else { &data.occurrences };
+            for o in told {
+                let Some(at) = o.at else { continue };
+                let range = TimeRange::new(o.start, o.end);
+                w.event(&Entry { uid, sequence: o.version, range, recurrence_id: Some((at, zone)), ..entry });
+            }
+        }
+        _ if !data.occurrences.is_empty() => {
+            // Events with different UIDs share a message only when published (RFC 5546); each
+            // says by its STATUS whether it is booked or cancelled.
+            w = Writer::new(Some(Method::Publish));
+            let status = if method == Method::Cancel { Status::Cancelled } else { r.status };
+            let uids: Vec<String> = data.occurrences.iter().map(|o| format!("{}@salas", o.id)).collect();
+            for (o, uid) in data.occurrences.iter().zip(&uids) {
+                let range = TimeRange::new(o.start, o.end);
+                w.event(&Entry { uid, sequence: o.version, range, status, ..entry });
+            }
+            return (w.finish(), Method::Publish);
+        }
+        _ => {
+            w.event(&entry);
+        }
+    }
+    (w.finish(), method)
 }
 
 /// A short message for the "send test e-mail" button.

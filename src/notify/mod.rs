@@ -7,7 +7,6 @@ pub mod account_mail;
 pub mod consumer;
 pub mod email;
 mod error;
-pub mod ics;
 mod inbox;
 mod pushing;
 pub mod report_mail;

@@ -64,7 +64,16 @@ pub fn regroup(view: &View, kind: &str, r: &Reservation, event: &Event) -> Resul
 
 /// The occurrences as an e-mail carries them.
 pub fn occurrences(group: &[Reservation]) -> Vec<Occurrence> {
-    group.iter().map(|o| Occurrence { id: o.id, start: o.start, end: o.end, version: o.version }).collect()
+    group
+        .iter()
+        .map(|o| Occurrence {
+            id: o.id,
+            start: o.start,
+            end: o.end,
+            version: o.version,
+            at: o.slot.as_ref().map(|s| s.at),
+        })
+        .collect()
 }
 
 /// The first occurrence of the group, which the message's reservation fields describe.

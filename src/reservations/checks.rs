@@ -71,6 +71,7 @@ pub(super) fn new_reservation(
         booked_via: None,
         fields: Default::default(),
         calendar_name: None,
+        slot: None,
     }
 }
 

@@ -42,9 +42,13 @@ impl FeedOwner {
 }
 
 /// What a feed shows: its name and the reservations with their room's name, cancelled ones too.
+/// A series that keeps its rule is shown whole (every occurrence of it the feed's owner has,
+/// whenever it is), so calendars get it as one recurring event; the other reservations are in
+/// `items`.
 pub struct Feed {
     pub name: String,
     pub items: Vec<(Reservation, String)>,
+    pub series: Vec<Vec<(Reservation, String)>>,
 }
 
 impl Reservations {
@@ -103,19 +107,39 @@ impl Reservations {
             limit: FEED_LIMIT,
         };
         let mut rooms: Vec<(RoomId, String)> = Vec::new();
-        let mut items = Vec::new();
+        let mut room_name = |id: RoomId| -> Result<String> {
+            if let Some((_, name)) = rooms.iter().find(|(r, _)| *r == id) {
+                return Ok(name.clone());
+            }
+            let name = view.room(id)?.map(|room| room.name).unwrap_or_default();
+            rooms.push((id, name.clone()));
+            Ok(name)
+        };
+        let (mut items, mut series) = (Vec::new(), Vec::new());
+        let mut seen = Vec::new();
         for r in view.list(&filter)? {
-            let room = match rooms.iter().find(|(id, _)| *id == r.room_id) {
-                Some((_, name)) => name.clone(),
-                None => {
-                    let name = view.room(r.room_id)?.map(|room| room.name).unwrap_or_default();
-                    rooms.push((r.room_id, name.clone()));
-                    name
+            match r.series_id.filter(|_| r.slot.is_some()) {
+                Some(id) if seen.contains(&id) => {}
+                Some(id) => {
+                    seen.push(id);
+                    let mut whole = Vec::new();
+                    for o in view.series(id)? {
+                        if filter.room.is_none_or(|room| o.room_id == room)
+                            && filter.user.is_none_or(|u| o.user_id == u)
+                        {
+                            let name = room_name(o.room_id)?;
+                            whole.push((o, name));
+                        }
+                    }
+                    series.push(whole);
                 }
-            };
-            items.push((r, room));
+                None => {
+                    let name = room_name(r.room_id)?;
+                    items.push((r, name));
+                }
+            }
         }
-        Ok(Feed { name, items })
+        Ok(Feed { name, items, series })
     }
 }
 

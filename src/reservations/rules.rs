@@ -118,6 +118,7 @@ mod tests {
             booked_via: None,
             fields: Default::default(),
             calendar_name: None,
+            slot: None,
         }
     }
 

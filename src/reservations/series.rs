@@ -9,7 +9,7 @@ use super::{NewReservation, ReservationError, ReservationPatch, Reservations, Re
 use crate::access::{Action, Actor};
 use crate::clock;
 use crate::events::EventKind;
-use crate::model::reservation::Reservation;
+use crate::model::reservation::{Reservation, SeriesSlot};
 use crate::store::Tx;
 use crate::types::{ReservationId, RoomId, SeriesId, TimeRange};
 use crate::validation::{FieldError, FieldErrors};
@@ -93,6 +93,14 @@ impl Reservations {
                 let tz = zone(&room.timezone);
                 let ranges = recurrence::expand(&rule, tz, first, caps)
                     .map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+                // Every occurrence keeps the rule as calendars will read it (ending in the COUNT
+                // expanded here), so the series is written as one recurring event.
+                let slot = SeriesSlot {
+                    rrule: recurrence::rrule_with_count(&rule, ranges.len()),
+                    timezone: tz.name().to_string(),
+                    first: ranges.first().copied().unwrap_or(first),
+                    at: first.start,
+                };
                 let guard = Guard::new(tx, &policies.global, &actor, &room, now)?;
                 let mut quota = guard.quota(owner, policies.week_zone, Vec::new());
                 let (mut free, mut skipped) = (Vec::new(), Vec::new());
@@ -116,6 +124,7 @@ impl Reservations {
                 for range in free {
                     let mut r = new_reservation(&input, owner, actor_id, range, now);
                     r.series_id = Some(series_id);
+                    r.slot = Some(SeriesSlot { at: range.start, ..slot.clone() });
                     r.fields = answers.clone();
                     r.status = status;
                     tx.put_reservation(r.clone());

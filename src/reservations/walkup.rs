@@ -79,6 +79,7 @@ impl Reservations {
                     booked_via: Some(display.id),
                     fields: Default::default(),
                     calendar_name: None,
+                    slot: None,
                 };
                 tx.put_reservation(r.clone());
                 tx.append_event(display_event(EventKind::ReservationCreated, &r, now));
@@ -177,6 +178,7 @@ mod tests {
             booked_via: None,
             fields: Default::default(),
             calendar_name: None,
+            slot: None,
         };
         assert_eq!(end_early_refusal(&r, t(9, 59, 0)), Some("not_started"));
         assert_eq!(end_early_refusal(&r, t(10, 30, 0)), None);

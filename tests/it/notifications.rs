@@ -262,3 +262,83 @@ async fn without_smtp_email_is_off_and_nothing_breaks() {
     }
     panic!("no in-app notification");
 }
+
+#[tokio::test]
+async fn a_series_invitation_is_one_recurring_event_and_a_move_addresses_its_occurrence() {
+    use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+    let sink = SmtpSink::start();
+    let s = server_with_mail(&sink, salas::clock::Clock::system()).await;
+    let admin = s.admin().await;
+    let member = s.user("member").await;
+    let room = admin.create_room("Sala Serie", 6).await;
+    let zone = chrono_tz::Europe::Madrid;
+    let first = NaiveDate::from_ymd_opt(salas::clock::now().year() + 1, 3, 15).unwrap();
+    let week = |n: i64| first + chrono::Duration::weeks(n);
+    let at = |day: NaiveDate, h| zone.from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap()).single().unwrap();
+    // The third date is taken, so the series skips it.
+    let taken = crate::support::book_with(
+        &admin,
+        &room,
+        &at(week(2), 10).to_rfc3339(),
+        &at(week(2), 11).to_rfc3339(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    let res = member
+        .post(
+            "/api/v1/reservations",
+            json!({"room_id": room, "title": "Weekly", "start": at(first, 10).to_rfc3339(), "end": at(first, 11).to_rfc3339(),
+                   "rrule": "FREQ=WEEKLY;COUNT=5", "on_conflict": "skip"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let booked: Vec<(String, DateTime<Utc>)> = res.body["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_string(),
+                DateTime::parse_from_rfc3339(o["start"].as_str().unwrap()).unwrap().to_utc(),
+            )
+        })
+        .collect();
+    assert_eq!(booked.len(), 4, "{}", res.body);
+
+    let with_rule = sink.wait_for(1, |m| m["ics"]["events"][0]["rrule"].is_string()).await;
+    let m = for_rcpt(&with_rule, &member.email)[0];
+    assert_eq!(m["ics"]["content_type_method"], "REQUEST");
+    let events = m["ics"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "one recurring event: {m}");
+    let rule = events[0]["rrule"].as_str().unwrap();
+    assert!(rule.starts_with("FREQ=WEEKLY") && rule.contains("COUNT=5"), "{rule}");
+    let raw = m["ics"]["raw"].as_str().unwrap();
+    assert!(raw.contains("DTSTART;TZID=Europe/Madrid:") && raw.contains("BEGIN:VTIMEZONE"), "{raw}");
+    let window = (at(first, 0), at(week(8), 0));
+    let calendar = crate::feeds::read_calendar(raw.as_bytes(), (window.0.to_utc(), window.1.to_utc()));
+    let starts: Vec<DateTime<Utc>> = crate::feeds::expanded(&calendar).into_iter().map(|(s, _, _)| s).collect();
+    let mut expected: Vec<DateTime<Utc>> = booked.iter().map(|(_, t)| *t).collect();
+    expected.sort();
+    assert_eq!(starts, expected, "the booked dates, the taken one excluded: {calendar}");
+    let uid = events[0]["uid"].as_str().unwrap().to_string();
+
+    // Moving the last date tells that occurrence of the series' event.
+    let (last, slot) = booked.iter().max_by_key(|(_, t)| *t).unwrap().clone();
+    let moved = member
+        .patch(
+            &format!("/api/v1/reservations/{last}"),
+            json!({"start": at(week(4), 12).to_rfc3339(), "end": at(week(4), 13).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let updates = sink.wait_for(1, |m| m["ics"]["events"][0]["recurrence_id"].is_string()).await;
+    let event = &updates[0]["ics"]["events"][0];
+    assert_eq!(event["uid"], uid.as_str(), "{}", updates[0]);
+    assert_eq!(DateTime::parse_from_rfc3339(event["recurrence_id"].as_str().unwrap()).unwrap().to_utc(), slot);
+    assert_eq!(
+        DateTime::parse_from_rfc3339(event["dtstart"].as_str().unwrap()).unwrap().to_utc(),
+        at(week(4), 12).to_utc()
+    );
+    s.stop().await;
+}

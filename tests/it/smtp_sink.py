@@ -46,9 +46,15 @@ class Sink:
                     "dtstart": ev.decoded("dtstart").isoformat(),
                     "dtend": ev.decoded("dtend").isoformat(),
                     "attendees": sorted(str(a) for a in (ev.get("attendee") if isinstance(ev.get("attendee"), list) else [ev.get("attendee")]) if a),
-                    # Every event of the file (a series is one file with one event per date).
+                    # Every event of the file: a series' recurring event with its RRULE, and each
+                    # occurrence addressed alone by its RECURRENCE-ID.
                     "events": [{"uid": str(e.get("uid")), "status": str(e.get("status")),
-                                "dtstart": e.decoded("dtstart").isoformat()} for e in events],
+                                "dtstart": e.decoded("dtstart").isoformat(),
+                                "rrule": e["rrule"].to_ical().decode() if "rrule" in e else None,
+                                "recurrence_id": e.decoded("recurrence-id").isoformat() if "recurrence-id" in e else None}
+                               for e in events],
+                    # The file itself, for the tests to expand as a calendar client does.
+                    "raw": raw.decode(),
                 }
         with open(name + ".tmp", "w") as f:
             json.dump(record, f)

@@ -4,8 +4,9 @@
 
 use crate::browser::{Browser, Page};
 use crate::common::{Api, PASSWORD, SmtpSink, TestServer, config};
+use crate::feeds::{expanded, read_calendar};
 use crate::support::{book_with, enc};
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Timelike, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
 use serde_json::{Value, json};
 
 /// A Tuesday at least a week ahead, in winter or not: the tests read the hour from the zone.
@@ -294,10 +295,18 @@ async fn a_series_is_one_email_and_cancelling_it_another() {
     let done = b.post("/book", &fields).await;
     assert_eq!(done.status, 201, "{}", done.html);
 
-    // One message per recipient for the four dates, with every date in one calendar file.
-    let created = sink.wait_for(2, |m| m["ics"]["method"] == "PUBLISH").await;
+    // One message per recipient for the four dates, the series one recurring event in it.
+    let created = sink.wait_for(2, |m| m["ics"]["method"] == "REQUEST").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(sink.messages().len(), 2, "not one per occurrence: {:#?}", sink.messages());
+    let api = s.sign_in(&email, PASSWORD).await;
+    let mut booked: Vec<DateTime<Utc>> = reservations(&api, &room)
+        .await
+        .iter()
+        .map(|r| DateTime::parse_from_rfc3339(r["start"].as_str().unwrap()).unwrap().to_utc())
+        .collect();
+    booked.sort();
+    assert_eq!(booked.len(), 4);
     for who in [email.as_str(), "guest@example.test"] {
         let m = for_rcpt(&created, who);
         assert_eq!(m.len(), 1, "{who}");
@@ -309,13 +318,20 @@ async fn a_series_is_one_email_and_cancelling_it_another() {
             assert!(text.contains(&format!("{d}  {}", hour_span(madrid_hour(first)))), "{d} in {text}");
         }
         let events = m["ics"]["events"].as_array().unwrap();
-        assert_eq!(events.len(), 4, "{m}");
-        assert!(events.iter().all(|e| e["status"] == "CONFIRMED"));
-        assert_eq!(m["ics"]["content_type_method"], "PUBLISH");
+        assert_eq!(events.len(), 1, "{m}");
+        let rule = events[0]["rrule"].as_str().unwrap();
+        assert!(rule.starts_with("FREQ=WEEKLY") && rule.contains("COUNT=4"), "{m}");
+        assert_eq!(events[0]["status"], "CONFIRMED");
+        assert_eq!(m["ics"]["content_type_method"], "REQUEST");
+        // A calendar client expands it to the four dates at the booked Madrid hour.
+        let from = Utc.from_utc_datetime(&first.and_hms_opt(0, 0, 0).unwrap());
+        let calendar = read_calendar(m["ics"]["raw"].as_str().unwrap().as_bytes(), (from, from + Duration::weeks(8)));
+        let starts: Vec<DateTime<Utc>> = expanded(&calendar).into_iter().map(|(start, _, _)| start).collect();
+        assert_eq!(starts, booked, "{calendar}");
     }
 
-    // Cancelling one date alone is an ordinary cancellation; the rest of the series, one message.
-    let api = s.sign_in(&email, PASSWORD).await;
+    // Cancelling one date alone is an ordinary cancellation (of that occurrence of the series'
+    // event); the rest of the series, one message.
     let list = reservations(&api, &room).await;
     let mut ids: Vec<(String, String)> = list
         .iter()
@@ -324,7 +340,13 @@ async fn a_series_is_one_email_and_cancelling_it_another() {
     ids.sort();
     let res = api.post(&format!("/api/v1/reservations/{}/cancel", ids[0].1), json!({})).await;
     assert_eq!(res.status, 200, "{}", res.body);
-    sink.wait_for(2, |m| m["ics"]["method"] == "CANCEL").await;
+    let one = sink.wait_for(2, |m| m["ics"]["method"] == "CANCEL").await;
+    for m in &one {
+        let event = &m["ics"]["events"][0];
+        assert_eq!(event["uid"], created[0]["ics"]["uid"], "{m}");
+        let at = DateTime::parse_from_rfc3339(event["recurrence_id"].as_str().unwrap()).unwrap().to_utc();
+        assert_eq!(at, booked[0], "{m}");
+    }
     let res = api.post(&format!("/api/v1/reservations/{}/cancel?scope=series", ids[1].1), json!({})).await;
     assert_eq!(res.status, 200, "{}", res.body);
     let cancelled =

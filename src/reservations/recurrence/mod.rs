@@ -15,10 +15,12 @@ mod describe;
 #[cfg(test)]
 mod model_test;
 mod parse;
+mod text;
 
 pub use dates::dates;
 pub use describe::describe;
 pub use parse::parse;
+pub use text::rrule_with_count;
 
 use crate::types::TimeRange;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};

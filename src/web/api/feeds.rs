@@ -1,18 +1,19 @@
 //! iCalendar feeds (RFC 5545) of a room's or a user's reservations, for calendar clients to
 //! subscribe to. The URL carries a secret token instead of credentials, since calendar clients
-//! cannot sign in. Every reservation is its own VEVENT with times in UTC, occurrences of a series
-//! included: a recurring VEVENT with UTC times would drift an hour at DST changes, and separate
-//! events expand to exactly the occurrences the API lists in every client. Cancelled
-//! reservations stay in the feed with STATUS:CANCELLED, so subscribers drop them.
+//! cannot sign in. A single reservation is a VEVENT in UTC; a series is one recurring VEVENT in
+//! its room's zone (see `calendars::recurring`), which expands to exactly the occurrences the
+//! API lists. Cancelled reservations stay in the feed with STATUS:CANCELLED, so subscribers drop
+//! them; a series' cancelled occurrences are EXDATEs.
 
 use super::rooms::RoomDto;
 use super::users::UserDto;
 use crate::access::Actor;
+use crate::calendars::ics::{Entry, Method, Writer};
+use crate::calendars::recurring::{series_event, series_uid};
 use crate::clock;
 use crate::model::policy::Policy;
-use crate::model::reservation::Status;
+use crate::model::reservation::Reservation;
 use crate::model::room::Room;
-use crate::notify::ics::{fold, text, utc};
 use crate::reservations::feed::{Feed, FeedOwner};
 use crate::types::{RoomId, UserId};
 use crate::web::AppState;
@@ -21,6 +22,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use icalendar::Property;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -136,38 +138,46 @@ fn serve(state: &AppState, owner: FeedOwner, file: &str) -> Result<Response, Pro
 }
 
 fn render(feed: &Feed) -> String {
-    let mut lines = vec![
-        "BEGIN:VCALENDAR".to_string(),
-        "VERSION:2.0".into(),
-        "PRODID:-//Salas//Room booking//EN".into(),
-        "CALSCALE:GREGORIAN".into(),
-        "METHOD:PUBLISH".into(),
-        format!("X-WR-CALNAME:{}", text(&feed.name)),
-        "REFRESH-INTERVAL;VALUE=DURATION:PT15M".into(),
-        "X-PUBLISHED-TTL:PT15M".into(),
-    ];
-    for (r, room) in &feed.items {
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:{}@salas", r.id),
-            format!("SEQUENCE:{}", r.version),
-            format!("DTSTAMP:{}", utc(r.updated_at)),
-            format!("LAST-MODIFIED:{}", utc(r.updated_at)),
-            format!("DTSTART:{}", utc(r.start)),
-            format!("DTEND:{}", utc(r.end)),
-            format!("SUMMARY:{}", text(&r.title)),
-            format!("LOCATION:{}", text(room)),
-            format!("STATUS:{}", if r.status == Status::Cancelled { "CANCELLED" } else { "CONFIRMED" }),
-        ]);
-        if !r.description.is_empty() {
-            lines.push(format!("DESCRIPTION:{}", text(&r.description)));
-        }
-        if let Some(series) = r.series_id {
-            // Groups a series' occurrences for clients that show it; each is its own event.
-            lines.push(format!("RELATED-TO;RELTYPE=SIBLING:{series}@salas"));
-        }
-        lines.push("END:VEVENT".into());
+    let mut w = Writer::new(Some(Method::Publish));
+    w.property(Property::new("X-WR-CALNAME", &feed.name))
+        .property(Property::new("REFRESH-INTERVAL", "PT15M").add_parameter("VALUE", "DURATION").done())
+        .property(Property::new("X-PUBLISHED-TTL", "PT15M"));
+    let uids: Vec<String> = feed.items.iter().map(|(r, _)| format!("{}@salas", r.id)).collect();
+    for ((r, room), uid) in feed.items.iter().zip(&uids) {
+        w.event(&entry(uid, r, room));
     }
-    lines.push("END:VCALENDAR".into());
-    lines.iter().map(|l| fold(l)).collect()
+    for whole in &feed.series {
+        let Some(id) = whole.first().and_then(|(r, _)| r.series_id) else { continue };
+        let uid = series_uid(id);
+        let occurrences: Vec<(&Reservation, &str)> = whole.iter().map(|(r, room)| (r, room.as_str())).collect();
+        match series_event(&uid, &occurrences) {
+            Some(series) => {
+                w.series(&series);
+            }
+            None => {
+                let uids: Vec<String> = whole.iter().map(|(r, _)| format!("{}@salas", r.id)).collect();
+                for ((r, room), uid) in whole.iter().zip(&uids) {
+                    w.event(&entry(uid, r, room));
+                }
+            }
+        }
+    }
+    w.finish()
+}
+
+/// A reservation on its own, as of its last change.
+fn entry<'a>(uid: &'a str, r: &'a Reservation, room: &'a str) -> Entry<'a> {
+    Entry {
+        uid,
+        sequence: r.version,
+        stamp: r.updated_at,
+        modified: Some(r.updated_at),
+        range: r.range(),
+        title: &r.title,
+        description: &r.description,
+        location: room,
+        status: r.status,
+        people: None,
+        recurrence_id: None,
+    }
 }
