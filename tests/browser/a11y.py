@@ -13,6 +13,7 @@ Exits non-zero with a list of what failed.
 """
 
 import argparse
+import datetime
 import os
 import sys
 
@@ -53,11 +54,17 @@ def pages_member(a):
     ]
 
 
+def week_after(date):
+    """The sixth day after `date` (YYYY-MM-DD): a report's week with the seeded bookings in it."""
+    return (datetime.date.fromisoformat(date) + datetime.timedelta(days=6)).isoformat()
+
+
 def pages_admin(a):
     return [
         (f"/?date={a.date}", "day"), (f"/week?date={a.date}", "week"), (f"/rooms/{a.room}/month", "month"),
         (f"/book?room={a.room}&date={a.date}&start=09:30&end=10:30", "book-conflict"),
-        ("/find", "find"), ("/reports", "reports"), ("/approvals", "approvals"), ("/profile", "profile"),
+        ("/find", "find"), ("/reports", "reports"), (f"/reports?from={a.date}&to={week_after(a.date)}", "reports-week"),
+        ("/approvals", "approvals"), ("/profile", "profile"),
         ("/admin/rooms", "admin-rooms"), (f"/admin/rooms/{a.room}", "admin-room"),
         (f"/admin/rooms/{a.room}/policy", "admin-room-policy"), ("/admin/resources", "admin-resources"),
         ("/admin/users", "admin-users"), ("/admin/groups", "admin-groups"), ("/admin/access", "admin-access"),
