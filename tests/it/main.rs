@@ -14,6 +14,7 @@ mod availability;
 mod backup;
 mod booking_fields;
 mod browser;
+mod browser_a11y;
 mod browser_accounts;
 mod browser_dayview;
 mod browser_e2e;

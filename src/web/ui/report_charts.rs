@@ -1,7 +1,16 @@
 //! Geometry of the reports page's charts, drawn as inline SVG by the template: no chart library,
-//! no script, and only presentation attributes (the page's CSP forbids `style=`).
+//! no script, and only presentation attributes (the page's CSP forbids `style=`). Every chart's
+//! figures are also on the page as text (the room bars' values, and a table under the others),
+//! for screen readers and for phones, where a scaled-down chart's labels are too small to read.
 
 use crate::reports::model::Report;
+
+/// One room's bar: the name and the figure are HTML text beside an SVG bar `w` of 100 wide.
+pub struct RoomBar {
+    pub label: String,
+    pub value: String,
+    pub w: u32,
+}
 
 pub struct Bar {
     pub label: String,
@@ -20,8 +29,12 @@ pub struct HeatCell {
     pub title: String,
 }
 
-pub const BAR_MAX: u32 = 320;
-pub const ROW: u32 = 22;
+/// A weekday's row of the heatmap's table: the day and its 24 hours' occupancy.
+pub struct HeatRow {
+    pub day: String,
+    pub hours: Vec<String>,
+}
+
 pub const COLUMNS_W: u32 = 640;
 pub const COLUMNS_H: u32 = 140;
 
@@ -30,18 +43,14 @@ fn percent(v: f64) -> String {
 }
 
 /// Horizontal bars: utilization per room, from 0 to 100%.
-pub fn room_bars(r: &Report) -> Vec<Bar> {
+pub fn room_bars(r: &Report) -> Vec<RoomBar> {
     r.utilization
         .rooms
         .iter()
-        .enumerate()
-        .map(|(i, room)| Bar {
+        .map(|room| RoomBar {
             label: room.name.clone(),
             value: percent(room.figures.utilization),
-            x: 170,
-            y: i as u32 * ROW,
-            w: (room.figures.utilization.clamp(0.0, 1.0) * f64::from(BAR_MAX)).round() as u32,
-            h: ROW - 6,
+            w: (room.figures.utilization.clamp(0.0, 1.0) * 100.0).round() as u32,
         })
         .collect()
 }
@@ -49,7 +58,7 @@ pub fn room_bars(r: &Report) -> Vec<Bar> {
 /// Columns: utilization per day or month, scaled to the busiest period.
 pub fn period_columns(r: &Report) -> Vec<Bar> {
     let periods = &r.utilization.periods;
-    let max = periods.iter().map(|p| p.figures.utilization).fold(0.0, f64::max);
+    let max = busiest_period(r);
     let width = COLUMNS_W / (periods.len().max(1) as u32);
     periods
         .iter()
@@ -68,17 +77,63 @@ pub fn period_columns(r: &Report) -> Vec<Bar> {
         .collect()
 }
 
+fn busiest_period(r: &Report) -> f64 {
+    r.utilization.periods.iter().map(|p| p.figures.utilization).fold(0.0, f64::max)
+}
+
+/// The label of the columns' top: the busiest period's utilization, which the tallest column
+/// reaches (the columns are scaled to it, not to 100%).
+pub fn period_scale(r: &Report) -> String {
+    percent(busiest_period(r))
+}
+
 /// The weekday × hour grid; `day_names` Monday first.
-pub fn heatmap(r: &Report, day_names: &[&str; 7]) -> Vec<HeatCell> {
+pub fn heatmap(r: &Report, day_names: &[String]) -> Vec<HeatCell> {
     let cells = &r.occupancy.heatmap;
     let max = cells.iter().map(|c| c.occupancy).fold(0.0, f64::max);
     cells
         .iter()
         .map(|c| HeatCell {
-            x: 90 + u32::from(c.hour) * 22,
-            y: u32::from(c.weekday) * 20,
+            x: 50 + u32::from(c.hour) * 23,
+            y: u32::from(c.weekday) * 22,
             opacity: format!("{:.2}", if max > 0.0 { c.occupancy / max } else { 0.0 }),
-            title: format!("{} {:02}:00 {}", day_names[usize::from(c.weekday) % 7], c.hour, percent(c.occupancy)),
+            title: format!("{} {:02}:00 {}", day(day_names, c.weekday), c.hour, percent(c.occupancy)),
         })
         .collect()
+}
+
+fn day(day_names: &[String], weekday: u8) -> &str {
+    day_names.get(usize::from(weekday) % 7).map(String::as_str).unwrap_or("")
+}
+
+/// The heatmap's rows' labels: the first three letters of each day ("Mon", "mié"), which fit
+/// beside the grid at a size a phone can read.
+pub fn short_days(day_names: &[String]) -> Vec<String> {
+    day_names.iter().map(|d| d.chars().take(3).collect()).collect()
+}
+
+/// The heatmap as a table: a row per weekday, Monday first, with its 24 hours.
+pub fn heat_table(r: &Report, day_names: &[String]) -> Vec<HeatRow> {
+    (0..7u8)
+        .map(|weekday| {
+            let mut hours = vec![percent(0.0); 24];
+            for c in r.occupancy.heatmap.iter().filter(|c| c.weekday == weekday) {
+                if let Some(h) = hours.get_mut(usize::from(c.hour)) {
+                    *h = percent(c.occupancy);
+                }
+            }
+            HeatRow { day: day(day_names, weekday).to_string(), hours }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_days_cut_whole_letters() {
+        let days = ["miércoles".to_string(), "sábado".to_string(), "Monday".to_string()];
+        assert_eq!(short_days(&days), ["mié", "sáb", "Mon"]);
+    }
 }

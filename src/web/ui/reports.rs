@@ -1,7 +1,7 @@
 //! The reports page (managers and admins): a date range and room/location filters, the figures
 //! with server-drawn SVG charts, and export links that download the same figures as files.
 
-use super::report_charts::{self, Bar, HeatCell};
+use super::report_charts::{self, Bar, HeatCell, HeatRow, RoomBar};
 use super::session::Member;
 use super::{Ctx, PageResult, fail, render};
 use crate::access::Action;
@@ -76,11 +76,14 @@ struct ReportsPage {
     rooms: Vec<(String, String)>,
     locations: Vec<String>,
     report: Report,
-    room_bars: Vec<Bar>,
-    room_chart_h: u32,
+    room_bars: Vec<RoomBar>,
     columns: Vec<Bar>,
+    /// The utilization the tallest column stands for.
+    column_scale: String,
     heat: Vec<HeatCell>,
+    heat_rows: Vec<HeatRow>,
     day_names: Vec<String>,
+    short_days: Vec<String>,
     /// The filters as a query string, for the export links.
     query: String,
     subscriptions: Vec<super::report_subscriptions::SubRow>,
@@ -116,7 +119,6 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(f): Query<Filt
     locations.sort();
     locations.dedup();
     let day_names: Vec<String> = DAY_KEYS.iter().map(|k| v.tr.t(k).to_string()).collect();
-    let short: [&str; 7] = DAY_KEYS.map(|k| v.tr.t(k));
     let query = serde_urlencoded::to_string([
         ("from", r.from.to_string()),
         ("to", r.to.to_string()),
@@ -135,10 +137,12 @@ pub async fn page(State(state): State<AppState>, m: Member, Query(f): Query<Filt
         location: r.location,
         rooms: all_rooms.iter().map(|r| (r.id.to_string(), r.name.clone())).collect(),
         locations,
-        room_chart_h: (room_bars.len() as u32).max(1) * report_charts::ROW,
         room_bars,
         columns: report_charts::period_columns(&report),
-        heat: report_charts::heatmap(&report, &short),
+        column_scale: report_charts::period_scale(&report),
+        heat: report_charts::heatmap(&report, &day_names),
+        heat_rows: report_charts::heat_table(&report, &day_names),
+        short_days: report_charts::short_days(&day_names),
         day_names,
         query,
         report,
