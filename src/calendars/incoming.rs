@@ -98,7 +98,9 @@ pub fn read(body: &str, room_zone: Tz) -> Result<Read, CalendarError> {
                 }
                 by_uid.entry(uid.to_string()).or_default().push(e);
             }
-            None => out.skipped.push(Skipped { uid: String::new(), start: None, reason: "the event has no UID".into() }),
+            None => {
+                out.skipped.push(Skipped { uid: String::new(), start: None, reason: "the event has no UID".into() })
+            }
         }
     }
     let ctx = Ctx { zones: &zones, room_zone };
@@ -124,7 +126,9 @@ fn meeting(ctx: &Ctx, uid: &str, events: &[&Component]) -> Result<Meeting, Refus
         events.iter().partition(|e| e.line("RECURRENCE-ID").is_none());
     let main = match mains.as_slice() {
         [main] => main,
-        [] => return Err((None, "only changed occurrences of a recurring event are in the file, not the event".into())),
+        [] => {
+            return Err((None, "only changed occurrences of a recurring event are in the file, not the event".into()));
+        }
         _ => return Err((None, "two events share this UID".into())),
     };
     let (first, zone) = times(ctx, main).map_err(|why| (None, why))?;
@@ -203,7 +207,8 @@ fn value_of(ctx: &Ctx, line: &Line, value: &str) -> Result<Value, String> {
     let value = value.trim();
     let is_date = line.param("VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE")) || value.len() == 8;
     if is_date {
-        let date = NaiveDate::parse_from_str(value, "%Y%m%d").map_err(|_| format!("{} {value} is not a date", line.name))?;
+        let date =
+            NaiveDate::parse_from_str(value, "%Y%m%d").map_err(|_| format!("{} {value} is not a date", line.name))?;
         let local = date.and_time(NaiveTime::MIN);
         return Ok(Value { instant: resolve(ctx.room_zone, local), local, zone: ctx.room_zone, is_date });
     }
@@ -278,7 +283,9 @@ impl Zones {
             .children
             .iter()
             .filter(|c| c.name == "VTIMEZONE")
-            .filter_map(|c| Some((unquote(c.value("TZID")?).to_string(), c.value("X-LIC-LOCATION")?.trim().to_string())))
+            .filter_map(|c| {
+                Some((unquote(c.value("TZID")?).to_string(), c.value("X-LIC-LOCATION")?.trim().to_string()))
+            })
             .collect();
         Zones { locations }
     }
@@ -386,9 +393,10 @@ fn parse_tree(body: &str) -> Result<Component, CalendarError> {
             }
             "END" => {
                 let name = line.value.trim().to_ascii_uppercase();
-                let done = stack.pop().filter(|c| c.name == name).ok_or_else(|| {
-                    bad(format!("line {n}: END:{name} does not close the component that is open"))
-                })?;
+                let done = stack
+                    .pop()
+                    .filter(|c| c.name == name)
+                    .ok_or_else(|| bad(format!("line {n}: END:{name} does not close the component that is open")))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(done),
                     None => root = Some(done),
@@ -434,9 +442,8 @@ fn content_line(text: &str) -> Option<Line> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return None;
     }
-    let params = parts
-        .filter_map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_ascii_uppercase(), v.to_string())))
-        .collect();
+    let params =
+        parts.filter_map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_ascii_uppercase(), v.to_string()))).collect();
     Some(Line { name, params, value })
 }
 
@@ -526,7 +533,9 @@ mod tests {
             event(
                 "UID:s\r\nRECURRENCE-ID;TZID=Europe/Madrid:20300211T100000\r\nDTSTART;TZID=Europe/Madrid:20300212T150000\r\nDTEND;TZID=Europe/Madrid:20300212T160000\r\n"
             ),
-            event("UID:s\r\nRECURRENCE-ID:20300218T090000Z\r\nSTATUS:CANCELLED\r\nDTSTART:20300218T090000Z\r\nDURATION:PT1H\r\n"),
+            event(
+                "UID:s\r\nRECURRENCE-ID:20300218T090000Z\r\nSTATUS:CANCELLED\r\nDTSTART:20300218T090000Z\r\nDURATION:PT1H\r\n"
+            ),
         );
         let m = one(&body);
         let repeat = m.repeat.unwrap();
@@ -570,7 +579,10 @@ mod tests {
 
     #[test]
     fn week_start_stays_where_it_matters() {
-        assert_eq!(normalise_rule("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=SU"), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=SU");
+        assert_eq!(
+            normalise_rule("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=SU"),
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=SU"
+        );
         assert_eq!(normalise_rule("FREQ=MONTHLY;BYDAY=2TU;WKST=SU"), "FREQ=MONTHLY;BYDAY=2TU");
     }
 

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod ical;
+pub mod import;
 pub mod incoming;
 pub mod privacy;
 pub mod sync;

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, the real server on 127.0.0.1:0, spoken to over HTTP.
 
 mod common;
+mod ics_import;
 mod support;
 
 mod access;
