@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde_json::{Value, json};
 
 /// The first Monday of March of next year: `{D+n}` in a fixture is n days after it.
-fn base() -> NaiveDate {
+pub fn base() -> NaiveDate {
     let mut d = NaiveDate::from_ymd_opt(salas::clock::now().year() + 1, 3, 1).unwrap();
     while d.weekday() != Weekday::Mon {
         d += Duration::days(1);

@@ -1,7 +1,6 @@
 //! Integration tests: one binary, the real server on 127.0.0.1:0, spoken to over HTTP.
 
 mod common;
-mod ics_import;
 mod support;
 
 mod access;
@@ -18,6 +17,7 @@ mod browser;
 mod browser_accounts;
 mod browser_dayview;
 mod browser_e2e;
+mod browser_ics_import;
 mod browser_views;
 mod caldav;
 mod checkin;
@@ -35,6 +35,7 @@ mod export;
 mod feeds;
 mod gateway;
 mod headers;
+mod ics_import;
 mod listing;
 mod memory;
 mod model;
