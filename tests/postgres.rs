@@ -47,6 +47,8 @@ mod export;
 mod feeds;
 #[path = "it/gateway.rs"]
 mod gateway;
+#[path = "it/ics_import.rs"]
+mod ics_import;
 #[path = "it/listing.rs"]
 mod listing;
 #[path = "it/monitoring.rs"]

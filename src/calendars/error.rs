@@ -23,6 +23,12 @@ pub enum CalendarError {
     /// The sync token was not given out here, or the log moved on too far since.
     #[error("the sync token is not valid here any more; sync again from the start")]
     BadSyncToken,
+    /// Importing needs the right to book the room.
+    #[error("you may not book this room, so you may not import into it")]
+    ReadOnly,
+    /// An import with `on_conflict=fail` found events it cannot book: nothing was booked.
+    #[error("{} event(s) of the file cannot be booked; nothing was imported", .0.len())]
+    ImportClashes(Vec<super::import::Skip>),
     #[error(transparent)]
     Reservation(#[from] ReservationError),
     #[error(transparent)]

@@ -6,6 +6,8 @@
 pub mod error;
 pub mod ical;
 pub mod ics;
+pub mod import;
+pub mod incoming;
 pub mod privacy;
 pub mod recurring;
 pub mod sync;

@@ -190,6 +190,11 @@ impl Reservations {
             .await
     }
 
+    /// How long and how far ahead a series may be.
+    pub fn series_limits(&self) -> series::SeriesLimits {
+        self.series
+    }
+
     /// Checks a new booking's permission and fields; returns whom it is for and the answers to
     /// the booking fields to store.
     fn check_new_booking(&self, actor: &Actor, input: &NewReservation) -> Result<(UserId, Answers)> {

@@ -9,7 +9,7 @@ use super::{NewReservation, ReservationError, ReservationPatch, Reservations, Re
 use crate::access::{Action, Actor};
 use crate::clock;
 use crate::events::EventKind;
-use crate::model::reservation::{Reservation, SeriesSlot};
+use crate::model::reservation::{CalendarName, Reservation, SeriesSlot};
 use crate::store::Tx;
 use crate::types::{ReservationId, RoomId, SeriesId, TimeRange};
 use crate::validation::{FieldError, FieldErrors};
@@ -35,6 +35,93 @@ pub enum Scope {
     Following,
     /// Every occurrence that has not ended yet.
     Series,
+}
+
+/// What repeats: the RRULE and, for a series read from a calendar file, what the file changes
+/// in it. The booking form and the API give a rule alone ([`SeriesRequest::rule`]).
+#[derive(Clone, Debug, Default)]
+pub struct SeriesRequest {
+    pub rrule: String,
+    /// The zone the rule keeps its wall-clock time in; the room's when `None`.
+    pub zone: Option<Tz>,
+    /// Starts of occurrences the rule gives that are not booked (EXDATE).
+    pub exdates: Vec<DateTime<Utc>>,
+    /// Occurrences booked at other times: the start the rule gives, and the time booked instead
+    /// (RECURRENCE-ID).
+    pub overrides: Vec<(DateTime<Utc>, TimeRange)>,
+    /// Live bookings of the room the series takes the place of (an import of a changed event):
+    /// not in its way, and cancelled in the same transaction when it is booked.
+    pub replaces: Vec<ReservationId>,
+    /// A calendar's UID for the series: each occurrence is named `{uid}/{start}` (unique UIDs,
+    /// as CalDAV wants them), so a later import finds them.
+    pub uid: Option<String>,
+}
+
+impl SeriesRequest {
+    pub fn rule(rrule: impl Into<String>) -> SeriesRequest {
+        SeriesRequest { rrule: rrule.into(), ..SeriesRequest::default() }
+    }
+
+    /// [`SeriesRequest::occurrences`] of the rule read afresh, in the request's zone, else
+    /// `room_zone`: what a booking of the request would hold.
+    pub fn ranges(&self, room_zone: Tz, first: TimeRange, caps: Caps) -> Result<Vec<TimeRange>> {
+        let rule = recurrence::parse(&self.rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        self.occurrences(expand(&rule, self.zone.unwrap_or(room_zone), first, caps)?)
+    }
+
+    /// The ranges to book: the rule's occurrences less the excluded ones, the moved ones at
+    /// their new times, in start order; moved ones may not overlap the rest.
+    fn occurrences(&self, expanded: Vec<TimeRange>) -> Result<Vec<TimeRange>> {
+        let mut ranges = expanded
+            .into_iter()
+            .filter(|r| !self.exdates.contains(&r.start))
+            .map(|r| self.overrides.iter().find(|(at, _)| *at == r.start).map_or(r, |(_, moved)| *moved))
+            .collect::<Vec<_>>();
+        ranges.sort_by_key(|r| r.start);
+        if ranges.windows(2).any(|w| w[0].end > w[1].start) {
+            return Err(FieldErrors::one(
+                "start",
+                "occurrences_overlap",
+                "occurrences of the series would overlap one another",
+            )
+            .into());
+        }
+        if ranges.is_empty() {
+            return Err(FieldErrors::one("rrule", "no_occurrences", "every occurrence is excluded").into());
+        }
+        Ok(ranges)
+    }
+}
+
+    /// The start the rule gave the occurrence booked over `range` (its RECURRENCE-ID): its own
+    /// start, unless it is a moved one.
+    fn rule_start(&self, range: TimeRange) -> DateTime<Utc> {
+        self.overrides.iter().find(|(_, moved)| *moved == range).map_or(range.start, |(at, _)| *at)
+    }
+}
+
+/// Every occurrence of `rule` from `first`, within the caps.
+fn expand(rule: &recurrence::Rule, tz: Tz, first: TimeRange, caps: Caps) -> Result<Vec<TimeRange>> {
+    recurrence::expand(rule, tz, first, caps).map_err(|e| FieldErrors::one("rrule", e.code, e.message).into())
+}
+
+/// The calendar name of an occurrence of a named series.
+fn occurrence_name(uid: &str, r: &Reservation) -> CalendarName {
+    CalendarName { uid: format!("{uid}/{}", r.start.format("%Y%m%dT%H%M%SZ")), href: format!("{}.ics", r.id) }
+}
+
+/// The live bookings of `room` that `ids` name, each one the actor may change.
+fn replaced(tx: &Tx, actor: &Actor, room: RoomId, ids: &[ReservationId]) -> Result<Vec<Reservation>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = tx.reservation(*id)?.ok_or(ReservationError::NotFound)?;
+        if r.room_id != room || !r.status.is_live() {
+            return Err(ReservationError::NotFound);
+        }
+        check_permission(tx, actor, &r)?;
+        out.push(r);
+    }
+    Ok(out)
 }
 
 /// An occurrence that could not be booked or moved, and the reservations in its way.
@@ -70,16 +157,17 @@ impl Clash {
 }
 
 impl Reservations {
-    /// Books every occurrence of `rrule`, the first being `input`'s times.
+    /// Books every occurrence of `series`, the first being `input`'s times (less its excluded
+    /// dates, with its moved occurrences at their new times).
     pub async fn create_series(
         &self,
         actor: &Actor,
         input: NewReservation,
-        rrule: &str,
+        series: SeriesRequest,
         on_conflict: OnConflict,
     ) -> Result<SeriesBooked> {
         let (owner, answers) = self.check_new_booking(actor, &input)?;
-        let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        let rule = recurrence::parse(&series.rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
         let now = clock::now();
         let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
         let (actor, actor_id) = (actor.clone(), actor.id);
@@ -90,21 +178,23 @@ impl Reservations {
                 let room = check_room(tx, input.room_id)?;
                 super::checks::check_may_book(tx, &actor, &room)?;
                 check_owner(tx, owner, &actor)?;
-                let tz = zone(&room.timezone);
-                let ranges = recurrence::expand(&rule, tz, first, caps)
-                    .map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+                let tz = series.zone.unwrap_or_else(|| zone(&room.timezone));
+                let expanded = expand(&rule, tz, first, caps)?;
                 // Every occurrence keeps the rule as calendars will read it (ending in the COUNT
-                // expanded here), so the series is written as one recurring event.
+                // expanded here, excluded dates counted), so the series is written as one
+                // recurring event.
                 let slot = SeriesSlot {
-                    rrule: recurrence::rrule_with_count(&rule, ranges.len()),
+                    rrule: recurrence::rrule_with_count(&rule, expanded.len()),
                     timezone: tz.name().to_string(),
-                    first: ranges.first().copied().unwrap_or(first),
+                    first: expanded.first().copied().unwrap_or(first),
                     at: first.start,
                 };
+                let ranges = series.occurrences(expanded)?;
+                let replaced = replaced(tx, &actor, room.id, &series.replaces)?;
                 let guard = Guard::new(tx, &policies.global, &actor, &room, now)?;
-                let mut quota = guard.quota(owner, policies.week_zone, Vec::new());
+                let mut quota = guard.quota(owner, policies.week_zone, series.replaces.clone());
                 let (mut free, mut skipped) = (Vec::new(), Vec::new());
-                for c in judge(tx, &guard, &mut quota, room.id, ranges)? {
+                for c in judge(tx, &guard, &mut quota, room.id, ranges, &series.replaces)? {
                     if c.is_free() { free.push(c.range) } else { skipped.push(c) }
                 }
                 if free.is_empty() && skipped.iter().all(|c| c.conflicts.is_empty() && !c.reasons.is_empty()) {
@@ -117,6 +207,9 @@ impl Reservations {
                 if free.is_empty() || (on_conflict == OnConflict::Fail && !skipped.is_empty()) {
                     return Err(ReservationError::SeriesConflict(skipped));
                 }
+                for r in replaced {
+                    super::stage_cancel(tx, r, Some(actor_id), now);
+                }
                 let series_id = SeriesId::new();
                 // Every occurrence of a series in a room that needs approval waits for it.
                 let status = super::checks::initial_status(tx, &actor, &room)?;
@@ -124,9 +217,10 @@ impl Reservations {
                 for range in free {
                     let mut r = new_reservation(&input, owner, actor_id, range, now);
                     r.series_id = Some(series_id);
-                    r.slot = Some(SeriesSlot { at: range.start, ..slot.clone() });
+                    r.slot = Some(SeriesSlot { at: series.rule_start(range), ..slot.clone() });
                     r.fields = answers.clone();
                     r.status = status;
+                    r.calendar_name = series.uid.as_ref().map(|uid| occurrence_name(uid, &r));
                     tx.put_reservation(r.clone());
                     tx.append_event(super::event(EventKind::ReservationCreated, actor_id, &r, now));
                     booked.push(r);
@@ -137,22 +231,28 @@ impl Reservations {
     }
 
     /// What [`Reservations::create_series`] would book, booking nothing: every occurrence in the
-    /// room's zone (same rule, same caps) and the live reservations in its way now. The booking
-    /// form's preview; the write still judges each occurrence again in its own transaction.
-    pub fn plan_series(&self, actor: &Actor, room_id: RoomId, first: TimeRange, rrule: &str) -> Result<SeriesPlan> {
+    /// series' zone (same rule, same caps) and the live reservations in its way now. The booking
+    /// form's preview and an import's dry run; the write still judges each occurrence again in
+    /// its own transaction.
+    pub fn plan_series(
+        &self,
+        actor: &Actor,
+        room_id: RoomId,
+        first: TimeRange,
+        series: &SeriesRequest,
+    ) -> Result<SeriesPlan> {
         actor.require(Action::BookRooms)?;
-        let rule = recurrence::parse(rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        let rule = recurrence::parse(&series.rrule).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
         let view = self.store.view()?;
         let room = view.room(room_id)?.ok_or_else(|| FieldErrors::one("room_id", "no_room", "no such room"))?;
         super::checks::check_may_book(&view, actor, &room)?;
-        let tz = zone(&room.timezone);
+        let tz = series.zone.unwrap_or_else(|| zone(&room.timezone));
         let now = clock::now();
         let caps = Caps { max_occurrences: self.series.max_occurrences, horizon: now + self.series.horizon };
-        let ranges =
-            recurrence::expand(&rule, tz, first, caps).map_err(|e| FieldErrors::one("rrule", e.code, e.message))?;
+        let ranges = series.occurrences(expand(&rule, tz, first, caps)?)?;
         let guard = Guard::new(&view, &self.policies.global, actor, &room, now)?;
-        let mut quota = guard.quota(actor.id, self.policies.week_zone, Vec::new());
-        let occurrences = judge(&view, &guard, &mut quota, room.id, ranges)?;
+        let mut quota = guard.quota(actor.id, self.policies.week_zone, series.replaces.clone());
+        let occurrences = judge(&view, &guard, &mut quota, room.id, ranges, &series.replaces)?;
         Ok(SeriesPlan { rule, timezone: tz, occurrences })
     }
 
@@ -290,16 +390,18 @@ fn judge(
     quota: &mut super::policy::Quota,
     room: RoomId,
     ranges: Vec<TimeRange>,
+    replaced: &[ReservationId],
 ) -> Result<Vec<Clash>> {
     let mut free = Vec::new();
     let mut out = Vec::with_capacity(ranges.len());
     for range in ranges {
-        let conflicts = view.conflicts(room, range, None)?;
+        let mut conflicts = view.conflicts(room, range, None)?;
+        conflicts.retain(|c| !replaced.contains(&c.id));
         if !conflicts.is_empty() {
             out.push(Clash { range, conflicts, reasons: Vec::new() });
             continue;
         }
-        match guard.check(view, room, range, &[], &free, quota)? {
+        match guard.check(view, room, range, replaced, &free, quota)? {
             Ok(()) => {
                 free.push(range);
                 out.push(Clash { range, conflicts: Vec::new(), reasons: Vec::new() });

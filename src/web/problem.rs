@@ -35,6 +35,9 @@ pub struct Problem {
     /// For a recurring booking: each occurrence that is taken, with the ids of what is in its way.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occurrences: Option<Vec<super::api::series::ClashDto>>,
+    /// For a calendar import that books nothing: each event or occurrence that clashes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<Vec<super::api::import::SkippedDto>>,
     #[serde(skip)]
     retry_after: Option<u64>,
     /// The internal cause of a 5xx, for the log only.
@@ -52,6 +55,7 @@ impl Problem {
             errors: Vec::new(),
             conflicts: None,
             occurrences: None,
+            skipped: None,
             retry_after: None,
             cause: None,
         }
@@ -268,6 +272,12 @@ impl From<crate::calendars::CalendarError> for Problem {
             E::Unsupported(_) => Problem::new(StatusCode::FORBIDDEN, "supported-calendar-component", e.to_string()),
             E::NotARoom => Problem::new(StatusCode::FORBIDDEN, "not-a-room", e.to_string()),
             E::BadSyncToken => Problem::new(StatusCode::FORBIDDEN, "valid-sync-token", e.to_string()),
+            E::ReadOnly => Problem::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            E::ImportClashes(ref list) => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "import-conflict", e.to_string());
+                p.skipped = Some(list.iter().map(Into::into).collect());
+                p
+            }
             E::Reservation(e) => e.into(),
             E::Store(e) => e.into(),
         }

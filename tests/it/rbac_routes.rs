@@ -129,6 +129,7 @@ const RULES: &[(&str, Need)] = &[
     ("POST /rooms/{id}/feed-token", Manager),
     // A bearer token, or the room's feed token in `?token=` (the matrix sends none).
     ("GET /rooms/{id}/freebusy.ifb", Viewer),
+    ("POST /rooms/{id}/import", Member),
     ("GET /rooms/{id}/rights", Viewer),
     ("GET /search", Viewer),
     ("GET /series/{id}", Viewer),

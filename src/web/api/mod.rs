@@ -13,6 +13,7 @@ pub mod events;
 pub mod feeds;
 pub mod freebusy;
 pub mod groups;
+pub mod import;
 pub mod notifications;
 pub mod operations;
 pub mod outbox;
@@ -81,6 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(feeds::reset_room))
         .routes(routes!(feeds::reset_mine))
         .routes(routes!(freebusy::room))
+        .routes(routes!(import::import))
         .routes(routes!(events::list))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))

@@ -3,7 +3,7 @@ use super::{Instant, created, with_etag};
 use crate::access::Actor;
 use crate::model::field::Answers;
 use crate::model::reservation::{Reservation, Status};
-use crate::reservations::series::OnConflict;
+use crate::reservations::series::{OnConflict, SeriesRequest};
 use crate::reservations::{ListQuery, NewReservation, Page, ReservationError, ReservationPatch};
 use crate::types::{DisplayId, ReservationId, RoomId, SeriesId, UserId};
 use crate::validation::FieldErrors;
@@ -259,7 +259,7 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let (input, repeat) = b.into_parts()?;
     if let Some((rrule, on_conflict)) = repeat {
-        let result = state.reservations.create_series(&actor, input, &rrule, on_conflict).await;
+        let result = state.reservations.create_series(&actor, input, SeriesRequest::rule(rrule), on_conflict).await;
         count(&state, &result);
         let s = result?;
         state.metrics.reservations_created.fetch_add(s.booked.len() as u64, Ordering::Relaxed);

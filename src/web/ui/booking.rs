@@ -8,6 +8,7 @@ use super::{Ctx, PageResult, fail, redirect_with, render};
 use crate::access::Action;
 use crate::model::reservation::Reservation;
 use crate::model::room::Room;
+use crate::reservations::series::SeriesRequest;
 use crate::reservations::{NewReservation, ReservationError, ReservationPatch};
 use crate::types::{ReservationId, RoomId, TimeRange};
 use crate::validation::FieldErrors;
@@ -320,7 +321,7 @@ pub async fn create(State(state): State<AppState>, m: Member, Form(f): Form<Book
 async fn create_series(state: &AppState, m: &Member, f: BookForm, input: NewReservation, rule: &str) -> PageResult {
     let v = &m.viewer;
     let room = input.room_id;
-    match state.reservations.create_series(&m.actor(), input, rule, f.rep.on_conflict()).await {
+    match state.reservations.create_series(&m.actor(), input, SeriesRequest::rule(rule), f.rep.on_conflict()).await {
         Ok(booked) => Ok(repeat::booked_page(state, v, rule, &booked)),
         Err(ReservationError::SeriesConflict(clashes)) => {
             let lines = repeat::clash_lines(state, v, Some(room), &clashes);

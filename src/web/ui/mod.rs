@@ -26,6 +26,7 @@ mod csrf;
 mod display;
 mod find;
 mod format;
+mod ics_import;
 mod inbox;
 mod mine;
 mod profile;
@@ -91,6 +92,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/search/live", get(find::live))
         .route("/rooms/{id}", get(rooms::room_page))
         .route("/rooms/{id}/month", get(views::room_month))
+        .route("/rooms/{id}/import", get(ics_import::page).post(ics_import::submit))
         .route("/week", get(views::week))
         .route("/help", get(views::help))
         .route("/profile", get(profile::page_get).post(profile::update))

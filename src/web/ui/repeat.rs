@@ -9,7 +9,7 @@ use super::session::{Member, Viewer};
 use super::{Ctx, render};
 use crate::reservations::ReservationError;
 use crate::reservations::recurrence::{self, describe};
-use crate::reservations::series::{Clash, OnConflict, Scope, SeriesBooked};
+use crate::reservations::series::{Clash, OnConflict, Scope, SeriesBooked, SeriesRequest};
 use crate::types::RoomId;
 use crate::web::AppState;
 use askama::Template;
@@ -283,7 +283,7 @@ fn fill_preview(state: &AppState, m: &Member, f: &BookForm, page: &mut PreviewFr
     if let Ok(parsed) = recurrence::parse(&rule) {
         page.summary = describe(&parsed, v.tr.code());
     }
-    match state.reservations.plan_series(&m.actor(), room, range, &rule) {
+    match state.reservations.plan_series(&m.actor(), room, range, &SeriesRequest::rule(rule)) {
         Ok(plan) => {
             let taken = plan.occurrences.iter().filter(|o| !o.is_free()).count();
             let total = plan.occurrences.len().to_string();
