@@ -91,7 +91,7 @@ fn local_in(local: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, CalendarErr
 }
 
 /// An RFC 5545 duration with a positive sign: `P1W`, `P1D`, `PT1H30M`, `P1DT2H`.
-fn duration(text: &str) -> Option<Duration> {
+pub(super) fn duration(text: &str) -> Option<Duration> {
     let rest = text.trim().strip_prefix('+').unwrap_or(text.trim()).strip_prefix('P')?;
     let (mut total, mut number, mut in_time) = (Duration::zero(), String::new(), false);
     for c in rest.chars() {

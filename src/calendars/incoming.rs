@@ -15,6 +15,7 @@
 //! times and dates are read in the room's zone: "10:00" means ten where the room is.
 
 use super::CalendarError;
+use super::ical::duration;
 use crate::reservations::recurrence::{self, resolve};
 use crate::types::TimeRange;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
@@ -244,31 +245,6 @@ fn normalise_rule(rule: &str) -> String {
     let weekly_interval = parts.iter().any(|p| upper(p) == "FREQ=WEEKLY")
         && parts.iter().any(|p| upper(p).starts_with("INTERVAL=") && upper(p) != "INTERVAL=1");
     parts.into_iter().filter(|p| weekly_interval || !upper(p).starts_with("WKST=")).collect::<Vec<_>>().join(";")
-}
-
-/// An RFC 5545 duration with a positive sign: `P1W`, `P1D`, `PT1H30M`, `P1DT2H`.
-fn duration(text: &str) -> Option<Duration> {
-    let rest = text.trim().strip_prefix('+').unwrap_or(text.trim()).strip_prefix('P')?;
-    let (mut total, mut number, mut in_time) = (Duration::zero(), String::new(), false);
-    for c in rest.chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            'T' if number.is_empty() => in_time = true,
-            unit => {
-                let n: i64 = number.parse().ok()?;
-                number.clear();
-                total += match (unit, in_time) {
-                    ('W', false) => Duration::weeks(n),
-                    ('D', false) => Duration::days(n),
-                    ('H', true) => Duration::hours(n),
-                    ('M', true) => Duration::minutes(n),
-                    ('S', true) => Duration::seconds(n),
-                    _ => return None,
-                };
-            }
-        }
-    }
-    (number.is_empty() && total > Duration::zero()).then_some(total)
 }
 
 /// The zones the file's TZIDs name.

@@ -91,7 +91,6 @@ impl SeriesRequest {
         }
         Ok(ranges)
     }
-}
 
     /// The start the rule gave the occurrence booked over `range` (its RECURRENCE-ID): its own
     /// start, unless it is a moved one.

@@ -12,7 +12,6 @@ signed out, as the member or as the admin, in a browser asking for English and t
 Exits non-zero with a list of what failed.
 """
 
-import argparse
 import datetime
 import os
 import sys
@@ -148,18 +147,9 @@ def every_page(run, browser):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--url", required=True)
-    p.add_argument("--admin-email", required=True)
-    p.add_argument("--admin-password", required=True)
-    p.add_argument("--member-email", required=True)
-    p.add_argument("--member-password", required=True)
-    p.add_argument("--room", required=True, help="id of Sala Norte")
-    p.add_argument("--date", required=True, help="the seeded day, YYYY-MM-DD (tomorrow)")
-    p.add_argument("--reservation", required=True, help="id of the member's booking")
-    p.add_argument("--display", required=True, help="path of Sala Norte's door display")
-    p.add_argument("--shots", required=True, help="directory for screenshots")
-    p.add_argument("--chromium", default="/usr/bin/chromium")
+    # --room: Sala Norte's id; --date: the seeded day (tomorrow); --reservation: the member's
+    # booking; --display: the path of Sala Norte's door display.
+    p = e2e.parser(__doc__.splitlines()[0], "--room", "--date", "--reservation", "--display")
     args = p.parse_args()
     if not os.path.exists(AXE):
         print(f"{AXE} is missing: npm ci --prefix tests/axe", flush=True)

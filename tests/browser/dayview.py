@@ -19,14 +19,13 @@ Screenshots: day-view-*, booking-form-* at desktop and phone, in English and Spa
 Exits non-zero with a list of what failed. DAYVIEW_ONLY=part,part runs only those parts.
 """
 
-import argparse
 import os
 import re
 import sys
 
 from playwright.sync_api import expect
 
-from e2e import DESKTOP, PHONE, audit, run_parts, sign_in
+from e2e import DESKTOP, PHONE, audit, parser, run_parts, sign_in
 
 # Every booking of 30 minutes or more (two quarter-hour columns) on the day grid: what would
 # make it unreadable, by block. Words are found in the title's text nodes; a word broken across
@@ -291,11 +290,7 @@ def spanish(run, browser):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("--url", "--admin-email", "--admin-password", "--member-email", "--member-password",
-                 "--date", "--free-date", "--shots"):
-        p.add_argument(name, required=True)
-    p.add_argument("--chromium", default="/usr/bin/chromium")
+    p = parser(__doc__.splitlines()[0], "--date", "--free-date")
     only = set(filter(None, os.environ.get("DAYVIEW_ONLY", "").split(",")))
     parts = (day_desktop, agenda_phone, form_panel, multi_day, book_for, spanish)
     return run_parts(p.parse_args(), [part for part in parts if not only or part.__name__ in only], "salas-dayview-")

@@ -772,18 +772,22 @@ def run_parts(args, parts, prefix):
     return 0
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--url", required=True)
-    p.add_argument("--admin-email", required=True)
-    p.add_argument("--admin-password", required=True)
-    p.add_argument("--member-email", required=True)
-    p.add_argument("--member-password", required=True)
-    p.add_argument("--room-north", required=True, help="id of Sala Norte")
-    p.add_argument("--date", required=True, help="the seeded day, YYYY-MM-DD (tomorrow)")
-    p.add_argument("--free-date", required=True, help="a day with no bookings, YYYY-MM-DD")
-    p.add_argument("--shots", required=True, help="directory for screenshots")
+def parser(description, *required):
+    """The command line of a browser script as tests/it/chromium.rs passes it: the server, the
+    administrator, the member, the screenshot folder and Chromium, and the script's own
+    `required` arguments."""
+    p = argparse.ArgumentParser(description=description)
+    for name in ("--url", "--admin-email", "--admin-password", "--member-email", "--member-password", "--shots",
+                 *required):
+        p.add_argument(name, required=True)
     p.add_argument("--chromium", default="/usr/bin/chromium")
+    return p
+
+
+def main():
+    # --room-north: Sala Norte's id; --date: the seeded day (tomorrow); --free-date: a day with
+    # no bookings (YYYY-MM-DD).
+    p = parser(__doc__.splitlines()[0], "--room-north", "--date", "--free-date")
     p.add_argument("--only", help="run only these parts, comma-separated (default: all)")
     args = p.parse_args()
     parts = (flows_desktop, pages_phone, admin_desktop, live_and_display, repeat_series, no_sideways_scroll_phone,

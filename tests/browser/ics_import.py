@@ -9,7 +9,6 @@ passes e2e.audit, and in Spanish fits a 390 px phone, report included, where imp
 file again is reported as already booked. Screenshots (ics-import-*) go to --shots.
 """
 
-import argparse
 import sys
 
 from playwright.sync_api import expect
@@ -84,11 +83,7 @@ def spanish_phone(run, browser):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for arg in ("--url", "--admin-email", "--admin-password", "--member-email", "--member-password",
-                "--room", "--ics-file", "--week", "--shots"):
-        p.add_argument(arg, required=True)
-    p.add_argument("--chromium", default="/usr/bin/chromium")
+    p = e2e.parser(__doc__.splitlines()[0], "--room", "--ics-file", "--week")
     return e2e.run_parts(p.parse_args(), (upload_and_confirm, spanish_phone), "salas-ics-import-")
 
 

@@ -11,7 +11,6 @@ lists them; each new page passes e2e.audit and fits a 390 px phone in English an
 Screenshots (views-*-{desktop,phone}.png, fit-*-phone.png) go to --shots.
 """
 
-import argparse
 import datetime
 import re
 import sys
@@ -187,11 +186,7 @@ def pages_in(run, browser, lang):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for arg in ("--url", "--admin-email", "--admin-password", "--member-email", "--member-password",
-                "--room-north", "--date", "--shots"):
-        p.add_argument(arg, required=True)
-    p.add_argument("--chromium", default="/usr/bin/chromium")
+    p = e2e.parser(__doc__.splitlines()[0], "--room-north", "--date")
     parts = (week_and_month, lambda r, b: pages_in(r, b, "en"), lambda r, b: pages_in(r, b, "es"))
     return e2e.run_parts(p.parse_args(), parts, "salas-views-")
 
