@@ -80,20 +80,28 @@ pub async fn submit(
     let mut page = blank(v, id, room.name);
     page.skip = skip;
     page.done = !options.dry_run;
-    match state.calendars.import(&m.actor(), id, &f.ics, options).await {
-        Ok(report) => page.report = Some(shown(zone, report)),
-        Err(CalendarError::BadData(why)) => page.error = v.tr.f("import_unreadable", &[("why", &why)]),
+    // Refused as the API refuses it: an unreadable file is a 400, clashes with "book nothing" a 409.
+    let status = match state.calendars.import(&m.actor(), id, &f.ics, options).await {
+        Ok(report) => {
+            page.report = Some(shown(zone, report));
+            StatusCode::OK
+        }
+        Err(CalendarError::BadData(why)) => {
+            page.error = v.tr.f("import_unreadable", &[("why", &why)]);
+            StatusCode::BAD_REQUEST
+        }
         Err(CalendarError::ImportClashes(list)) => {
             page.error = v.tr.t("import_clashes").to_string();
             page.report = Some(shown(zone, ImportReport { skipped: list, ..ImportReport::default() }));
+            StatusCode::CONFLICT
         }
         Err(e) => return Err(fail(v)(e)),
-    }
+    };
     // A booked file is not offered again; a refused or previewed one stays in the form.
     if !page.done || page.report.is_none() {
         page.ics = f.ics;
     }
-    Ok(render(StatusCode::OK, &page, v.flash.is_some()))
+    Ok(render(status, &page, v.flash.is_some()))
 }
 
 fn blank(v: &Viewer, id: RoomId, room: String) -> ImportPage {
