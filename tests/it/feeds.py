@@ -16,6 +16,17 @@ def instant(value):
     return value.astimezone(datetime.timezone.utc).isoformat()
 
 
+def basics(ev):
+    """What every event is compared on, written or expanded."""
+    return {
+        "uid": str(ev["UID"]),
+        "start": instant(ev.decoded("DTSTART")),
+        "end": instant(ev.decoded("DTEND")),
+        "status": str(ev["STATUS"]),
+        "summary": str(ev["SUMMARY"]),
+    }
+
+
 cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
 zones = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
 events = []
@@ -27,11 +38,7 @@ for ev in cal.walk("VEVENT"):
     for ex in ev.get("EXDATE", []) if isinstance(ev.get("EXDATE"), list) else [ev["EXDATE"]] if "EXDATE" in ev else []:
         exdates.extend(instant(d.dt) for d in ex.dts)
     events.append({
-        "uid": str(ev["UID"]),
-        "start": instant(ev.decoded("DTSTART")),
-        "end": instant(ev.decoded("DTEND")),
-        "status": str(ev["STATUS"]),
-        "summary": str(ev["SUMMARY"]),
+        **basics(ev),
         "sequence": int(ev["SEQUENCE"]),
         "rrule": ev["RRULE"].to_ical().decode() if "RRULE" in ev else None,
         "exdates": sorted(exdates),
@@ -41,13 +48,7 @@ expanded = []
 if len(sys.argv) == 3:
     window = [datetime.datetime.fromisoformat(a) for a in sys.argv[1:3]]
     for ev in recurring_ical_events.of(cal).between(*window):
-        expanded.append({
-            "uid": str(ev["UID"]),
-            "start": instant(ev.decoded("DTSTART")),
-            "end": instant(ev.decoded("DTEND")),
-            "status": str(ev["STATUS"]),
-            "summary": str(ev["SUMMARY"]),
-        })
+        expanded.append(basics(ev))
 print(json.dumps({
     "name": str(cal.get("X-WR-CALNAME")),
     "method": str(cal.get("METHOD")),
